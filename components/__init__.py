@@ -1,0 +1,1 @@
+"""meshfleet's library: the fleet spec, the CIDR planner and the Pulumi components."""

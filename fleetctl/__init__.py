@@ -1,0 +1,1 @@
+"""fleetctl: the meshfleet operator's CLI (plan, check, diagram)."""
