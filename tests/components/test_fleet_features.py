@@ -673,3 +673,34 @@ def test_registers_c3_inputs_after_fleet_mesh_and_every_membership(
             assert await features.boundMeshId.future() == MESH
 
     return pulumi.Output.from_input(check())
+
+
+def test_engine_view_shows_the_policy_pack_the_c3_properties_and_no_credentials() -> None:
+    """Through fleetctl.capture (contract C1), as a preview with credentials in the config."""
+    from fleetctl.capture import UNKNOWN, run_program
+
+    def program() -> None:
+        _program()
+
+    config = {"alicloud:accessKey": SECRET_AK, "alicloud:secretKey": SECRET_SK}
+    cap = run_program(
+        program, project="meshfleet", stack="example", config=config, strict_invokes=True
+    )
+    view = {r["name"]: r for r in cap.engine_view()}
+    features = view["fleet-features"]
+    assert features["type"] == "pulumi-python:dynamic:Resource"
+    assert features["properties"] == {
+        "kind": KIND,
+        "fleetId": UNKNOWN,
+        "regionId": "cn-hangzhou",
+        "meshId": UNKNOWN,
+        "enableMesh": True,
+        "publicApiServerEnabled": False,
+        "deletionProtection": True,
+        "privateKubeconfig": True,
+    }
+    assert features["propertyDependencies"]["fleetId"] == [view["fleet"]["urn"]]
+    assert features["propertyDependencies"]["meshId"] == [view["mesh"]["urn"]]
+    members = {view[f"member-{n}"]["urn"] for n in (1, 2, 3)}
+    assert members <= set(features["dependencies"])
+    assert SECRET_AK not in repr(features) and SECRET_SK not in repr(features)
