@@ -453,7 +453,13 @@ class FleetFeaturesProvider(dyn.ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
         """Refresh from DescribeHubClusterDetails; a vanished Fleet reads as deleted (id "")."""
         fleet_id = str(props.get("fleetId") or id_)
-        client = self._client(str(props["regionId"]))
+        region = props.get("regionId")
+        if not isinstance(region, str) or not _REGION_RE.match(region):
+            # `pulumi import` / `.get()` without inputs: the endpoint cannot be chosen.
+            raise FleetFeaturesError(
+                [Problem("regionId", region, "is needed to read the Fleet (it picks the endpoint)")]
+            )
+        client = self._client(region)
         try:
             live = self._details(client, fleet_id)
         except AdcpApiError as exc:

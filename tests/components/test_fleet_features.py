@@ -704,3 +704,10 @@ def test_engine_view_shows_the_policy_pack_the_c3_properties_and_no_credentials(
     members = {view[f"member-{n}"]["urn"] for n in (1, 2, 3)}
     assert members <= set(features["dependencies"])
     assert SECRET_AK not in repr(features) and SECRET_SK not in repr(features)
+
+
+def test_read_without_a_region_says_what_is_missing() -> None:
+    fake = FakeAdcp()
+    with pytest.raises(FleetFeaturesError, match="regionId"):
+        provider(fake).read(FLEET, {"fleetId": FLEET})
+    assert fake.calls == []
