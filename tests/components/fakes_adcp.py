@@ -8,6 +8,8 @@ with the SDK's response models built by ``from_map``, and raises the SDK's own e
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -139,6 +141,7 @@ class FakeAdcp:
             raise TypeError(f"{action} takes {model.__name__}, got {type(request).__name__}")
         request.validate()
         self.calls.append((action, request.to_map()))
+        _log({"action": action, "request": request.to_map()})
         queued = self._errors.get(action)
         if queued:
             raise queued.pop(0)
@@ -208,3 +211,35 @@ class FakeAdcp:
                 "body": {"RequestId": "REQ-K", "Kubeconfig": fleet_kubeconfig(server)},
             }
         )
+
+
+# ------------------------------------------------------------------------------------------
+# Out-of-process use: Pulumi's own dynamic-provider server (`python -m pulumi.dynamic`)
+# unpickles the provider, so its factory must be importable by name; the fake then lives in that
+# process and reports through a JSON-lines file named by $FAKE_ADCP_LOG.
+
+_PROCESS_FAKE: FakeAdcp | None = None
+
+
+def process_factory(credentials: Credentials | None, region: str) -> AdcpClient:
+    """A module-level ClientFactory (pickled by reference) serving one FakeAdcp per process."""
+    global _PROCESS_FAKE
+    if _PROCESS_FAKE is None:
+        _PROCESS_FAKE = FakeAdcp()
+    _log(
+        {
+            "client": {
+                "region": region,
+                "source": credentials.source if credentials else None,
+                "access_key_id": credentials.access_key_id if credentials else None,
+            }
+        }
+    )
+    return _PROCESS_FAKE
+
+
+def _log(entry: dict[str, Any]) -> None:
+    path = os.environ.get("FAKE_ADCP_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")

@@ -711,3 +711,95 @@ def test_read_without_a_region_says_what_is_missing() -> None:
     with pytest.raises(FleetFeaturesError, match="regionId"):
         provider(fake).read(FLEET, {"fleetId": FLEET})
     assert fake.calls == []
+
+
+# ------------------------------------------------------------------------------------------
+# Out of process: the pickled provider through Pulumi's own dynamic-provider gRPC server
+
+
+@pytest.fixture
+def dynamic_provider_server(tmp_path: Any) -> Any:
+    """`python -m pulumi.dynamic` (what the engine starts for pulumi-python), with a fake log."""
+    import json
+    import os
+    import selectors
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import grpc
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    root = Path(__file__).resolve().parents[2]
+    log = tmp_path / "adcp.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALICLOUD", "ALIBABA"))}
+    env.update(PYTHONPATH=str(root), FAKE_ADCP_LOG=str(log), PULUMI_PROJECT="meshfleet")
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.dynamic"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        sel = selectors.DefaultSelector()
+        assert proc.stdout is not None
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        assert sel.select(timeout=60), "the dynamic provider server printed no port"
+        port = int(proc.stdout.readline())
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        stub = provider_pb2_grpc.ResourceProviderStub(channel)
+
+        def entries() -> list[dict[str, Any]]:
+            return [json.loads(line) for line in log.read_text().splitlines()]
+
+        yield stub, entries
+        channel.close()
+    finally:
+        proc.kill()  # the process this fixture started, by its handle
+        proc.wait(timeout=30)
+
+
+def test_the_pickled_provider_runs_in_pulumis_dynamic_provider_server(
+    dynamic_provider_server: Any,
+) -> None:
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import provider_pb2
+
+    from tests.components.fakes_adcp import process_factory
+
+    stub, entries = dynamic_provider_server
+    blob = serialize_provider(FleetFeaturesProvider(process_factory))
+    properties = struct_pb2.Struct()
+    properties.update({**props(), "__provider": blob})
+    config = struct_pb2.Struct()
+    config.update({"alicloud:accessKey": SECRET_AK, "alicloud:secretKey": SECRET_SK})
+    urn = "urn:pulumi:example::meshfleet::pulumi-python:dynamic:Resource::fleet-features"
+
+    stub.Configure(provider_pb2.ConfigureRequest(args=config))
+    created = stub.Create(provider_pb2.CreateRequest(urn=urn, properties=properties))
+    outs = rpc.deserialize_properties(created.properties)
+    assert created.id == FLEET
+    assert outs["boundMeshId"] == MESH and outs["apiServerEndpoint"] == INTRANET
+    assert yaml.safe_load(outs["kubeconfig"])["clusters"][0]["cluster"]["server"] == INTRANET
+
+    stub.Delete(provider_pb2.DeleteRequest(id=FLEET, urn=urn, properties=created.properties))
+
+    log = entries()
+    clients = [e["client"] for e in log if "client" in e]
+    # configure() got the stack config; the client was built per call, for the Fleet's region.
+    assert clients and all(
+        c
+        == {
+            "region": "cn-hangzhou",
+            "source": "stack config alicloud:accessKey/secretKey",
+            "access_key_id": SECRET_AK,
+        }
+        for c in clients
+    )
+    updates = [e["request"] for e in log if e.get("action") == UPDATE]
+    assert updates == [
+        {"ClusterId": FLEET, "EnableMesh": True, "DeletionProtection": True},
+        {"ClusterId": FLEET, "EnableMesh": False, "DeletionProtection": False},
+    ]
