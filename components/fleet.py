@@ -1,0 +1,98 @@
+"""Fleet: the ACK One Fleet instance (``ackone.Cluster``) and one membership per ACK cluster.
+
+The Fleet lives in its planned VPC on one planned vSwitch (one is enough, domain-facts 4). Each
+member cluster gets its own ``ackone.MembershipAttachment`` named after the cluster key, so adding
+or removing a cluster touches exactly one attachment. A cluster belongs to one Fleet only.
+
+What the provider cannot do (the Fleet's public endpoint, its kubeconfig and its mesh feature) is
+done by ``FleetFeatures`` (components/fleet_features.py), wired in by ``MeshFleet``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_alicloud as alicloud
+
+from components.errors import Problem
+from components.network import raise_problems
+from components.spec import FLEET_PROFILES
+
+
+@dataclass(frozen=True)
+class FleetArgs:
+    """Inputs of :class:`Fleet`."""
+
+    display_name: str
+    """Cloud-side name of the Fleet instance (required)."""
+    vpc_id: pulumi.Input[str]
+    """The Fleet's VPC (required)."""
+    vswitch_ids: Sequence[pulumi.Input[str]]
+    """The Fleet's vSwitches, at least one (required)."""
+    cluster_ids: Mapping[str, pulumi.Input[str]]
+    """Member ACK cluster ids keyed by cluster name; one membership each (required)."""
+    profile: str = "Default"
+    """Fleet profile: ``Default`` or ``XFlow``. Default ``Default``."""
+    argocd: bool = False
+    """Enable the Fleet's managed Argo CD. Default False."""
+    member_depends_on: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
+    """Per cluster name: what must exist before that cluster can join, i.e. the private route
+    between the Fleet's VPC and the cluster's (CEN). Default: nothing."""
+
+    def problems(self) -> list[Problem]:
+        out = []
+        if not self.vswitch_ids:
+            out.append(Problem("fleet.vswitches", [], "needs at least one vSwitch"))
+        if self.profile not in FLEET_PROFILES:
+            out.append(Problem("fleet.profile", self.profile,
+                               f"is not a Fleet profile; allowed: {', '.join(FLEET_PROFILES)}"))
+        extra = sorted(set(self.member_depends_on) - set(self.cluster_ids))
+        if extra:
+            out.append(Problem("fleet.member_depends_on", extra, "names clusters that are not "
+                                                                 "members"))
+        return out
+
+
+class Fleet(pulumi.ComponentResource):
+    """``ackone.Cluster`` + one ``ackone.MembershipAttachment`` per member cluster."""
+
+    fleet: alicloud.ackone.Cluster
+    memberships: dict[str, alicloud.ackone.MembershipAttachment]
+    """Membership attachments by cluster name."""
+    fleet_id: pulumi.Output[str]
+    """The Fleet instance's id (an ACK cluster id of the hub)."""
+    membership_ids: dict[str, pulumi.Output[str]]
+    """Membership attachment ids by cluster name."""
+
+    def __init__(self, name: str, args: FleetArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        raise_problems(args.problems())
+        super().__init__("meshfleet:fleet:Fleet", name, None, opts)
+        self.fleet = alicloud.ackone.Cluster(
+            name,
+            alicloud.ackone.ClusterArgs(
+                cluster_name=args.display_name,
+                network=alicloud.ackone.ClusterNetworkArgs(
+                    vpc_id=args.vpc_id, vswitches=list(args.vswitch_ids)),
+                profile=args.profile,
+                argocd_enabled=args.argocd),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.fleet_id = self.fleet.id
+        self.memberships = {}
+        for cluster, cluster_id in sorted(args.cluster_ids.items()):
+            waits = list(args.member_depends_on.get(cluster, ()))
+            self.memberships[cluster] = alicloud.ackone.MembershipAttachment(
+                f"{name}-{cluster}",
+                alicloud.ackone.MembershipAttachmentArgs(
+                    cluster_id=self.fleet.id, sub_cluster_id=cluster_id),
+                # Joining needs the Fleet <-> cluster API servers reachable: wait for the route.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=waits) if waits
+                else pulumi.ResourceOptions(parent=self))
+        self.membership_ids = {k: m.id for k, m in self.memberships.items()}
+        self.register_outputs(self._outputs())
+
+    def _outputs(self) -> Mapping[str, Any]:
+        return {"fleet_id": self.fleet_id, "membership_ids": self.membership_ids}

@@ -1,0 +1,73 @@
+"""Helpers of the stack program (``__main__.py``): plan notices and stack outputs.
+
+Kept out of ``__main__.py`` so that the program reads as its five steps, and so that tests can
+check the notices and the plan output without running Pulumi.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.meshfleet import MeshFleet
+from components.planner import Plan
+
+
+def plan_notices(plan: Plan, stack: str) -> list[str]:
+    """What the user should hear before a preview: planner warnings and lock drift.
+
+    >>> from components.spec import parse_spec
+    >>> from components.planner import plan as make_plan
+    >>> spec = parse_spec({
+    ...     "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i"]}},
+    ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},
+    ...     "clusters": {"ack-1": {"vpc": "hz"}}, "fleet": {"vpc": "hz"}, "mesh": {"vpc": "hz"}})
+    >>> plan_notices(make_plan(spec), "dev")[0][:40]
+    '12 allocations are not in the lock locks'
+    """
+    notices = list(plan.warnings)
+    write = f"python -m fleetctl plan --stack {stack} --write"
+    if plan.new:
+        shown = ", ".join(plan.new[:5]) + (f" and {len(plan.new) - 5} more"
+                                            if len(plan.new) > 5 else "")
+        notices.append(
+            f"{len(plan.new)} allocations are not in the lock locks/{stack}.json yet ({shown}): "
+            f"run `{write}` and commit the lock, so that a later plan never renumbers them")
+    if plan.released:
+        notices.append(
+            f"{len(plan.released)} lock entries are no longer in the spec "
+            f"({', '.join(plan.released)}): run `{write}` to release them")
+    return notices
+
+
+def plan_output(plan: Plan) -> dict[str, Any]:
+    """The plan as a plain stack output: every allocation by key, and the structure."""
+    return {
+        "allocations": plan.allocations(),
+        "connectivity": plan.spec.connectivity,
+        "vpcs": {
+            v.name: {"region": v.region, "cidr": v.cidr, "zones": list(v.zones),
+                     "vswitches": {s.key: {"cidr": s.cidr, "zone": s.zone, "role": s.role,
+                                           "cluster": s.cluster} for s in v.vswitches}}
+            for v in plan.vpcs.values()},
+        "clusters": {
+            c.name: {"region": c.region, "vpc": c.vpc, "cni": c.cni, "podCidr": c.pod_cidr,
+                     "serviceCidr": c.service_cidr, "nodeCidrMask": c.node_cidr_mask,
+                     "nodeVswitches": [s.key for s in c.node_vswitches],
+                     "podVswitches": [s.key for s in c.pod_vswitches],
+                     "maxNodes": c.max_nodes, "podsPerNode": c.pods_per_node}
+            for c in plan.clusters.values()},
+        "fleet": {"vpc": plan.fleet.vpc, "region": plan.fleet.region,
+                  "vswitch": plan.fleet.vswitch.key},
+        "mesh": {"vpc": plan.mesh.vpc, "region": plan.mesh.region,
+                 "vswitch": plan.mesh.vswitch.key},
+    }
+
+
+def export_outputs(fleet: MeshFleet, plan: Plan) -> None:
+    """The stack outputs: the plan, ids, endpoints, and kubeconfigs (secrets)."""
+    pulumi.export("plan", plan_output(plan))
+    for key, value in fleet.outputs().items():
+        if value is not None:
+            pulumi.export(key, value)
