@@ -43,6 +43,7 @@ from typing import Any, Protocol, TypeVar
 import pulumi
 import pulumi.dynamic as dyn
 from alibabacloud_adcp20220101 import models as adcp
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from Tea.exceptions import TeaException
 
@@ -77,7 +78,6 @@ FEATURE_DEFAULTS: Mapping[str, bool] = {
     "deletionProtection": False,
 }
 
-_UNKNOWN = UNKNOWN
 _REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 
 T = TypeVar("T")
@@ -554,12 +554,18 @@ def _require_binding(fleet_id: str, declared: str, bound: str) -> None:
         )
 
 
+def _is_unknown(value: Any) -> bool:
+    """Unknown at preview: the provider server hands Check/Diff ``Unknown()`` objects (it
+    deserializes with keep_unknowns), the wire and the policy pack use the sentinel string."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
 def _changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
     """Input keys whose value differs; an unknown new value counts as a change."""
     changed = []
     for key in INPUT_KEYS:
         new = news.get(key)
-        if new == _UNKNOWN or new != olds.get(key):
+        if _is_unknown(new) or new != olds.get(key):
             changed.append(key)
     return changed
 
@@ -568,7 +574,7 @@ def _problems(props: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
 
     def known(key: str) -> bool:
-        return props.get(key) != _UNKNOWN
+        return not _is_unknown(props.get(key))
 
     if props.get("kind") != KIND:
         problems.append(Problem("kind", props.get("kind"), f"must be {KIND!r}"))
@@ -607,7 +613,7 @@ def _problems(props: Mapping[str, Any]) -> list[Problem]:
 
 def _raise_problems(props: Mapping[str, Any]) -> None:
     problems = _problems(props)
-    unknown = [k for k in INPUT_KEYS if props.get(k) == _UNKNOWN]
+    unknown = [k for k in INPUT_KEYS if _is_unknown(props.get(k))]
     problems += [Problem(k, None, "is still unknown at apply time") for k in unknown]
     if problems:
         raise FleetFeaturesError(problems)

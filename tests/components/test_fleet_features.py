@@ -14,6 +14,7 @@ from alibabacloud_adcp20220101 import models as adcp
 from pulumi.dynamic import Config as DynamicConfig
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
@@ -204,6 +205,7 @@ def test_create_rejects_bad_inputs_before_any_call() -> None:
         ({"fleetId": "c-fleet0002"}, ["fleetId"], False),
         ({"regionId": "cn-shanghai"}, ["regionId"], True),
         ({"fleetId": rpc.UNKNOWN}, ["fleetId"], False),
+        ({"fleetId": Unknown()}, ["fleetId"], False),  # as the provider server hands it over
     ],
 )
 def test_diff_reports_changes_and_replaces_only_for_fleet_or_region(
@@ -426,6 +428,7 @@ def test_check_lists_every_bad_input_and_lets_unknowns_through() -> None:
     }
     preview = props(fleetId=rpc.UNKNOWN, meshId=rpc.UNKNOWN)
     assert p.check({}, preview).failures == []
+    assert p.check({}, props(fleetId=Unknown(), meshId=Unknown())).failures == []
     eip_without_public = props(apiServerEipId="eip-1")
     assert [f.property for f in p.check({}, eip_without_public).failures] == ["apiServerEipId"]
 
@@ -783,6 +786,21 @@ def test_the_pickled_provider_runs_in_pulumis_dynamic_provider_server(
     assert created.id == FLEET
     assert outs["boundMeshId"] == MESH and outs["apiServerEndpoint"] == INTRANET
     assert yaml.safe_load(outs["kubeconfig"])["clusters"][0]["cluster"]["server"] == INTRANET
+
+    # Preview of a replacement Fleet: its id is unknown. Check must pass, Diff must replace.
+    preview_news = struct_pb2.Struct()
+    preview_news.update({**props(fleetId=rpc.UNKNOWN), "__provider": blob})
+    checked = stub.Check(provider_pb2.CheckRequest(urn=urn, olds=properties, news=preview_news))
+    assert list(checked.failures) == []
+    diff = stub.Diff(
+        provider_pb2.DiffRequest(id=FLEET, urn=urn, olds=created.properties, news=preview_news)
+    )
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(diff.replaces) == ["fleetId"]
+    same = stub.Diff(
+        provider_pb2.DiffRequest(id=FLEET, urn=urn, olds=created.properties, news=properties)
+    )
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
 
     stub.Delete(provider_pb2.DeleteRequest(id=FLEET, urn=urn, properties=created.properties))
 
