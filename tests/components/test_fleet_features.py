@@ -802,6 +802,12 @@ def test_the_pickled_provider_runs_in_pulumis_dynamic_provider_server(
     )
     assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
 
+    refreshed = stub.Read(
+        provider_pb2.ReadRequest(id=FLEET, urn=urn, properties=created.properties)
+    )
+    assert refreshed.id == FLEET
+    assert rpc.deserialize_properties(refreshed.properties)["enableMesh"] is True
+
     stub.Delete(provider_pb2.DeleteRequest(id=FLEET, urn=urn, properties=created.properties))
 
     log = entries()
