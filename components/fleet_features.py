@@ -293,7 +293,7 @@ class FleetFeaturesProvider(dyn.ResourceProvider):
                 code = _code(exc)
                 if _is_throttling(code) and attempt < self._max_attempts:
                     # Deterministic exponential backoff: one resource per Fleet, so no herd to
-                    # spread; the cap keeps the worst case (sum of delays) near 2 minutes.
+                    # spread. Defaults: 1+2+4+8+16 = 31 s of waiting over 6 attempts at most.
                     self._pause(min(self._max_delay, self._base_delay * 2 ** (attempt - 1)))
                     continue
                 raise AdcpApiError(
