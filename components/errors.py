@@ -22,6 +22,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.value is None:
+            return f"{self.path}: {self.message}"
         return f"{self.path}: {self.value!r} {self.message}"
 
 

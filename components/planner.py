@@ -30,6 +30,7 @@ import heapq
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from netaddr import IPAddress, IPNetwork, IPSet
 
@@ -101,6 +102,8 @@ class ClusterPlan:
         room = sum(v.usable - NODE_OVERHEAD for v in self.node_vswitches)
         if self.pod_cidr is not None and self.node_cidr_mask is not None:
             room = min(room, 2 ** (self.node_cidr_mask - IPNetwork(self.pod_cidr).prefixlen))
+        if self.pod_vswitches:  # Terway: every pod of a full node needs a pod vSwitch address
+            room = min(room, self.pod_ips // self.pods_per_node)
         return room
 
     @property
@@ -158,6 +161,37 @@ class Plan:
     def regions(self) -> tuple[str, ...]:
         return tuple(sorted({v.region for v in self.vpcs.values()}))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-able data (``fleetctl plan --json``, the stack output ``plan``)."""
+        def vswitch(v: VSwitchPlan) -> dict[str, Any]:
+            return {"name": v.name, "key": v.key, "zone": v.zone, "cidr": v.cidr, "role": v.role,
+                    "cluster": v.cluster, "usable": v.usable}
+
+        def placement(p: PlacementPlan) -> dict[str, Any]:
+            return {"vpc": p.vpc, "region": p.region, "vswitch": vswitch(p.vswitch)}
+
+        return {
+            "name": self.spec.name, "connectivity": self.spec.connectivity,
+            "regions": list(self.regions),
+            "vpcs": [{"name": v.name, "region": v.region, "cidr": v.cidr, "zones": list(v.zones),
+                      "utilisation": round(v.utilisation, 4),
+                      "vswitches": [vswitch(s) for s in v.vswitches]}
+                     for v in self.vpcs.values()],
+            "clusters": [{"name": c.name, "region": c.region, "vpc": c.vpc, "cni": c.cni,
+                          "zones": list(c.zones), "podCidr": c.pod_cidr,
+                          "podVswitches": [vswitch(v) for v in c.pod_vswitches],
+                          "nodeVswitches": [vswitch(v) for v in c.node_vswitches],
+                          "serviceCidr": c.service_cidr, "nodeCidrMask": c.node_cidr_mask,
+                          "maxNodes": c.max_nodes, "podsPerNode": c.pods_per_node,
+                          "podIps": c.pod_ips, "serviceIps": c.service_ips}
+                         for c in self.clusters.values()],
+            "fleet": placement(self.fleet), "mesh": placement(self.mesh),
+            "pools": [{"cidr": p.cidr, "kinds": list(p.kinds), "allocated": p.allocated,
+                       "utilisation": round(p.utilisation, 6)} for p in self.pools],
+            "new": list(self.new), "released": list(self.released),
+            "warnings": list(self.warnings),
+        }
+
     def allocations(self) -> dict[str, str]:
         """Every allocation by key: what the lock records."""
         out = {f"vpc:{v.name}": v.cidr for v in self.vpcs.values()}
@@ -179,23 +213,24 @@ class _Request:
 
 
 class _Space:
-    """A buddy allocator over the free part of one CIDR: best fit, lowest address first."""
+    """A buddy allocator over a set of free addresses: best fit, lowest address first."""
 
-    def __init__(self, cidr: str, taken: IPSet) -> None:
-        self.cidr = IPNetwork(cidr)
+    def __init__(self, free: IPSet) -> None:
         self.free: list[list[int]] = [[] for _ in range(33)]
         self.free_total = 0
-        for block in (IPSet([self.cidr]) - taken).iter_cidrs():
+        for block in free.iter_cidrs():
             heapq.heappush(self.free[block.prefixlen], int(block.first))
             self.free_total += block.size
 
+    def best(self, prefix: int) -> int | None:
+        """The prefix of the smallest free block that holds a /prefix (None: nothing fits)."""
+        return next((p for p in range(prefix, -1, -1) if self.free[p]), None)
+
     def take(self, prefix: int) -> str | None:
-        for p in range(prefix, -1, -1):  # smallest free block that holds the request
-            if self.free[p]:
-                first = heapq.heappop(self.free[p])
-                break
-        else:
+        p = self.best(prefix)
+        if p is None:
             return None
+        first = heapq.heappop(self.free[p])
         for q in range(p + 1, prefix + 1):  # split, keeping each upper half free
             heapq.heappush(self.free[q], first + 2 ** (32 - q))
         self.free_total -= 2 ** (32 - prefix)
@@ -203,6 +238,23 @@ class _Space:
 
     def largest_free(self) -> int | None:
         return next((p for p in range(33) if self.free[p]), None)
+
+
+def _pool_spaces(pools: Iterable[str], taken: IPSet) -> dict[str, list[_Space]]:
+    """Spaces for every pool; nested pools share addresses, so each pool CIDR becomes one atom
+    (itself minus the pools nested in it) and a pool draws from its own atom and those inside."""
+    nets = sorted({IPNetwork(p) for p in pools})
+    atoms = {n: _Space(IPSet([n]) - IPSet(m for m in nets if m != n and m in n) - taken)
+             for n in nets}
+    return {str(n): [atoms[m] for m in nets if m in n] for n in nets}
+
+
+def _take(spaces: list[_Space], prefix: int) -> str | None:
+    """Best fit across the atoms of one pool."""
+    fits = [(p, -i) for i, s in enumerate(spaces) if (p := s.best(prefix)) is not None]
+    if not fits:
+        return None
+    return spaces[-max(fits)[1]].take(prefix)
 
 
 def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:
@@ -287,7 +339,7 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     keys = {r[1] for r in global_reqs} | {t.key for reqs in vsw.values() for t, *_ in reqs}
     problems: list[Problem] = []
     fixed: dict[str, str] = {}
-    for kind, key, _prefix, pin, path in global_reqs + [
+    for kind, key, prefix, pin, path in global_reqs + [
             ("vswitch", t.key, p, pin, path) for reqs in vsw.values() for t, p, pin, path in reqs]:
         if pin and key in lock and lock[key] != pin:
             problems.append(Problem(path, pin, f"differs from the lock ({lock[key]} for {key}); "
@@ -295,6 +347,11 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
                                     "only when the resource is being replaced"))
         if pin or key in lock:
             fixed[key] = pin or lock[key]
+            if kind != "vpc" and IPNetwork(fixed[key]).prefixlen > prefix:
+                problems.append(Problem(path, fixed[key], (
+                    f"(key {key}, {'pinned' if pin else 'locked'}) is smaller than the /{prefix} "
+                    "the cluster's sizing (maxNodes, podsPerNode, serviceIps) needs; CIDRs are "
+                    "immutable: lower the sizing or replace the resource")))
     path_of = {r[1]: r[4] for r in global_reqs}
     path_of.update({t.key: path for reqs in vsw.values() for t, _, _, path in reqs})
     top = [(c, k, path_of[k]) for k, c in fixed.items() if not k.startswith("vswitch:")]
@@ -303,21 +360,21 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     if problems:
         raise PinConflictError(problems)
 
-    # One space per distinct pool CIDR, shared by every kind that lists it.
     taken = IPSet(spec.reserved) | IPSet(c for k, c in fixed.items() if not k.startswith("vswitch"))
-    spaces = {c: _Space(c, taken) for cs in spec.pools.values() for c in cs}
+    spaces = _pool_spaces((c for cs in spec.pools.values() for c in cs), taken)
     result = {k: c for k, c in fixed.items() if not k.startswith("vswitch:")}
     for req in sorted(_Request(p, k, kind, path) for kind, k, p, pin, path in global_reqs
                       if k not in fixed):
         for pool in spec.pools[req.kind]:
-            got = spaces[pool].take(req.size_rank)
+            got = _take(spaces[pool], req.size_rank)
             if got:
                 result[req.key] = got
                 break
         else:
-            free = sum(spaces[p].free_total for p in spec.pools[req.kind])
-            largest = min((lf for p in spec.pools[req.kind]
-                           if (lf := spaces[p].largest_free()) is not None), default=None)
+            atoms = {id(s): s for pool in spec.pools[req.kind] for s in spaces[pool]}.values()
+            free = sum(s.free_total for s in atoms)
+            largest = min((lf for s in atoms if (lf := s.largest_free()) is not None),
+                          default=None)
             raise ExhaustedError([Problem(req.path, f"/{req.size_rank}", (
                 f"(key {req.key}) does not fit in the {req.kind} pools "
                 f"{', '.join(spec.pools[req.kind])}: {free:,} addresses free, largest free block "
@@ -333,7 +390,7 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
                    for c, k, path in vfixed if IPNetwork(c) not in vpc_cidr]
         if outside or (overlaps := _sweep_fixed(vfixed)):
             raise PinConflictError(outside or overlaps)
-        space = _Space(str(vpc_cidr), IPSet(c for c, _, _ in vfixed))
+        space = _Space(IPSet([vpc_cidr]) - IPSet(c for c, _, _ in vfixed))
         cidrs = {k: c for c, k, _ in vfixed}
         for t, prefix, _, path in sorted(reqs, key=lambda r: (r[1], r[0].key)):
             if t.key not in cidrs:

@@ -110,7 +110,7 @@ class ClusterSpec:
 
     @property
     def node_cidr_mask(self) -> int | None:
-        """Flannel per-node block: the smallest block with 2^(32-mask) - 1 >= pods_per_node."""
+        """Flannel per-node block: smallest with 2^(32-mask) - 1 >= pods_per_node (24..28)."""
         if self.cni != "flannel":
             return None
         mask = 32 - math.ceil(math.log2(self.pods_per_node + 1))
@@ -255,7 +255,7 @@ class _Reader:
         if net.version != 4 or "/" not in value:
             self.bad(path, value, "must be an IPv4 CIDR with a prefix length, such as 10.0.0.0/16")
             return None
-        if net.cidr != net:
+        if net.ip != net.network:
             self.bad(path, value, f"has host bits set; did you mean {net.cidr}?")
             return None
         for bad, why in FORBIDDEN_RANGES.items():
@@ -335,10 +335,6 @@ def parse_spec(raw: Any) -> FleetSpec:
         if not got:
             r.bad(f"pools.{kind}", raw_pools.get(kind), "must list at least one CIDR")
         pools[kind] = tuple(got)
-    distinct = sorted({IPNetwork(c) for cs in pools.values() for c in cs})
-    for a, b in zip(distinct, distinct[1:], strict=False):
-        if b in a:
-            r.bad("pools", f"{a} and {b}", "nest; pool CIDRs must be identical or disjoint")
     reserved = []
     for i, value in enumerate(r.strings(raw, "reserved", "")):
         c = r.cidr(value, f"reserved[{i}]", lo=0, hi=32, kind="reserved range",
@@ -355,11 +351,12 @@ def parse_spec(raw: Any) -> FleetSpec:
             continue
         r.unknown_keys(body, {"region", "zones", "cidr", "prefix", "growthBits",
                               "transitRouterZones"}, path)
-        region = body.get("region")
-        if region not in regions:
-            r.bad(f"{path}region", region, f"names no region of this spec; allowed: "
+        vregion = body.get("region")
+        if not isinstance(vregion, str) or vregion not in regions:
+            r.bad(f"{path}region", vregion, f"names no region of this spec; allowed: "
                                            f"{', '.join(regions) or '(none declared)'}")
             continue
+        region = vregion
         zones = r.strings(body, "zones", path) or regions[region]
         for zone in zones:
             if zone not in regions[region]:
@@ -389,8 +386,8 @@ def parse_spec(raw: Any) -> FleetSpec:
     if not vpcs and "vpcs" not in raw:
         r.bad("vpcs", None, "must declare at least one VPC")
 
-    clusters = {cname: c for cname, body in r.mapping(raw, "clusters", "").items()
-                if (c := _cluster(r, cname, body, vpcs)) is not None}
+    clusters = {cname: cl for cname, body in r.mapping(raw, "clusters", "").items()
+                if (cl := _cluster(r, cname, body, vpcs)) is not None}
     if not clusters and "clusters" not in raw:
         r.bad("clusters", None, "must declare at least one cluster")
 
@@ -415,7 +412,7 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec]
     r.unknown_keys(body, {"vpc", "cni", "zones", "maxNodes", "podsPerNode", "serviceIps",
                           "clusterSpec", "kubernetesVersion", "deletionProtection", "nodePool",
                           "podCidr", "serviceCidr", "vswitches", "podVswitches"}, path)
-    vpc = vpcs.get(body.get("vpc", ""))
+    vpc = vpcs.get(str(body.get("vpc", "")))
     if vpc is None:
         r.bad(f"{path}vpc", body.get("vpc"), f"names no VPC of this spec; allowed: "
                                              f"{', '.join(vpcs) or '(none valid)'}")
@@ -432,7 +429,7 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec]
                             "systemDiskSize"}, f"{path}nodePool.")
     npp = f"{path}nodePool."
     types = r.strings(np_raw, "instanceTypes", npp) or NodePoolSpec.instance_types
-    desired = r.integer(np_raw, "desiredSize", npp, 2, 0, max_nodes)
+    desired = r.integer(np_raw, "desiredSize", npp, min(2, max_nodes), 0, max_nodes)
     lo = r.integer(np_raw, "minSize", npp, 0, 0, max_nodes) if "minSize" in np_raw else None
     hi = r.integer(np_raw, "maxSize", npp, 1, 1, max_nodes) if "maxSize" in np_raw else None
     if (lo is None) != (hi is None) or (lo is not None and hi is not None and lo > hi):
@@ -486,7 +483,7 @@ def _placement(r: _Reader, body: Any, what: str, vpcs: Mapping[str, VpcSpec],
         return None
     fleet_keys = {"profile", "argocd"} if what == "fleet" else {"clusterSpec", "edition", "version"}
     r.unknown_keys(body, {"vpc", "region", "zone", "name", "context"} | fleet_keys, f"{what}.")
-    vpc = vpcs.get(body.get("vpc", ""))
+    vpc = vpcs.get(str(body.get("vpc", "")))
     if vpc is None:
         r.bad(f"{what}.vpc", body.get("vpc"), f"names no VPC of this spec; allowed: "
                                              f"{', '.join(vpcs) or '(none valid)'}")

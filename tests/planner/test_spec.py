@@ -1,0 +1,176 @@
+"""The fleet spec: one test per validation rule, and every problem reported at once."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.errors import SpecError
+from components.spec import parse_spec
+
+BASE: dict[str, Any] = {
+    "name": "demo",
+    "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-a"]},
+                "cn-shanghai": {"zones": ["cn-shanghai-b", "cn-shanghai-g"]}},
+    "vpcs": {"hz": {"region": "cn-hangzhou"}, "sh": {"region": "cn-shanghai"}},
+    "clusters": {"a": {"vpc": "hz", "cni": "flannel"}, "b": {"vpc": "sh", "cni": "terway"}},
+    "fleet": {"vpc": "hz"},
+    "mesh": {"vpc": "hz"},
+}
+
+
+def spec_with(edit: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    raw = copy.deepcopy(BASE)
+    edit(raw)
+    return raw
+
+
+def test_base_spec_is_valid_and_defaults_are_documented() -> None:
+    spec = parse_spec(BASE)
+    a = spec.clusters["a"]
+    assert (a.cni, a.max_nodes, a.pods_per_node, a.node_cidr_mask) == ("flannel", 64, 64, 25)
+    assert a.deletion_protection is True
+    assert spec.clusters["b"].node_cidr_mask is None
+    assert spec.vpcs["hz"].zones == ("cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-a")
+    assert spec.connectivity == "cen" and spec.fleet.region == "cn-hangzhou"
+
+
+@pytest.mark.parametrize("pods,mask", [(15, 28), (16, 27), (63, 26), (64, 25), (127, 25),
+                                       (128, 24), (255, 24), (1, 28)])
+def test_pods_per_node_chooses_node_cidr_mask(pods: int, mask: int) -> None:
+    raw = spec_with(lambda r: r["clusters"]["a"].update(podsPerNode=pods))
+    spec = parse_spec(raw)
+    assert spec.clusters["a"].node_cidr_mask == mask
+    assert 2 ** (32 - mask) - 1 >= pods
+
+
+CASES: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
+    ("malformed CIDR", lambda r: r["vpcs"]["hz"].update(cidr="10.0.0.300/16"),
+     "vpcs.hz.cidr", "not a valid IPv4 CIDR"),
+    ("host bits", lambda r: r["vpcs"]["hz"].update(cidr="10.0.0.1/16"),
+     "vpcs.hz.cidr", "did you mean 10.0.0.0/16"),
+    ("not a string", lambda r: r["vpcs"]["hz"].update(cidr=167772160),
+     "vpcs.hz.cidr", "concrete CIDR string"),
+    ("CGNAT", lambda r: r["vpcs"]["hz"].update(cidr="100.64.0.0/16"), "vpcs.hz.cidr", "CGNAT"),
+    ("multicast", lambda r: r["vpcs"]["hz"].update(cidr="224.1.0.0/16"), "vpcs.hz.cidr",
+     "multicast"),
+    ("loopback", lambda r: r.update(reserved=["127.0.0.0/8"]),
+     "reserved[0]", "loopback"),
+    ("link-local", lambda r: r["clusters"]["a"].update(serviceCidr="169.254.0.0/16"),
+     "clusters.a.serviceCidr", "link-local"),
+    ("7/8 reserved for ACK", lambda r: r["vpcs"]["hz"].update(cidr="7.1.0.0/16"),
+     "vpcs.hz.cidr", "managed ACK"),
+    ("VPC prefix", lambda r: r["vpcs"]["hz"].update(cidr="10.0.0.0/29"), "vpcs.hz.cidr",
+     "/8 to /28"),
+    ("Service prefix", lambda r: r["clusters"]["a"].update(serviceCidr="192.168.0.0/25"),
+     "clusters.a.serviceCidr", "/16 to /24"),
+    ("Service public", lambda r: r["clusters"]["a"].update(serviceCidr="11.0.0.0/16"),
+     "clusters.a.serviceCidr", "must lie inside"),
+    ("pod prefix vs mask", lambda r: r["clusters"]["a"].update(podCidr="172.16.0.0/25"),
+     "clusters.a.podCidr", "shorter than nodeCidrMask"),
+    ("pod CIDR on Terway", lambda r: r["clusters"]["b"].update(podCidr="172.16.0.0/16"),
+     "clusters.b.podCidr", "only for Flannel"),
+    ("vSwitch pin prefix", lambda r: (r["vpcs"]["hz"].update(cidr="10.0.0.0/16"),
+                                      r["clusters"]["a"].update(
+                                          vswitches={"cn-hangzhou-h": "10.0.0.0/30"})),
+     "clusters.a.vswitches.cn-hangzhou-h", "/16 to /29"),
+    ("vSwitch pin outside VPC", lambda r: (r["vpcs"]["hz"].update(cidr="10.0.0.0/16"),
+                                           r["clusters"]["a"].update(
+                                               vswitches={"cn-hangzhou-h": "10.1.0.0/24"})),
+     "clusters.a.vswitches.cn-hangzhou-h", "outside its VPC"),
+    ("vSwitch pin needs VPC pin", lambda r: r["clusters"]["a"].update(
+        vswitches={"cn-hangzhou-h": "10.1.0.0/24"}), "clusters.a.vswitches.cn-hangzhou-h",
+     "pin vpcs.hz.cidr too"),
+    ("unknown CNI", lambda r: r["clusters"]["a"].update(cni="calico"), "clusters.a.cni",
+     "flannel, terway"),
+    ("unknown region", lambda r: r["regions"].update({"cn-atlantis": {"zones": ["x"]}}),
+     "regions.cn-atlantis", "not an Alibaba Cloud region"),
+    ("zone of another region", lambda r: r["regions"]["cn-hangzhou"]["zones"].append(
+        "cn-shanghai-b"), "regions.cn-hangzhou.zones", "not a zone of cn-hangzhou"),
+    ("VPC zone not declared", lambda r: r["vpcs"]["hz"].update(zones=["cn-hangzhou-k"]),
+     "vpcs.hz.zones", "not a zone declared"),
+    ("cluster zone not in VPC", lambda r: r["clusters"]["a"].update(zones=["cn-hangzhou-k"]),
+     "clusters.a.zones", "not a zone of VPC hz"),
+    ("CEN needs two TR zones", lambda r: r["vpcs"]["hz"].update(
+        zones=["cn-hangzhou-h", "cn-hangzhou-a"]), "vpcs.hz.zones", "at least two zones"),
+    ("duplicate zones", lambda r: r["regions"]["cn-shanghai"].update(
+        zones=["cn-shanghai-b", "cn-shanghai-b"]), "regions.cn-shanghai.zones", "twice"),
+    ("cluster names a missing VPC", lambda r: r["clusters"]["a"].update(vpc="nope"),
+     "clusters.a.vpc", "names no VPC"),
+    ("fleet names a missing VPC", lambda r: r["fleet"].update(vpc="nope"), "fleet.vpc",
+     "names no VPC"),
+    ("mesh names a missing VPC", lambda r: r["mesh"].update(vpc="nope"), "mesh.vpc",
+     "names no VPC"),
+    ("fleet region differs", lambda r: r["fleet"].update(region="cn-shanghai"), "fleet.region",
+     "differs from the region"),
+    ("VPC in undeclared region", lambda r: r["vpcs"]["hz"].update(region="cn-beijing"),
+     "vpcs.hz.region", "names no region"),
+    ("bad name", lambda r: r["clusters"].update({"Bad_Name": {"vpc": "hz"}}),
+     "clusters.Bad_Name", "not a valid name"),
+    ("unknown field", lambda r: r["clusters"]["a"].update(podCIDR="172.16.0.0/16"),
+     "clusters.a.podCIDR", "not a known field"),
+    ("connectivity", lambda r: r.update(connectivity="vpn"), "connectivity", "cen, public"),
+    ("mesh edition", lambda r: r["mesh"].update(edition="Gold"), "mesh.edition", "Default, Pro"),
+    ("maxNodes range", lambda r: r["clusters"]["a"].update(maxNodes=0), "clusters.a.maxNodes",
+     "whole number from 1"),
+    ("maxNodes as float ok, string not", lambda r: r["clusters"]["a"].update(maxNodes="10"),
+     "clusters.a.maxNodes", "whole number"),
+    ("podsPerNode too many for Flannel", lambda r: r["clusters"]["a"].update(podsPerNode=256),
+     "clusters.a.podsPerNode", "from 1 to 255"),
+    ("min without max", lambda r: r["clusters"]["a"].update(nodePool={"minSize": 1}),
+     "clusters.a.nodePool.minSize", "go together"),
+    ("pin overlaps pin", lambda r: (r["clusters"]["a"].update(podCidr="172.16.0.0/16"),
+                                    r["clusters"]["b"].update(serviceCidr="172.16.8.0/24")),
+     "clusters", "must not overlap"),
+    ("pin overlaps reserved", lambda r: (r.update(reserved=["10.0.0.0/8"]),
+                                         r["vpcs"]["hz"].update(cidr="10.1.0.0/16")),
+     "vpcs.hz.cidr", "reserved ranges"),
+    ("pod pin overlaps VPC pin", lambda r: (r["vpcs"]["hz"].update(cidr="172.16.0.0/16"),
+                                            r["clusters"]["a"].update(podCidr="172.16.0.0/18")),
+     "", "a vpc CIDR must not overlap a pod CIDR"),
+    ("pool prefix", lambda r: r.update(pools={"vpc": ["10.0.0.0/7"]}), "pools.vpc[0]",
+     "/8 to /28"),
+    ("public pod pool", lambda r: r.update(pools={"pod": ["11.0.0.0/8"]}), "pools.pod[0]",
+     "must lie inside"),
+    ("not a mapping", lambda r: r.update(clusters=["a", "b"]), "clusters", "mapping keyed by name"),
+]
+
+
+@pytest.mark.parametrize("label,edit,path,fragment", CASES, ids=[c[0] for c in CASES])
+def test_each_rule_reports_its_path_value_and_allowed(
+        label: str, edit: Callable[[dict[str, Any]], object], path: str, fragment: str) -> None:
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec_with(edit))
+    hits = [p for p in info.value.problems if p.path.startswith(path) and fragment in str(p)]
+    assert hits, f"{label}: no problem at {path!r} with {fragment!r} in:\n{info.value}"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    def edit(r: dict[str, Any]) -> None:
+        r["clusters"]["a"]["cni"] = "calico"
+        r["vpcs"]["hz"]["cidr"] = "100.64.0.0/16"
+        r["mesh"]["vpc"] = "nope"
+        r["regions"]["cn-mars"] = {"zones": ["cn-mars-a"]}
+
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec_with(edit))
+    paths = {p.path for p in info.value.problems}
+    assert {"clusters.a.cni", "vpcs.hz.cidr", "mesh.vpc", "regions.cn-mars"} <= paths
+    assert str(info.value).startswith("Invalid fleet spec (4 problems):")
+
+
+def test_list_order_and_mapping_order_do_not_matter() -> None:
+    a = parse_spec(BASE)
+    raw = copy.deepcopy(BASE)
+    raw["clusters"] = dict(reversed(list(raw["clusters"].items())))
+    raw["vpcs"] = dict(reversed(list(raw["vpcs"].items())))
+    b = parse_spec(raw)
+    assert a.clusters == b.clusters and a.vpcs == b.vpcs
+
+
+def test_non_mapping_spec() -> None:
+    with pytest.raises(SpecError, match="must be a mapping"):
+        parse_spec("clusters: 3")

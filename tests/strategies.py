@@ -1,0 +1,82 @@
+"""Hypothesis strategies for fleet specs, shared by the planner, program and reliability tests.
+
+``fleet_specs()`` draws raw ``meshfleet:fleet`` mappings that are valid by construction: 1-6
+regions, up to 10 VPCs, up to 30 clusters, both CNIs, both connectivity modes, optional reserved
+ranges. Sizes are kept modest so that every drawn spec fits the default pools.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from components.spec import TR_ZONES
+
+#: Regions used by generated specs, with zones that include at least two TR-supported ones.
+REGION_ZONES = {
+    "cn-hangzhou": ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"],
+    "cn-shanghai": ["cn-shanghai-b", "cn-shanghai-e", "cn-shanghai-g", "cn-shanghai-l"],
+    "cn-beijing": ["cn-beijing-a", "cn-beijing-f", "cn-beijing-h"],
+    "cn-shenzhen": ["cn-shenzhen-c", "cn-shenzhen-d", "cn-shenzhen-e"],
+    "ap-southeast-1": ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"],
+    "eu-central-1": ["eu-central-1a", "eu-central-1b"],
+    "us-west-1": ["us-west-1a", "us-west-1b"],
+}
+
+
+def tr_ok(region: str, zones: list[str]) -> list[str]:
+    return [z for z in zones if region not in TR_ZONES or z in TR_ZONES[region]]
+
+
+@st.composite
+def cluster_bodies(draw: st.DrawFn, vpc: str, zones: list[str]) -> dict[str, Any]:
+    cni = draw(st.sampled_from(["flannel", "terway"]))
+    body: dict[str, Any] = {
+        "vpc": vpc,
+        "cni": cni,
+        "zones": draw(st.lists(st.sampled_from(zones), min_size=1, max_size=len(zones),
+                               unique=True)),
+        "maxNodes": draw(st.sampled_from([1, 3, 10, 50, 100, 300])),
+        "podsPerNode": draw(st.sampled_from([16, 32, 64, 110])),
+        "serviceIps": draw(st.sampled_from([256, 1000, 4096, 16384])),
+    }
+    if draw(st.booleans()):
+        body["nodePool"] = {"instanceTypes": ["ecs.g7.xlarge"],
+                            "desiredSize": min(2, body["maxNodes"])}
+    return body
+
+
+@st.composite
+def fleet_specs(draw: st.DrawFn, max_regions: int = 6, max_vpcs: int = 10,
+                max_clusters: int = 30) -> dict[str, Any]:
+    """A valid raw fleet spec."""
+    connectivity = draw(st.sampled_from(["cen", "public"]))
+    names = draw(st.lists(st.sampled_from(sorted(REGION_ZONES)), min_size=1,
+                          max_size=min(max_regions, len(REGION_ZONES)), unique=True))
+    regions = {r: {"zones": REGION_ZONES[r]} for r in names}
+    vpcs: dict[str, Any] = {}
+    for i in range(draw(st.integers(1, max_vpcs))):
+        region = draw(st.sampled_from(names))
+        zones = draw(st.lists(st.sampled_from(REGION_ZONES[region]), min_size=2,
+                              max_size=len(REGION_ZONES[region]), unique=True))
+        if connectivity == "cen" and len(tr_ok(region, zones)) < 2:
+            zones = tr_ok(region, REGION_ZONES[region])
+        vpcs[f"vpc-{i}"] = {"region": region, "zones": zones}
+        if draw(st.booleans()):
+            vpcs[f"vpc-{i}"]["growthBits"] = draw(st.integers(0, 3))
+    clusters = {}
+    for i in range(draw(st.integers(1, max_clusters))):
+        vpc = draw(st.sampled_from(sorted(vpcs)))
+        clusters[f"ack-{i}"] = draw(cluster_bodies(vpc, vpcs[vpc]["zones"]))
+    spec: dict[str, Any] = {
+        "name": "fuzz", "connectivity": connectivity, "regions": regions, "vpcs": vpcs,
+        "clusters": clusters,
+        "fleet": {"vpc": draw(st.sampled_from(sorted(vpcs)))},
+        "mesh": {"vpc": draw(st.sampled_from(sorted(vpcs)))},
+    }
+    if draw(st.booleans()):
+        spec["reserved"] = draw(st.lists(st.sampled_from(
+            ["10.0.0.0/16", "10.128.0.0/12", "172.16.0.0/16", "192.168.0.0/20", "10.8.0.0/14"]),
+            max_size=3, unique=True))
+    return spec
