@@ -91,7 +91,7 @@ class ClusterSpec:
     pods_per_node: int = 64
     """Pods per node; chooses ``node_cidr_mask`` for Flannel (2^(32-mask) - 1 >= this)."""
     service_ips: int = 4096
-    """Flannel per-node block: smallest mask with 2^(32-mask) - 1 >= pods_per_node."""
+    """Service IPs: the Service CIDR is the smallest /16../24 holding them. Default 4096 (/20)."""
     cluster_spec: str = "ack.pro.small"
     """ACK cluster spec: ``ack.pro.small`` (Pro) or ``ack.standard``."""
     kubernetes_version: str | None = None
