@@ -438,6 +438,12 @@ class PolicyPackRunner:
             ),
         )
 
+    def reconfigure(self, config: Mapping[str, Any] | None) -> None:
+        """Resolve and send a new policy pack config (the pack keeps running)."""
+        self.resolved_config = resolve_config(self.info(), config)
+        self.user_config = dict(config or {})
+        self._configure()
+
     def info(self) -> AnalyzerInfo:
         """The pack's description (names, default levels, config schemas)."""
         if self._info is None:

@@ -442,7 +442,7 @@ def _fleet_public(f: Any, cfg: Config) -> Any:
     return f.public_feature
 
 
-def _reach(ix: StackIndex, src_vpc: Any, src_region: Any, dst: Cluster | Any, dst_public: Any,
+def _reach(ix: StackIndex, src_vpc: Any, src_region: Any, dst: Any, dst_public: Any,
            src: Entity, path: str, fix: str) -> Iterator[Finding]:
     if dst_public is True:
         return
@@ -450,15 +450,15 @@ def _reach(ix: StackIndex, src_vpc: Any, src_region: Any, dst: Cluster | Any, ds
     ok = ix.private_path(src_vpc, src_region, dst_vpc, dst.region)
     if ok is True:
         return
-    msg = (f"{path}: {src.label} (in {_name(ix, src_vpc)}, region {src_region}) cannot reach the "
-           f"API server of {dst.label} (in {_name(ix, dst_vpc)}, region {dst.region}): no shared "
-           f"VPC, no CEN attaching both VPCs with a peer attachment between their regions, and "
-           f"the endpoint is not public. Fix: {fix}")
-    if ok is UNKNOWN or dst_public is UNKNOWN:
-        yield Finding(dst.urn if isinstance(dst, Entity) else src.urn, msg + " (Some of this is "
-                      "unknown at preview.)", unverifiable=True)
-    else:
-        yield Finding(dst.urn if isinstance(dst, Entity) else src.urn, msg)
+    unsure = ok is UNKNOWN or dst_public is UNKNOWN
+    verb = "cannot be shown to reach" if unsure else "cannot reach"
+    why = ("a VPC, region, CEN attachment or the endpoint's publicity is unknown at preview"
+           if unsure else "no shared VPC, no CEN attaching both VPCs with a peer attachment "
+           "between their regions, and the endpoint is not public")
+    yield Finding(dst.urn, (
+        f"{path}: {src.label} (in {_name(ix, src_vpc)}, region {src_region}) {verb} the API "
+        f"server of {dst.label} (in {_name(ix, dst_vpc)}, region {dst.region}): {why}. "
+        f"Fix: {fix}"), unverifiable=unsure)
 
 
 _CEN_FIX = ("attach both VPCs to one CEN (TransitRouterVpcAttachment) and link their regions "

@@ -103,6 +103,36 @@ class StackBuilder:
                 return
         raise KeyError(ref.urn)
 
+    def unset(self, ref: Ref, *keys: str) -> None:
+        """Remove properties (and their dependencies) from a resource."""
+        r = self._get(ref)
+        for key in keys:
+            r["properties"].pop(key, None)
+            r["propertyDependencies"].pop(key, None)
+
+    def link(self, ref: Ref, key: str, *targets: RefLike) -> None:
+        """Append references to list property ``key`` (ids and property dependencies)."""
+        r = self._get(ref)
+        ids, deps = self._ids(targets)
+        r["properties"].setdefault(key, []).extend(ids)
+        urns = r["propertyDependencies"].setdefault(key, [])
+        urns.extend(d.urn for d in deps)
+        r["dependencies"] = sorted(set(r["dependencies"]) | {d.urn for d in deps})
+
+    def unlink(self, ref: Ref, key: str, target: Ref) -> None:
+        """Remove one reference to ``target`` from list property ``key``."""
+        r = self._get(ref)
+        r["properties"][key].remove(target.id)
+        r["propertyDependencies"][key].remove(target.urn)
+        if not r["propertyDependencies"][key]:
+            del r["propertyDependencies"][key]
+
+    def _get(self, ref: Ref) -> dict[str, Any]:
+        for r in self._resources:
+            if r["urn"] == ref.urn:
+                return r
+        raise KeyError(ref.urn)
+
     def remove(self, ref: Ref) -> None:
         self._resources = [r for r in self._resources if r["urn"] != ref.urn]
 

@@ -1,0 +1,269 @@
+"""Every policy through the real analyzer path: a violating stack (exact policy and URN) and a
+compliant one, on hand-built engine-view stacks of raw pulumi_alicloud resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from fleetctl.analyzer import Diagnostic, PolicyPackRunner
+from tests.policies.stackbuilder import (
+    T_MANAGED,
+    UNKNOWN,
+    Ref,
+    StackBuilder,
+    two_region_fleet,
+)
+
+Mutation = Callable[[StackBuilder, dict[str, Ref]], None]
+
+
+def found(diags: list[Diagnostic]) -> set[tuple[str, str]]:
+    """(policy, resource name) of every diagnostic; '' when a diagnostic names no resource."""
+    return {(d.policy_name, d.urn.rsplit("::", 1)[-1] if d.urn else "") for d in diags}
+
+
+def add_member(sb: StackBuilder, r: dict[str, Ref], cluster: Ref) -> None:
+    """Attach a cluster to the Fleet and list it in the mesh, as a compliant stack would."""
+    sb.membership(f"member-{cluster.name}", r["fleet"], cluster, r["hz"])
+    sb.link(r["mesh"], "clusterIds", cluster)
+
+
+def _add_flannel_in_vpc2(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    c4 = sb.cluster("ack-4", [r["n3"]], pod_cidr="172.16.0.0/20", service_cidr="192.168.48.0/20")
+    add_member(sb, r, c4)
+
+
+def _extra_vswitch(cidr: str, zone: str = "cn-hangzhou-h", name: str = "extra") -> Mutation:
+    return lambda sb, r: (sb.vswitch(name, r["vpc1"], cidr, zone), None)[1]
+
+
+def _extra_vpc(cidr: str) -> Mutation:
+    return lambda sb, r: (sb.vpc("vpc-3", cidr, r["hz"]), None)[1]
+
+
+def _set(key: str, **props: object) -> Mutation:
+    return lambda sb, r: sb.set(r[key], **props)
+
+
+def _terway_zone_gap(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    n3c = sb.vswitch("node-3-c", r["vpc2"], "10.1.16.0/20", "cn-shanghai-c")
+    sb.link(r["c3"], "vswitchIds", n3c)
+
+
+def _terway_zone_gap_by_node_pool(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    n3c = sb.vswitch("node-3-c", r["vpc2"], "10.1.16.0/20", "cn-shanghai-c")
+    sb.node_pool("pool-3c", r["c3"], [n3c], r["sh"])
+
+
+def _no_peer(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    sb.remove(r["peer"])
+
+
+def _no_peer_public_cluster(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    sb.remove(r["peer"])
+    sb.set(r["c3"], slbInternetEnabled=True)
+
+
+def _no_peer_all_public(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    _no_peer_public_cluster(sb, r)
+    sb.fleet_features("fleet-features", r["fleet"], public=True)
+
+
+def _vpc2_not_attached(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    sb.remove(r["att2"])
+
+
+def _peer_in_other_cen(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    sb.remove(r["peer"])
+    other = sb.cen("cen-other")
+    a = sb.transit_router("tr-hz-other", other, r["hz"])
+    b = sb.transit_router("tr-sh-other", other, r["sh"])
+    sb.tr_peer_attachment("peer-other", other, a, b, "cn-shanghai", r["hz"])
+
+
+def _mesh_without(key: str) -> Mutation:
+    return lambda sb, r: sb.unlink(r["mesh"], "clusterIds", r[key])
+
+
+REACH3 = {("fleet-cannot-reach-cluster", "ack-3"), ("cluster-cannot-reach-fleet", "ack-3"),
+          ("mesh-cannot-reach-cluster", "ack-3")}
+
+# (policy under test, mutation of the compliant topology, every (policy, resource) expected)
+VIOLATIONS: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
+    ("pod-cidr-overlaps-pod-cidr", _set("c2", podCidr="172.16.128.0/17"),
+     {("pod-cidr-overlaps-pod-cidr", "ack-2")}),
+    ("pod-cidr-overlaps-pod-cidr-across-vpcs", _add_flannel_in_vpc2,
+     {("pod-cidr-overlaps-pod-cidr-across-vpcs", "ack-4")}),
+    ("pod-cidr-overlaps-vpc-cidr", _set("c2", podCidr="10.0.64.0/18"),
+     {("pod-cidr-overlaps-vpc-cidr", "ack-2")}),
+    ("vswitch-cidr-overlaps-vswitch-cidr", _extra_vswitch("10.0.8.0/24"),
+     {("vswitch-cidr-overlaps-vswitch-cidr", "extra")}),
+    ("vswitch-cidr-overlaps-pod-cidr", _set("c2", podCidr="10.0.16.0/21"),
+     {("vswitch-cidr-overlaps-pod-cidr", "node-2-i"), ("pod-cidr-overlaps-vpc-cidr", "ack-2")}),
+    ("vswitch-cidr-overlaps-service-cidr", _set("c2", serviceCidr="10.0.16.0/22"),
+     {("vswitch-cidr-overlaps-service-cidr", "node-2-i"),
+      ("service-cidr-overlaps-vpc-cidr", "ack-2")}),
+    ("service-cidr-overlaps-service-cidr", _set("c2", serviceCidr="192.168.0.0/20"),
+     {("service-cidr-overlaps-service-cidr", "ack-2")}),
+    ("service-cidr-overlaps-vpc-cidr", _set("c1", serviceCidr="10.0.128.0/20"),
+     {("service-cidr-overlaps-vpc-cidr", "ack-1")}),
+    ("vpc-cidr-overlaps-vpc-cidr", _extra_vpc("10.0.0.0/20"),
+     {("vpc-cidr-overlaps-vpc-cidr", "vpc-3")}),
+    ("terway-service-cidr-overlaps-mesh-vpc", _set("c3", serviceCidr="10.0.128.0/20"),
+     {("terway-service-cidr-overlaps-mesh-vpc", "ack-3")}),
+    ("member-vpc-overlaps-mesh-vpc", _set("vpc2", cidrBlock="10.0.0.0/15"),
+     {("member-vpc-overlaps-mesh-vpc", "ack-3"), ("vpc-cidr-overlaps-vpc-cidr", "vpc-2")}),
+    ("vpc-cidr-invalid", _extra_vpc("192.168.200.0/29"), {("vpc-cidr-invalid", "vpc-3")}),
+    ("vpc-cidr-invalid", _extra_vpc("10.300.0.0/16"), {("vpc-cidr-invalid", "vpc-3")}),
+    ("cidr-in-reserved-range", _extra_vpc("100.64.0.0/16"), {("cidr-in-reserved-range", "vpc-3")}),
+    ("cidr-in-reserved-range", _extra_vpc("7.0.0.0/16"), {("cidr-in-reserved-range", "vpc-3")}),
+    ("vswitch-cidr-invalid", _extra_vswitch("10.0.254.0/30"),
+     {("vswitch-cidr-invalid", "extra")}),
+    ("vswitch-outside-vpc", _extra_vswitch("10.2.0.0/24"), {("vswitch-outside-vpc", "extra")}),
+    ("service-cidr-invalid", _set("c1", serviceCidr="192.168.64.0/25"),
+     {("service-cidr-invalid", "ack-1")}),
+    ("service-cidr-invalid", _set("c1", serviceCidr="30.0.0.0/20"),
+     {("service-cidr-invalid", "ack-1")}),
+    ("flannel-pod-cidr-invalid", _set("c1", podCidr="172.16.0.0/26"),
+     {("flannel-pod-cidr-invalid", "ack-1")}),
+    ("flannel-pod-cidr-invalid", _set("c1", podCidr="30.0.0.0/16"),
+     {("flannel-pod-cidr-invalid", "ack-1")}),
+    ("node-cidr-mask-invalid", lambda sb, r: sb.unset(r["c1"], "nodeCidrMask"),
+     {("node-cidr-mask-invalid", "ack-1")}),
+    ("node-cidr-mask-invalid", _set("c1", nodeCidrMask=30.0),
+     {("node-cidr-mask-invalid", "ack-1")}),
+    ("terway-pod-vswitch-zone-mismatch", _terway_zone_gap,
+     {("terway-pod-vswitch-zone-mismatch", "ack-3")}),
+    ("terway-pod-vswitch-zone-mismatch", _terway_zone_gap_by_node_pool,
+     {("terway-pod-vswitch-zone-mismatch", "ack-3")}),
+    ("fleet-cannot-reach-cluster", _no_peer, REACH3),
+    ("fleet-cannot-reach-cluster", _vpc2_not_attached, REACH3),
+    ("fleet-cannot-reach-cluster", _peer_in_other_cen, REACH3),
+    ("cluster-cannot-reach-fleet", _no_peer_public_cluster,
+     {("cluster-cannot-reach-fleet", "ack-3"), ("api-server-public", "ack-3")}),
+    ("mesh-cannot-reach-cluster", _no_peer, REACH3),
+    ("cluster-not-in-fleet", lambda sb, r: sb.remove(r["m2"]), {("cluster-not-in-fleet", "ack-2")}),
+    ("cluster-not-in-mesh", _mesh_without("c2"), {("cluster-not-in-mesh", "ack-2")}),
+    ("cluster-deletion-protection-disabled", _set("c1", deletionProtection=False),
+     {("cluster-deletion-protection-disabled", "ack-1")}),
+    ("cluster-deletion-protection-disabled", lambda sb, r: sb.unset(r["c1"], "deletionProtection"),
+     {("cluster-deletion-protection-disabled", "ack-1")}),
+    ("api-server-public", lambda sb, r: sb.unset(r["c1"], "slbInternetEnabled"),
+     {("api-server-public", "ack-1")}),
+    ("api-server-public",
+     lambda sb, r: sb.set(r["mesh"], loadBalancer={"apiServerPublicEip": True}),
+     {("api-server-public", "mesh")}),
+]
+
+COMPLIANT: list[tuple[str, Mutation]] = [
+    ("adjacent pod CIDRs", _set("c2", podCidr="172.17.0.0/16")),
+    ("adjacent vSwitch", _extra_vswitch("10.0.32.0/20")),
+    ("another disjoint VPC", _extra_vpc("10.2.0.0/16")),
+    ("flannel cluster in VPC 2 with its own pod CIDR",
+     lambda sb, r: add_member(sb, r, sb.cluster("ack-4", [r["n3"]], pod_cidr="172.18.0.0/16",
+                                                service_cidr="192.168.48.0/20"))),
+    ("public cluster without CEN path", _no_peer_all_public),
+    ("legacy CEN instead of transit routers", lambda sb, r: _legacy_cen(sb, r)),
+    ("terway pod vswitches in every node zone",
+     lambda sb, r: (_terway_zone_gap(sb, r),
+                    sb.link(r["c3"], "podVswitchIds",
+                            sb.vswitch("pod-3-c", r["vpc2"], "10.1.96.0/19", "cn-shanghai-c")))),
+    ("dedicated cluster", lambda sb, r: add_member(sb, r, sb.cluster(
+        "ack-5", [r["n2"]], pod_cidr="172.19.0.0/16", service_cidr="192.168.64.0/20",
+        dedicated=True))),
+]
+
+
+def _legacy_cen(sb: StackBuilder, r: dict[str, Ref]) -> None:
+    for key in ("peer", "att1", "att2", "trhz", "trsh"):
+        sb.remove(r[key])
+    sb.cen_instance_attachment("legacy-1", r["cen"], r["vpc1"], "cn-hangzhou")
+    sb.cen_instance_attachment("legacy-2", r["cen"], r["vpc2"], "cn-shanghai")
+
+
+def test_compliant_topology_reports_nothing(pack: PolicyPackRunner) -> None:
+    sb, _ = two_region_fleet()
+    assert pack.analyze_stack(sb.resources) == []
+
+
+def test_compliant_topology_with_known_ids_reports_nothing(pack: PolicyPackRunner) -> None:
+    sb, _ = two_region_fleet(ids_known=True)
+    assert pack.analyze_stack(sb.resources) == []
+
+
+def test_every_policy_has_a_violation_case(pack: PolicyPackRunner) -> None:
+    names = {p.name for p in pack.info().policies} - {"value-unknown-at-preview",
+                                                        "cidr-overlaps-reserved-cidrs"}
+    assert names <= {policy for policy, _, _ in VIOLATIONS}
+
+
+@pytest.mark.parametrize(("policy", "mutate", "expected"), VIOLATIONS,
+                         ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(VIOLATIONS)])
+def test_violation(pack: PolicyPackRunner, policy: str, mutate: Mutation,
+                   expected: set[tuple[str, str]]) -> None:
+    sb, r = two_region_fleet()
+    mutate(sb, r)
+    diags = pack.analyze_stack(sb.resources)
+    assert found(diags) == expected
+    mine = [d for d in diags if d.policy_name == policy]
+    assert mine, policy
+    level = pack.info().policy(policy).enforcement_level
+    assert all(d.enforcement_level == level for d in mine)
+    for d in mine:  # the message names the rule's resources and explains the fix
+        assert "Fix:" in d.message
+        assert d.message.startswith(pack.info().policy(policy).description)
+
+
+@pytest.mark.parametrize(("label", "mutate"), COMPLIANT, ids=[c[0] for c in COMPLIANT])
+def test_compliant_variation(pack: PolicyPackRunner, label: str, mutate: Mutation) -> None:
+    sb, r = two_region_fleet()
+    mutate(sb, r)
+    diags = pack.analyze_stack(sb.resources)
+    assert found(diags) <= {("api-server-public", "ack-3"), ("api-server-public", "fleet")}, label
+
+
+def test_overlap_message_names_both_resources_and_cidrs(pack: PolicyPackRunner) -> None:
+    sb, r = two_region_fleet()
+    sb.set(r["c2"], podCidr="172.16.128.0/17")
+    (d,) = pack.analyze_stack(sb.resources)
+    assert d.urn == r["c2"].urn
+    for text in ('"ack-1"', '"ack-2"', "172.16.0.0/16", "172.16.128.0/17"):
+        assert text in d.message
+
+
+def test_raw_stack_with_overlapping_pod_cidrs(pack: PolicyPackRunner) -> None:
+    """A hand-written stack of raw resources, no meshfleet components, no Fleet or mesh."""
+    sb = StackBuilder(project="someone-else", stack="prod")
+    sh = sb.provider("default_4_0_0", "cn-shanghai")
+    vpc = sb.vpc("main", "192.168.0.0/16", sh)
+    a = sb.vswitch("a", vpc, "192.168.0.0/24", "cn-shanghai-b")
+    b = sb.vswitch("b", vpc, "192.168.1.0/24", "cn-shanghai-c")
+    sb.cluster("blue", [a], pod_cidr="10.0.0.0/16", service_cidr="172.21.0.0/20")
+    green = sb.cluster("green", [b], pod_cidr="10.0.0.0/16", service_cidr="172.22.0.0/20")
+    diags = pack.analyze_stack(sb.resources)
+    assert found(diags) == {("pod-cidr-overlaps-pod-cidr", "green")}
+    assert diags[0].urn == green.urn
+    assert diags[0].enforcement_level == "mandatory"
+
+
+def test_vswitches_of_one_existing_vpc_named_by_id(pack: PolicyPackRunner) -> None:
+    """No property dependency: two vSwitches naming the same existing VPC id share that VPC."""
+    sb = StackBuilder(ids_known=True)
+    hz = sb.provider("hz", "cn-hangzhou")
+    sb.vswitch("a", "vpc-bp1existing", "10.0.0.0/24", "cn-hangzhou-h", hz)
+    sb.vswitch("b", "vpc-bp1existing", "10.0.0.128/25", "cn-hangzhou-h", hz)
+    sb.vswitch("c", "vpc-bp1other", "10.0.0.0/24", "cn-hangzhou-h", hz)
+    assert found(pack.analyze_stack(sb.resources)) == {("vswitch-cidr-overlaps-vswitch-cidr", "b")}
+
+
+def test_unrelated_types_and_components_are_ignored(pack: PolicyPackRunner) -> None:
+    sb, _ = two_region_fleet()
+    sb.add("meshfleet:index:MeshFleet", "fleet-component", {})
+    sb.add("alicloud:vpc/routeEntry:RouteEntry", "route", {
+        "routeTableId": UNKNOWN, "destinationCidrblock": "172.16.0.0/16",
+        "nexthopType": "Attachment", "nexthopId": UNKNOWN})
+    sb.add("pulumi-python:dynamic:Resource", "other-dynamic", {"kind": "something-else"})
+    sb.add(T_MANAGED.replace("managedKubernetes", "serverlessKubernetes"), "ask", {})
+    assert pack.analyze_stack(sb.resources) == []
