@@ -384,6 +384,7 @@ class StackIndex:
                 else:
                     vpcs.add(vsw.vpc)
             c.vpc = sorted(vpcs)[0] if vpcs else (UNKNOWN if unknown else None)
+        self._connectivity()
         for fleet_key, public in self.fleet_public_features:
             f = self.fleets.get(fleet_key) if isinstance(fleet_key, str) else None
             if f is not None and f.public_feature is not True:
@@ -398,8 +399,33 @@ class StackIndex:
     def fleet_members(self, fleet_key: str) -> list[str]:
         return sorted({c for _, f, c in self.memberships if f == fleet_key and isinstance(c, str)})
 
+    def _connectivity(self) -> None:
+        """Attachments by VPC and peer links by CEN, so each path check is O(attachments of 2)."""
+        self._by_vpc: dict[str, list[Attachment]] = {}
+        self._attachments_unsure = False
+        for att in self.attachments:
+            if att.vpc is UNKNOWN or att.cen is UNKNOWN or att.vpc is None:
+                self._attachments_unsure = True
+            else:
+                self._by_vpc.setdefault(att.vpc, []).append(att)
+        self._links: set[tuple[str, frozenset[str]]] = set()
+        self._links_unsure = False
+        for peer in self.peerings:
+            a, b = peer.regions
+            if not isinstance(peer.cen, str) or not isinstance(a, str) or not isinstance(b, str):
+                self._links_unsure = True
+            else:
+                self._links.add((peer.cen, frozenset((a, b))))
+
     def private_path(self, vpc_a: Any, region_a: Any, vpc_b: Any, region_b: Any) -> Any:
-        """True if the two VPCs share a VPC or a CEN that links their regions; False; UNKNOWN."""
+        """True if the two VPCs are one VPC or share a CEN linking their regions; else False,
+        or UNKNOWN when an unknown value could change the answer.
+
+        Judgement: transit routers are required to be peered directly (a full mesh of peer
+        attachments between the regions that must talk); whether routes transit A -> B -> C over
+        two peer links is not documented. Legacy CEN attachments connect every attached VPC
+        (cross-region bandwidth packages are not checked).
+        """
         if vpc_a is None or vpc_b is None:
             return False
         if vpc_a is UNKNOWN or vpc_b is UNKNOWN:
@@ -408,30 +434,20 @@ class StackIndex:
             return True
         region_a = self.vpc_region(vpc_a, region_a)
         region_b = self.vpc_region(vpc_b, region_b)
-        unsure = False
-        cens_a: dict[Any, list[Attachment]] = {}
-        for att in self.attachments:
-            if att.vpc is UNKNOWN or att.cen is UNKNOWN:
-                unsure = True
-            elif att.vpc in (vpc_a, vpc_b):
-                cens_a.setdefault(att.cen, []).append(att)
-        for cen, atts in cens_a.items():
-            a = [t for t in atts if t.vpc == vpc_a]
-            b = [t for t in atts if t.vpc == vpc_b]
-            if not a or not b:
-                continue
+        unsure = self._attachments_unsure
+        att_a = self._by_vpc.get(vpc_a, [])
+        att_b = self._by_vpc.get(vpc_b, [])
+        for cen in {t.cen for t in att_a} & {t.cen for t in att_b}:
+            a = [t for t in att_a if t.cen == cen]
+            b = [t for t in att_b if t.cen == cen]
             if any(t.legacy for t in a) and any(t.legacy for t in b):
-                return True  # legacy CEN connects every attached VPC (bandwidth not checked)
-            if region_a is None or region_a is UNKNOWN or region_b is None or region_b is UNKNOWN:
-                unsure = True
-                continue
-            if region_a == region_b:
                 return True
-            for peer in self.peerings:
-                if peer.cen is UNKNOWN or UNKNOWN in peer.regions:
-                    unsure = True
-                elif peer.cen == cen and set(peer.regions) == {region_a, region_b}:
-                    return True
+            if not isinstance(region_a, str) or not isinstance(region_b, str):
+                unsure = True
+            elif region_a == region_b or (cen, frozenset((region_a, region_b))) in self._links:
+                return True
+            elif self._links_unsure:
+                unsure = True
         return UNKNOWN if unsure else False
 
 
