@@ -20,6 +20,7 @@ from inspect import isawaitable
 from typing import Any
 
 from google.protobuf import json_format
+from pulumi.runtime import proto
 from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
@@ -29,7 +30,7 @@ _NEEDED = ("_get_enforcement_level", "_create_report_violation", "_get_resource_
            "_get_policy_config", "_configure_runtime_settings", "_map_enforcement_level")
 
 
-class SharedStackServicer(sdk._PolicyAnalyzerServicer):  # type: ignore[misc,name-defined]
+class SharedStackServicer(sdk._PolicyAnalyzerServicer):
     """The SDK servicer with AnalyzeStack converting the request's resources only once."""
 
     def _provider(self, r: Any, cache: dict[str, Any]) -> Any:
@@ -67,8 +68,8 @@ class SharedStackServicer(sdk._PolicyAnalyzerServicer):  # type: ignore[misc,nam
         return out
 
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:  # noqa: N802 - gRPC name
-        self._configure_runtime_settings()
-        response = sdk.proto.AnalyzeResponse()
+        self._configure_runtime_settings()  # type: ignore[no-untyped-call]
+        response = proto.AnalyzeResponse()
         resources: list[Any] | None = None
         name = getattr(self, _P + "policy_pack_name")
         version = getattr(self, _P + "policy_pack_version")
@@ -92,14 +93,14 @@ class SharedStackServicer(sdk._PolicyAnalyzerServicer):  # type: ignore[misc,nam
                     loop.run_until_complete(result)
                     loop.close()
             except UnknownValueError as e:
-                response.diagnostics.append(sdk.proto.AnalyzeDiagnostic(
+                response.diagnostics.append(proto.AnalyzeDiagnostic(
                     policyName=policy.name, policyPackName=name, policyPackVersion=version,
                     message=(f"can't run policy '{policy.name}' from policy pack "
                              f"'{name}@v{version}' during preview: {e.message}"),
                     urn="", description=policy.description,
                     enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY)))
             except sdk._NotApplicableError as e:
-                response.not_applicable.append(sdk.proto.PolicyNotApplicable(
+                response.not_applicable.append(proto.PolicyNotApplicable(
                     policy_name=policy.name, reason=e.reason or ""))
         return response
 
@@ -114,5 +115,5 @@ def install() -> bool:
     if not hasattr(sdk, "_NotApplicableError") or not hasattr(sdk, "PolicyResource"):
         return False
     # PolicyPack looks the servicer class up in its module at construction time.
-    sdk._PolicyAnalyzerServicer = SharedStackServicer
+    sdk._PolicyAnalyzerServicer = SharedStackServicer  # type: ignore[misc]
     return True
