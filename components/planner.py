@@ -263,7 +263,8 @@ def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, 32 - math.ceil(math.log2(need))))
 
 
-def _vswitch_requests(spec: FleetSpec, vpc: VpcSpec, lock: Mapping[str, str]
+def _vswitch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec],
+                      locked_zones: Mapping[str, list[str]]
                       ) -> list[tuple[VSwitchPlan, int, str | None, str]]:
     """(template vSwitch without CIDR, prefix, pinned CIDR, spec path) for every vSwitch."""
     out: list[tuple[VSwitchPlan, int, str | None, str]] = []
@@ -276,12 +277,11 @@ def _vswitch_requests(spec: FleetSpec, vpc: VpcSpec, lock: Mapping[str, str]
                     path or key))
 
     def sticky_zones(role: str, candidates: Iterable[str], count: int) -> list[str]:
-        locked = sorted(k.rsplit(":", 1)[1] for k in lock
-                        if k.startswith(f"vswitch:{vpc.name}:{role}:"))
+        locked = sorted(locked_zones.get(f"vswitch:{vpc.name}:{role}", []))
         ordered = [z for z in locked if z in candidates] + sorted(candidates)
         return list(dict.fromkeys(ordered))[:count]
 
-    for c in sorted((c for c in spec.clusters.values() if c.vpc == vpc.name), key=lambda c: c.name):
+    for c in sorted(clusters, key=lambda c: c.name):
         per_zone = math.ceil(c.max_nodes / len(c.zones))
         for zone in sorted(c.zones):
             add("node", zone, _prefix_for(per_zone, 4 + NODE_OVERHEAD, 16, 29), c.name,
@@ -320,7 +320,16 @@ def _sweep_fixed(fixed: list[tuple[str, str, str]]) -> list[Problem]:
 def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     """Plan every CIDR of ``spec``, keeping every allocation recorded in ``lock``."""
     lock = dict(lock or {})
-    vsw = {v: _vswitch_requests(spec, spec.vpcs[v], lock) for v in sorted(spec.vpcs)}
+    by_vpc: dict[str, list[ClusterSpec]] = {v: [] for v in spec.vpcs}
+    for c in spec.clusters.values():
+        by_vpc[c.vpc].append(c)
+    locked_zones: dict[str, list[str]] = {}  # "vswitch:<vpc>:<role>" -> zones the lock holds
+    for k in lock:
+        if k.startswith("vswitch:"):
+            head, zone = k.rsplit(":", 1)
+            locked_zones.setdefault(head, []).append(zone)
+    vsw = {v: _vswitch_requests(spec, spec.vpcs[v], by_vpc[v], locked_zones)
+           for v in sorted(spec.vpcs)}
     global_reqs: list[tuple[str, str, int, str | None, str]] = []  # kind, key, prefix, pin, path
     for name, vpc in sorted(spec.vpcs.items()):
         need = sum(2 ** (32 - prefix) for _, prefix, _, _ in vsw[name])
@@ -426,7 +435,7 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
                   for p in dict.fromkeys(c for cs in spec.pools.values() for c in cs))
     warnings = []
     for name in sorted(vpcs):
-        flannel = [c for c in clusters.values() if c.vpc == name and c.cni == "flannel"]
+        flannel = [clusters[c.name] for c in by_vpc[name] if c.cni == "flannel"]
         nodes = sum(c.spec.max_nodes for c in flannel)
         if nodes > FLANNEL_ROUTE_QUOTA:
             warnings.append(

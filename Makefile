@@ -1,0 +1,40 @@
+# meshfleet: `make check` runs the offline preview of the example stack, `make test` the tests.
+# Each target installs what it needs into .venv (PyPI only; no Pulumi CLI, no cloud account).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= example
+
+.PHONY: check test typecheck lint plan diagram bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+check: $(VENV)/.installed  ## the main job: program + policy pack offline on the example stack
+	$(PY) -m fleetctl check --stack $(STACK)
+
+test: $(VENV)/.installed typecheck  ## type-check components/ and fleetctl/, then every test
+	$(PY) -m pytest
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+plan: $(VENV)/.installed
+	$(PY) -m fleetctl plan --stack $(STACK)
+
+diagram: $(VENV)/.installed
+	$(PY) -m fleetctl diagram --stack $(STACK) --out docs
+
+bench: $(VENV)/.installed
+	$(PY) bench/bench_planner.py
+	$(PY) bench/bench_policies.py
+	$(PY) bench/bench_check.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis
