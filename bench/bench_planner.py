@@ -126,8 +126,8 @@ def main() -> None:
     _, seq_span = sequential(in_order)
     _, bf_span = best_fit(sorted(top))
     _, bf_online_span = best_fit(in_order)
-    print(f"  1,000-cluster fleet, {len(top):,} top-level requests, {sum(2 ** (32 - p) for p in top):,}"
-          " addresses requested")
+    asked = sum(2 ** (32 - p) for p in top)
+    print(f"  1,000-cluster fleet, {len(top):,} top-level requests, {asked:,} addresses requested")
     print(f"  span used: sequential {seq_span:,}  best-fit online {bf_online_span:,}  "
           f"best-fit batch (largest first, as plan() does) {bf_span:,}")
     rng = random.Random(11)
