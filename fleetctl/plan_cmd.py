@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"stack": args.stack, **the_plan.to_dict()}, indent=2))
     else:
-        print(render_table(the_plan, args.stack, path))
+        print(render_table(the_plan, args.stack, path, writing=args.write))
     if args.write:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump_lock(the_plan.allocations()))
@@ -72,7 +72,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequenc
     return "\n".join(lines)
 
 
-def render_table(p: Plan, stack: str, lock: Path) -> str:
+def render_table(p: Plan, stack: str, lock: Path, writing: bool = False) -> str:
     """The human view of a plan; ``+`` marks an allocation the lock does not hold yet."""
     new = set(p.new)
     spec = p.spec
@@ -106,7 +106,9 @@ def render_table(p: Plan, stack: str, lock: Path) -> str:
                       [[u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
                        for u in p.pools], [" "] * len(p.pools)))
     out += [""] + [f"warning: {w}" for w in p.warnings]
-    if p.new:
+    if p.new and writing:
+        out.append(f"{len(p.new)} allocations are new since the lock ({lock}): recording them.")
+    elif p.new:
         out.append(f"{len(p.new)} allocations are new since the lock ({lock}): record them with "
                    f"`python -m fleetctl plan --stack {stack} --write` and commit the lock.")
     else:
