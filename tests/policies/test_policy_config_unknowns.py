@@ -3,6 +3,7 @@ real analyzer path; plus the runner's config resolution and start-up errors."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -260,6 +261,28 @@ def test_pack_info(pack: PolicyPackRunner) -> None:
     for p in info.policies:
         assert p.url.startswith("https://") and p.remediation_steps and p.severity
         assert p.name == p.name.lower() and " " not in p.name
+
+
+def test_example_config_file(configured: PolicyPackRunner) -> None:
+    config = json.loads((PACK_DIR / "config.example.json").read_text())
+    configured.reconfigure(config)
+    assert configured.resolved_config["cluster-not-in-mesh"]["enforcementLevel"] == "disabled"
+    sb, r = two_region_fleet()
+    sb.unlink(r["mesh"], "clusterIds", r["c2"])
+    sb.vswitch("dc-overlap", r["vpc1"], "10.0.200.0/24", "cn-hangzhou-h")
+    configured.reconfigure({**config, "cidr-overlaps-reserved-cidrs": {
+        "reservedCidrs": ["10.0.200.0/22 dc"]}})
+    assert found(configured.analyze_stack(sb.resources)) == {
+        ("cidr-overlaps-reserved-cidrs", "dc-overlap"), ("cidr-overlaps-reserved-cidrs", "vpc-1")}
+
+
+def test_per_resource_analyze_round_trip(pack: PolicyPackRunner) -> None:
+    """The pack holds stack policies only: Analyze answers, with nothing to report."""
+    sb, r = two_region_fleet()
+    stack = sb.resources
+    cluster = next(x for x in stack if x["urn"] == r["c1"].urn)
+    assert pack.analyze(cluster, stack) == []
+    assert all(p.stack_policy for p in pack.info().policies)
 
 
 def test_failing_pack_reports_its_stderr(tmp_path: Path) -> None:
