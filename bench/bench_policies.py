@@ -93,9 +93,9 @@ def build_stack(target: int) -> list[dict[str, Any]]:
     cen = sb.cen("cen")
     trs = [sb.transit_router(f"tr-{p.name}", cen, p) for p in regions]
     sb.tr_peer_attachment("peer", cen, trs[0], trs[1], "cn-shanghai", regions[0])
-    vpc_space = ipaddress.ip_network("10.0.0.0/9").subnets(new_prefix=20)
-    pod_space = ipaddress.ip_network("172.16.0.0/12").subnets(new_prefix=23)
-    svc_space = ipaddress.ip_network("10.128.0.0/9").subnets(new_prefix=24)
+    vpc_space = ipaddress.IPv4Network("10.0.0.0/9").subnets(new_prefix=20)
+    pod_space = ipaddress.IPv4Network("172.16.0.0/12").subnets(new_prefix=23)
+    svc_space = ipaddress.IPv4Network("10.128.0.0/9").subnets(new_prefix=24)
     clusters: list[Ref] = []
     first_vswitch: Ref | None = None
     first_vpc: Ref | None = None

@@ -454,8 +454,3 @@ class StackIndex:
 def build_index(resources: Sequence[Any]) -> StackIndex:
     """Index a stack (a list of pulumi_policy PolicyResource)."""
     return StackIndex(resources)
-
-
-def by_order(items: Iterable[Entity]) -> list[Entity]:
-    return sorted(items, key=lambda e: e.order)
-

@@ -2,9 +2,9 @@
 :class:`Finding`s; a finding is ``unverifiable`` when a value needed to decide is unknown at
 preview (the policy's ``unknowns`` setting decides what becomes of it).
 
-Which resource a finding is reported against: for a pair of the same kind, the one declared later
-in the stack (it is the likelier newcomer); otherwise the rule's subject (the first kind named in
-the policy name).
+Which resource a finding is reported against: for a pair of the same kind, the one whose name
+(then URN) sorts last, so that reports do not depend on registration order; otherwise the rule's
+subject (the first kind named in the policy name).
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ class Finding:
 
 
 def _later(a: Entity, b: Entity) -> tuple[Entity, Entity]:
-    return (b, a) if b.order >= a.order else (a, b)
+    """(reported, other) for a pair of one kind: the resource whose (name, URN) sorts last.
+
+    Not declaration order: Pulumi registers resources as their inputs resolve, so the order of
+    the engine's list can differ from one preview to the next, and reports must not.
+    """
+    return (b, a) if (b.name, b.urn) >= (a.name, a.urn) else (a, b)
 
 
 def _unknown(e: Entity, what: str) -> Finding:

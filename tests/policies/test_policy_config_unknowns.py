@@ -40,10 +40,10 @@ def _cluster_without_vpc() -> StackBuilder:
 
 def test_new_resources_resolve_through_property_dependencies(pack: PolicyPackRunner) -> None:
     sb, r = two_region_fleet()  # every id is the unknown sentinel
-    extra = sb.vswitch("extra", r["vpc1"], "10.0.8.0/24", "cn-hangzhou-h")
+    extra = sb.vswitch("x-extra", r["vpc1"], "10.0.8.0/24", "cn-hangzhou-h")
     stack = sb.resources
     assert next(x for x in stack if x["urn"] == extra.urn)["properties"]["vpcId"] == UNKNOWN
-    assert found(pack.analyze_stack(stack)) == {("vswitch-cidr-overlaps-vswitch-cidr", "extra")}
+    assert found(pack.analyze_stack(stack)) == {("vswitch-cidr-overlaps-vswitch-cidr", "x-extra")}
 
 
 def test_unknown_vpc_membership_is_advisory_by_default(pack: PolicyPackRunner) -> None:

@@ -35,7 +35,7 @@ def _add_flannel_in_vpc2(sb: StackBuilder, r: dict[str, Ref]) -> None:
     add_member(sb, r, c4)
 
 
-def _extra_vswitch(cidr: str, zone: str = "cn-hangzhou-h", name: str = "extra") -> Mutation:
+def _extra_vswitch(cidr: str, zone: str = "cn-hangzhou-h", name: str = "x-extra") -> Mutation:
     return lambda sb, r: (sb.vswitch(name, r["vpc1"], cidr, zone), None)[1]
 
 
@@ -99,7 +99,7 @@ VIOLATIONS: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
     ("pod-cidr-overlaps-vpc-cidr", _set("c2", podCidr="10.0.64.0/18"),
      {("pod-cidr-overlaps-vpc-cidr", "ack-2")}),
     ("vswitch-cidr-overlaps-vswitch-cidr", _extra_vswitch("10.0.8.0/24"),
-     {("vswitch-cidr-overlaps-vswitch-cidr", "extra")}),
+     {("vswitch-cidr-overlaps-vswitch-cidr", "x-extra")}),
     ("vswitch-cidr-overlaps-pod-cidr", _set("c2", podCidr="10.0.16.0/21"),
      {("vswitch-cidr-overlaps-pod-cidr", "node-2-i"), ("pod-cidr-overlaps-vpc-cidr", "ack-2")}),
     ("vswitch-cidr-overlaps-service-cidr", _set("c2", serviceCidr="10.0.16.0/22"),
@@ -120,8 +120,8 @@ VIOLATIONS: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
     ("cidr-in-reserved-range", _extra_vpc("100.64.0.0/16"), {("cidr-in-reserved-range", "vpc-3")}),
     ("cidr-in-reserved-range", _extra_vpc("7.0.0.0/16"), {("cidr-in-reserved-range", "vpc-3")}),
     ("vswitch-cidr-invalid", _extra_vswitch("10.0.254.0/30"),
-     {("vswitch-cidr-invalid", "extra")}),
-    ("vswitch-outside-vpc", _extra_vswitch("10.2.0.0/24"), {("vswitch-outside-vpc", "extra")}),
+     {("vswitch-cidr-invalid", "x-extra")}),
+    ("vswitch-outside-vpc", _extra_vswitch("10.2.0.0/24"), {("vswitch-outside-vpc", "x-extra")}),
     ("service-cidr-invalid", _set("c1", serviceCidr="192.168.64.0/25"),
      {("service-cidr-invalid", "ack-1")}),
     ("service-cidr-invalid", _set("c1", serviceCidr="30.0.0.0/20"),
@@ -214,6 +214,19 @@ def test_violation(pack: PolicyPackRunner, policy: str, mutate: Mutation,
     for d in mine:  # the message names the rule's resources and explains the fix
         assert "Fix:" in d.message
         assert d.message.startswith(pack.info().policy(policy).description)
+
+
+@pytest.mark.parametrize(("policy", "mutate", "expected"), VIOLATIONS,
+                         ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(VIOLATIONS)])
+def test_reports_do_not_depend_on_resource_order(pack: PolicyPackRunner, policy: str,
+                                                 mutate: Mutation,
+                                                 expected: set[tuple[str, str]]) -> None:
+    """Pulumi registers resources as their inputs resolve: the engine's order is not stable."""
+    sb, r = two_region_fleet()
+    mutate(sb, r)
+    stack = sb.resources
+    shuffled = [stack[0], *reversed(stack[1:])]
+    assert found(pack.analyze_stack(shuffled)) == expected
 
 
 @pytest.mark.parametrize(("label", "mutate"), COMPLIANT, ids=[c[0] for c in COMPLIANT])
