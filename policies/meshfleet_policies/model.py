@@ -76,6 +76,12 @@ class Cidr:
         return isinstance(self.raw, str) and self.net is None
 
 
+# ACK applies this Service CIDR when serviceCidr is unset: two such clusters overlap.
+DEFAULT_SERVICE = Cidr("172.19.0.0/20", Net(0xAC130000, 0xAC130FFF, 20,
+                                             "172.19.0.0/20 (serviceCidr unset: the ACK API "
+                                             "default)"))
+
+
 @dataclass
 class Vpc(Entity):
     cidr: Cidr = field(default_factory=lambda: Cidr(None, None))
@@ -221,7 +227,10 @@ class StackIndex:
 
     # -- per type ------------------------------------------------------------------------------
     def _add_vpc(self, order: int, r: Any) -> None:
-        self.vpcs[r.urn] = Vpc(**self._entity(order, r), cidr=Cidr.of(get(r.props, "cidrBlock")))
+        value = get(r.props, "cidrBlock")
+        # Unset: Alibaba Cloud (or the IPAM pool named by ipv4IpamPoolId) picks it at creation.
+        cidr = Cidr.of(value) if value is not None else Cidr(UNKNOWN, None)
+        self.vpcs[r.urn] = Vpc(**self._entity(order, r), cidr=cidr)
 
     def _vpc_key(self, r: Any, key: str, value: Any) -> Any:
         vpc = self.ref(r, key, value, (VPC,))
@@ -243,8 +252,9 @@ class StackIndex:
 
     def _index_cluster(self, order: int, r: Any, keys: Sequence[str]) -> None:
         p = r.props
+        service = get(p, "serviceCidr")
         c = Cluster(**self._entity(order, r), pod_cidr=Cidr.of(get(p, "podCidr")),
-                    service_cidr=Cidr.of(get(p, "serviceCidr")),
+                    service_cidr=Cidr.of(service) if service is not None else DEFAULT_SERVICE,
                     node_cidr_mask=as_int(get(p, "nodeCidrMask")))
         for key in keys:
             found, unknown = self.refs(r, key, get(p, key), (VSWITCH,))

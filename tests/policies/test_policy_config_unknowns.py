@@ -77,6 +77,21 @@ def test_companion_disabled_drops_advisory_unknowns(configured: PolicyPackRunner
     assert configured.analyze_stack(_cluster_without_vpc().resources) == []
 
 
+def test_vpc_without_cidr_block_is_unverifiable(pack: PolicyPackRunner) -> None:
+    sb, r = two_region_fleet()
+    sb.vpc("vpc-ipam", None, r["hz"], ipv4IpamPoolId=UNKNOWN, ipv4CidrMask=20.0)
+    diags = pack.analyze_stack(sb.resources)
+    assert found(diags) == {(COMPANION, "vpc-ipam")}
+
+
+def test_default_service_cidrs_collide(pack: PolicyPackRunner) -> None:
+    sb, r = two_region_fleet()
+    sb.unset(r["c1"], "serviceCidr")
+    sb.unset(r["c2"], "serviceCidr")
+    (d,) = pack.analyze_stack(sb.resources)
+    assert "ACK API default" in d.message and "172.19.0.0/20" in d.message
+
+
 def test_unknown_cidr_does_not_abort_other_resources(pack: PolicyPackRunner) -> None:
     sb, r = two_region_fleet()
     sb.set(r["vpc2"], cidrBlock=UNKNOWN)
