@@ -283,6 +283,7 @@ def test_example_config_file(configured: PolicyPackRunner) -> None:
     configured.reconfigure(config)
     assert configured.resolved_config["cluster-not-in-mesh"]["enforcementLevel"] == "disabled"
     sb, r = two_region_fleet()
+    assert configured.analyze_stack(sb.resources) == []  # reservedCidrs set, nothing overlaps
     sb.unlink(r["mesh"], "clusterIds", r["c2"])
     sb.vswitch("dc-overlap", r["vpc1"], "10.0.200.0/24", "cn-hangzhou-h")
     configured.reconfigure({**config, "cidr-overlaps-reserved-cidrs": {
