@@ -569,34 +569,22 @@ def _engine_urn(stack: str, project: str, parent: str, type_: str, name: str) ->
     return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
 
-def _make_mocks(strict_invokes: bool, preview: bool) -> Any:
+def _make_mocks() -> Any:
     from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-    class _PreviewMocks(Mocks):
-        """Echo inputs as outputs (a real preview echoes the checked inputs), no id in preview.
-
-        Computed outputs (``transitRouterId``, ``kubeConfig`` ...) are left out, so the SDK
-        resolves them unknown, and inputs built from them carry the unknown sentinel plus
-        property dependencies: exactly what a real preview of new resources sends. With
-        ``preview=False`` ids are ``<name>-id`` and the computed outputs that the meshfleet
-        components read are filled in, so apply-time code paths can run in tests.
-        """
+    class _ReadMocks(Mocks):
+        """Only ``ReadResource`` (``Resource.get``) reaches these: echo the state, keep the id."""
 
         def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-            state = dict(args.inputs)
-            if preview:
-                return (args.resource_id or None), state
-            rid = args.resource_id or f"{args.name}-id"
-            state.update(_apply_time_outputs(args.typ, args.name, args.inputs))
-            return rid, state
+            return args.resource_id, dict(args.inputs)
 
         def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
             raise AssertionError("the recording monitor answers invokes itself")
 
-    return _PreviewMocks()
+    return _ReadMocks()
 
 
-def _apply_time_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+def _apply_time_outputs(type_: str, name: str) -> dict[str, Any]:
     """Computed outputs meshfleet reads, for ``preview=False`` runs (domain-facts.md section 5)."""
     if type_ == "alicloud:cen/transitRouter:TransitRouter":
         return {"transitRouterId": f"tr-{name}"}
@@ -611,7 +599,10 @@ def _apply_time_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dic
     return {}
 
 
-def _make_monitor(mocks: Any, *, strict_invokes: bool, config: Mapping[str, Any]) -> Any:
+def _make_monitor(
+    mocks: Any, *, strict_invokes: bool, preview: bool, config: Mapping[str, Any]
+) -> Any:
+    from google.protobuf import struct_pb2
     from pulumi.runtime import rpc
     from pulumi.runtime.mocks import MockMonitor
     from pulumi.runtime.proto import provider_pb2, resource_pb2
@@ -682,14 +673,33 @@ def _make_monitor(mocks: Any, *, strict_invokes: bool, config: Mapping[str, Any]
                     self.provider_regions[urn] = str(inputs["region"])
 
         def RegisterResource(self, request: Any) -> Any:
+            """Answer as a preview of a new resource: the inputs echoed, no id.
+
+            The engine's preview echoes the provider-checked inputs; computed outputs
+            (``transitRouterId``, ``kubeconfig`` ...) are absent, so the SDK resolves them
+            unknown and inputs built from them carry the unknown sentinel plus property
+            dependencies, as in a real preview. The request's Struct is echoed as is: a
+            deserialise/serialise round trip (what MockMonitor does) would re-await resource
+            references on a worker thread and deadlock. With ``preview=False`` ids are
+            ``<name>-id`` and the computed outputs meshfleet reads are filled in.
+            """
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == STACK_TYPE:
                 self.stack_urn = urn
                 self._record(request, urn, None, read=False)
                 return resource_pb2.RegisterResourceResponse(urn=urn)
-            response = super().RegisterResource(request)
-            self._record(request, urn, response.id or None, read=False)
-            return response
+            obj = struct_pb2.Struct()
+            obj.CopyFrom(request.object)
+            rid: str | None = request.importId or None
+            if not preview:
+                rid = rid or f"{request.name}-id"
+                extra = _apply_time_outputs(request.type, request.name)
+                if extra:
+                    obj.update(extra)
+            with self.lock:
+                self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid or "", {})
+            self._record(request, urn, rid, read=False)
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=rid or "", object=obj)
 
         def ReadResource(self, request: Any) -> Any:
             response = super().ReadResource(request)
@@ -811,7 +821,7 @@ def _run_in_context(
     from pulumi.runtime.stack import run_in_stack
 
     monitor = _make_monitor(
-        _make_mocks(strict_invokes, preview), strict_invokes=strict_invokes, config=config
+        _make_mocks(), strict_invokes=strict_invokes, preview=preview, config=config
     )
     features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
     settings = MockSettings(
