@@ -80,3 +80,70 @@ def fleet_specs(draw: st.DrawFn, max_regions: int = 6, max_vpcs: int = 10,
             ["10.0.0.0/16", "10.128.0.0/12", "172.16.0.0/16", "192.168.0.0/20", "10.8.0.0/14"]),
             max_size=3, unique=True))
     return spec
+
+
+def _relocate(draw: st.DrawFn, free: Any, cidr: str) -> str | None:
+    """A free aligned block of ``cidr``'s size, drawn from ``free`` (an IPSet, updated)."""
+    from netaddr import IPAddress, IPNetwork
+
+    prefix = IPNetwork(cidr).prefixlen
+    blocks = [b for b in free.iter_cidrs() if b.prefixlen <= prefix]
+    if not blocks:
+        return None
+    # Prefer the high end of the free space: the planner itself fills from the lowest address,
+    # so a pin there is a place it would not have chosen.
+    block = blocks[-1 - draw(st.integers(0, min(len(blocks), 16) - 1))]
+    slots = 2 ** (prefix - block.prefixlen)
+    slot = slots - 1 - draw(st.integers(0, min(slots, 64) - 1))
+    net = IPNetwork(f"{IPAddress(block.first + slot * 2 ** (32 - prefix))}/{prefix}")
+    free.remove(net)
+    return str(net)
+
+
+@st.composite
+def pinned_fleet_specs(draw: st.DrawFn, max_regions: int = 6, max_vpcs: int = 10,
+                       max_clusters: int = 30) -> dict[str, Any]:
+    """A valid raw fleet spec (see ``fleet_specs``) with a drawn subset of its CIDRs pinned.
+
+    Pins are VPC CIDRs, Flannel pod CIDRs, Service CIDRs, and node / Terway pod vSwitches of
+    pinned VPCs, each the size the planner would give it but placed elsewhere in free private
+    space (never in a reserved range, never overlapping another pin), vSwitches at the same
+    offset inside their moved VPC. Valid by construction, so it must plan and pass the pack.
+    """
+    import copy
+
+    from netaddr import IPNetwork, IPSet
+
+    from components.planner import plan
+    from components.spec import PRIVATE_RANGES, parse_spec
+
+    raw = copy.deepcopy(draw(fleet_specs(max_regions, max_vpcs, max_clusters)))
+    p = plan(parse_spec(raw))
+    free = IPSet(PRIVATE_RANGES) - IPSet(p.spec.reserved) - IPSet(
+        c for k, c in p.allocations().items() if not k.startswith("vswitch:"))
+    moved: dict[str, tuple[IPNetwork, IPNetwork]] = {}
+    for name, v in sorted(p.vpcs.items()):
+        if draw(st.booleans()):
+            new = _relocate(draw, free, v.cidr)
+            if new is not None:
+                raw["vpcs"][name]["cidr"] = new
+                moved[name] = (IPNetwork(v.cidr), IPNetwork(new))
+    for name, c in sorted(p.clusters.items()):
+        body = raw["clusters"][name]
+        if c.pod_cidr is not None and draw(st.booleans()):
+            if (new := _relocate(draw, free, c.pod_cidr)) is not None:
+                body["podCidr"] = new
+        if draw(st.booleans()):
+            if (new := _relocate(draw, free, c.service_cidr)) is not None:
+                body["serviceCidr"] = new
+        if c.vpc in moved:
+            old_vpc, new_vpc = moved[c.vpc]
+            for key, switches in (("vswitches", c.node_vswitches),
+                                  ("podVswitches", c.pod_vswitches)):
+                for s in switches:
+                    if draw(st.booleans()):
+                        net = IPNetwork(s.cidr)
+                        shifted = IPNetwork(f"{new_vpc.network + (net.first - old_vpc.first)}/"
+                                            f"{net.prefixlen}")
+                        body.setdefault(key, {})[s.zone] = str(shifted)
+    return raw

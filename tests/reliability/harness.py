@@ -1,0 +1,124 @@
+"""Shared machinery of the reliability suite: run the real stack program offline for a raw fleet
+spec (optionally with a lock file in place), read back the CIDRs the resources actually got, and
+talk to the policy pack.
+
+The program is the repository's ``__main__.py``, run in process under fleetctl's recording mocks
+in preview mode with strict invokes, exactly as ``pulumi preview`` would run it for a stack whose
+config holds the spec under ``meshfleet:fleet``. For runs that need a lock file the program file
+is copied into a scratch directory (the program reads ``locks/<stack>.json`` next to itself), so
+the repository's own ``locks/`` is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hypothesis import settings
+
+from components.lock import dump_lock, lock_path
+from components.planner import Plan
+from fleetctl.analyzer import Diagnostic
+from fleetctl.capture import Capture, run_program
+
+REPO = Path(__file__).resolve().parents[2]
+PACK_DIR = REPO / "policies"
+PROJECT = "meshfleet"
+
+T_STACK = "pulumi:pulumi:Stack"
+T_VPC = "alicloud:vpc/network:Network"
+T_VSWITCH = "alicloud:vpc/switch:Switch"
+T_ACK = "alicloud:cs/managedKubernetes:ManagedKubernetes"
+
+
+def scaled(ci: int) -> int:
+    """An example count that follows the Hypothesis profile: ``ci`` under the ci profile (40
+    examples by default), proportionally more under dev (100) and deep (2000)."""
+    return max(1, ci * settings.default.max_examples // 40)
+
+
+def program_dir(scratch: Path) -> Path:
+    """A copy of the stack program in ``scratch`` (its lock lives in ``scratch/locks``)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "__main__.py", scratch / "__main__.py")
+    return scratch
+
+
+def write_lock(directory: Path, stack: str, allocations: Mapping[str, str] | None) -> None:
+    """Write (or, for None, delete) the lock of ``stack`` as ``fleetctl plan --write`` would."""
+    path = lock_path(directory, stack)
+    if allocations is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_lock(allocations))
+
+
+def write_raw_lock(directory: Path, stack: str, text: str) -> None:
+    """Write arbitrary text as the lock of ``stack`` (bad-input tests)."""
+    path = lock_path(directory, stack)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def run_fleet(raw: Any, *, stack: str = "reliability", directory: Path | None = None,
+              extra_config: Mapping[str, Any] | None = None) -> Capture:
+    """Run the stack program for fleet spec ``raw`` (config ``meshfleet:fleet``) in preview.
+
+    ``directory`` holds the program (see :func:`program_dir`); default: the repository's (with
+    a stack name that has no lock there). Raises ``fleetctl.capture.ProgramError`` when the
+    program fails; the original exception is its ``__cause__``.
+    """
+    main = (directory or REPO) / "__main__.py"
+    config = {"alicloud:region": "cn-hangzhou", "meshfleet:fleet": raw, **(extra_config or {})}
+    return run_program(lambda: runpy.run_path(str(main), run_name="__main__"),
+                       project=PROJECT, stack=stack, config=config, strict_invokes=True)
+
+
+def registered_allocations(cap: Capture, p: Plan) -> dict[str, str]:
+    """Every allocation key of plan ``p`` mapped to the CIDR the registered resource got.
+
+    VPC ``vpc:<name>`` -> the Network named <name>; vSwitch keys -> the Switch named by the plan's
+    stable child name; ``pod:`` / ``service:`` -> the cluster's podCidr / serviceCidr input.
+    A key whose resource is missing maps to ``"<missing>"``.
+    """
+    by_name: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in cap.registrations:
+        by_name[(r.type, r.name)] = r.inputs
+    out: dict[str, str] = {}
+
+    def get(type_: str, name: str, key: str) -> str:
+        inputs = by_name.get((type_, name))
+        return str(inputs.get(key, "<missing>")) if inputs is not None else "<missing>"
+
+    for v in p.vpcs.values():
+        out[f"vpc:{v.name}"] = get(T_VPC, v.name, "cidrBlock")
+        for s in v.vswitches:
+            out[s.key] = get(T_VSWITCH, s.name, "cidrBlock")
+    for c in p.clusters.values():
+        if c.pod_cidr is not None:
+            out[f"pod:{c.name}"] = get(T_ACK, c.name, "podCidr")
+        out[f"service:{c.name}"] = get(T_ACK, c.name, "serviceCidr")
+    return dict(sorted(out.items()))
+
+
+def mandatory(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics that would fail a preview."""
+    return [d for d in diags if d.enforcement_level == "mandatory"]
+
+
+def show(diags: Sequence[Diagnostic], limit: int = 8) -> str:
+    """Diagnostics as short lines for assertion messages."""
+    lines = [f"{d.enforcement_level} {d.policy_name} @ {d.urn.rsplit('::', 1)[-1]}: "
+             f"{d.message.splitlines()[-1][:300]}" for d in diags[:limit]]
+    more = f"\n... and {len(diags) - limit} more" if len(diags) > limit else ""
+    return "\n".join(lines) + more
+
+
+def ci() -> bool:
+    """True under CI (the suite then keeps to its time budget)."""
+    return bool(os.environ.get("CI"))
