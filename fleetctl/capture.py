@@ -114,6 +114,8 @@ class Capture:
     invokes: list[InvokeRecord]
     stack_outputs: dict[str, Any] = field(default_factory=dict)
     program_output: str = ""
+    logs: list[dict[str, str]] = field(default_factory=list)
+    """``pulumi.log`` messages: ``{"severity": "warning", "message": ...}``."""
 
     # ---- lookups -------------------------------------------------------------------------
     def by_type(self, type_: str) -> list[Registration]:
@@ -265,6 +267,7 @@ class Capture:
             "invokes": [asdict(i) for i in self.invokes],
             "stack_outputs": self.stack_outputs,
             "program_output": self.program_output,
+            "logs": self.logs,
         }
 
     @classmethod
@@ -278,6 +281,7 @@ class Capture:
             invokes=[InvokeRecord(**i) for i in data["invokes"]],
             stack_outputs=dict(data.get("stack_outputs", {})),
             program_output=data.get("program_output", ""),
+            logs=[dict(entry) for entry in data.get("logs", [])],
         )
 
 
@@ -824,10 +828,15 @@ def _run_in_context(
         _make_mocks(), strict_invokes=strict_invokes, preview=preview, config=config
     )
     features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
+    # pulumi.log goes to the engine's Log RPC; a private logger (not in the logging registry,
+    # so nothing global changes) collects it for the report, as the CLI shows diagnostics.
+    logs: list[dict[str, str]] = []
+    logger = logging.Logger("fleetctl.program", level=logging.DEBUG)
+    logger.addHandler(_ListHandler(logs))
     settings = MockSettings(
         monitor=monitor,
         monitor_features=features,
-        engine=MockEngine(logging.getLogger("fleetctl.program")),
+        engine=MockEngine(logger),
         project=project,
         stack=stack,
         dry_run=preview,
@@ -869,7 +878,17 @@ def _run_in_context(
         registrations=list(monitor.registrations),
         invokes=list(monitor.invokes),
         stack_outputs=dict(monitor.stack_outputs),
+        logs=logs,
     )
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[dict[str, str]]) -> None:
+        super().__init__(level=logging.INFO)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append({"severity": record.levelname.lower(), "message": record.getMessage()})
 
 
 def _error_message(exn: BaseException) -> str:
@@ -879,12 +898,12 @@ def _error_message(exn: BaseException) -> str:
 
 
 def _program_traceback(exn: BaseException) -> str:
-    """The traceback without frames of the Pulumi SDK, asyncio or fleetctl itself."""
+    """The program's own traceback frames (no Pulumi SDK, asyncio, runpy or fleetctl frames);
+    the error message itself is in ``ProgramError.message``."""
     frames = traceback.extract_tb(exn.__traceback__)
     skip = ("site-packages", "<frozen ", f"{os.sep}asyncio{os.sep}", f"{os.sep}fleetctl{os.sep}")
     kept = [f for f in frames if not any(s in f.filename for s in skip)]
-    lines = traceback.format_list(kept) if kept else []
-    return "".join(lines) + "".join(traceback.format_exception_only(type(exn), exn))
+    return "".join(traceback.format_list(kept)) if kept else ""
 
 
 # ==== program directories ======================================================================
