@@ -901,7 +901,8 @@ def _program_traceback(exn: BaseException) -> str:
     """The program's own traceback frames (no Pulumi SDK, asyncio, runpy or fleetctl frames);
     the error message itself is in ``ProgramError.message``."""
     frames = traceback.extract_tb(exn.__traceback__)
-    skip = ("site-packages", "<frozen ", f"{os.sep}asyncio{os.sep}", f"{os.sep}fleetctl{os.sep}")
+    own = str(Path(__file__).resolve().parent) + os.sep
+    skip = ("site-packages", "<frozen ", f"{os.sep}asyncio{os.sep}", own)
     kept = [f for f in frames if not any(s in f.filename for s in skip)]
     return "".join(traceback.format_list(kept)) if kept else ""
 
