@@ -240,7 +240,7 @@ def test_program_errors_are_reported_without_runtime_frames() -> None:
     assert info.value.message == "ValueError: pod CIDR 'x' is not a CIDR"
     details = info.value.details
     assert "in program" in details and "test_capture.py" in details  # the program's frame
-    assert "site-packages" not in details and "capture.py" not in details
+    assert "site-packages" not in details and "fleetctl/capture.py" not in details
 
 
 def test_two_runs_in_one_process_do_not_leak() -> None:
