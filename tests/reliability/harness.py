@@ -73,8 +73,13 @@ def run_fleet(raw: Any, *, stack: str = "reliability", directory: Path | None = 
     a stack name that has no lock there). Raises ``fleetctl.capture.ProgramError`` when the
     program fails; the original exception is its ``__cause__``.
     """
-    main = (directory or REPO) / "__main__.py"
     config = {"alicloud:region": "cn-hangzhou", "meshfleet:fleet": raw, **(extra_config or {})}
+    return run_config(config, stack=stack, directory=directory)
+
+
+def run_config(config: Mapping[str, Any], *, stack: str, directory: Path | None = None) -> Capture:
+    """Run the stack program with this full stack config (keys such as ``meshfleet:fleet``)."""
+    main = (directory or REPO) / "__main__.py"
     return run_program(lambda: runpy.run_path(str(main), run_name="__main__"),
                        project=PROJECT, stack=stack, config=config, strict_invokes=True)
 

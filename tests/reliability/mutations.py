@@ -277,7 +277,8 @@ def vswitch_service(s: EngineStack) -> Outcome:
     a = _flannel(s)  # Flannel: a Terway member's Service CIDR in the mesh VPC is another rule
     sw = s.vswitches_in(s.vpc_of(a))[0]
     net = IPNetwork(sw["properties"]["cidrBlock"])
-    a["properties"]["serviceCidr"] = str(IPNetwork(f"{net.network}/{max(16, min(24, net.prefixlen))}").cidr)
+    prefix = max(16, min(24, net.prefixlen))  # a valid Service CIDR size
+    a["properties"]["serviceCidr"] = str(IPNetwork(f"{net.network}/{prefix}").cidr)
     return Outcome(sw["urn"], frozenset({"service-cidr-overlaps-vpc-cidr"}))
 
 
