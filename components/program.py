@@ -23,8 +23,8 @@ def plan_notices(plan: Plan, stack: str) -> list[str]:
     ...     "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i"]}},
     ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},
     ...     "clusters": {"ack-1": {"vpc": "hz"}}, "fleet": {"vpc": "hz"}, "mesh": {"vpc": "hz"}})
-    >>> plan_notices(make_plan(spec), "dev")[0][:40]
-    '12 allocations are not in the lock locks'
+    >>> plan_notices(make_plan(spec), "dev")[0][:44]
+    '9 allocations are not in the lock locks/dev.'
     """
     notices = list(plan.warnings)
     write = f"python -m fleetctl plan --stack {stack} --write"

@@ -1,0 +1,305 @@
+"""The example stack (the requirement document's topology) under recording mocks, preview mode."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+
+from fleetctl.capture import UNKNOWN
+from tests.components.stacks import (
+    ACK,
+    CEN,
+    CEN_TYPES,
+    COMPONENTS,
+    DYNAMIC,
+    EIP,
+    FLEET,
+    MEMBERSHIP,
+    MESH,
+    NODE_POOL,
+    PROVIDER,
+    SG_RULE,
+    TR,
+    TR_ASSOC,
+    TR_PEER,
+    TR_PROP,
+    TR_ROUTE,
+    TR_TABLE,
+    TR_VPC,
+    VPC,
+    VPC_ROUTE,
+    VSWITCH,
+    View,
+    example_config,
+    expected_counts,
+    plan_of,
+    run_stack,
+)
+
+
+@pytest.fixture(scope="module")
+def ex() -> View:
+    config = example_config()
+    return View(run_stack(config, "example"), plan_of(config, "example"))
+
+
+def test_exact_resources_by_type(ex: View) -> None:
+    # Derived from Pulumi.example.yaml by hand: 2 regions, 2 VPCs, clusters ack-1 (flannel,
+    # 2 zones), ack-2 (terway, 2 zones), ack-3 (flannel, 2 zones); Fleet and mesh in vpc-1.
+    assert ex.cap.counts_by_type() == {
+        "alicloud:ackone/cluster:Cluster": 1,
+        "alicloud:ackone/membershipAttachment:MembershipAttachment": 3,   # one per cluster
+        CEN: 1,
+        TR: 2,                                                            # one per region
+        TR_PEER: 1,                                                       # one region pair
+        TR_ROUTE: 4,                         # 2 Flannel pod CIDRs x 2 transit routers
+        TR_TABLE: 2,
+        TR_ASSOC: 4,                         # 2 VPC attachments + the peer at both ends
+        TR_PROP: 4,
+        TR_VPC: 2,
+        ACK: 3,
+        NODE_POOL: 3,
+        SG_RULE: 10,                         # per cluster: 2 VPCs + other Flannel pod CIDRs
+        MESH: 1,
+        VPC: 2,
+        VPC_ROUTE: 4,                        # per VPC: the other VPC + the remote pod CIDR
+        # vpc-1: 2+2 node, 2 pod (ack-2), 2 transit-router, fleet, mesh; vpc-2: 2 node, 2 TR
+        VSWITCH: 14,
+        "meshfleet:cen:CenBackbone": 1,
+        "meshfleet:cluster:AckCluster": 3,
+        "meshfleet:fleet:Fleet": 1,
+        "meshfleet:index:MeshFleet": 1,
+        "meshfleet:mesh:Mesh": 1,
+        "meshfleet:network:Network": 2,
+        DYNAMIC: 1,
+        PROVIDER: 2,
+    }
+    assert ex.cap.counts_by_type() == expected_counts(ex.plan)
+
+
+def test_vpcs_and_vswitches_are_the_plan(ex: View) -> None:
+    for v in ex.plan.vpcs.values():
+        vpc = ex.one(VPC, v.name)
+        assert vpc.inputs["cidrBlock"] == v.cidr
+        assert vpc.inputs["vpcName"] == f"meshfleet-demo-{v.name}"
+        for s in v.vswitches:
+            sw = ex.vswitch(s.key)
+            assert (sw.inputs["cidrBlock"], sw.inputs["zoneId"]) == (s.cidr, s.zone)
+            assert ex.deps(sw, "vpcId") == {vpc.urn}
+
+
+def test_each_cluster_is_its_plan(ex: View) -> None:
+    for c in ex.plan.clusters.values():
+        ack = ex.one(ACK, c.name)
+        i = ack.inputs
+        assert i["serviceCidr"] == c.service_cidr
+        assert i["slbInternetEnabled"] is False
+        assert i["deletionProtection"] is True
+        assert i["clusterSpec"] == c.spec.cluster_spec
+        assert i["name"] == f"meshfleet-demo-{c.name}"
+        assert ex.deps(ack, "vswitchIds") == {ex.vswitch(s.key).urn for s in c.node_vswitches}
+        assert len(i["vswitchIds"]) == len(c.node_vswitches)
+        if c.cni == "flannel":
+            assert i["podCidr"] == c.pod_cidr
+            assert i["nodeCidrMask"] == c.node_cidr_mask  # always explicit
+            assert [a["name"] for a in i["addons"]] == ["flannel"]
+            assert "podVswitchIds" not in i
+        else:
+            assert "podCidr" not in i and "nodeCidrMask" not in i
+            assert [a["name"] for a in i["addons"]] == ["terway-eniip"]
+            assert ex.deps(ack, "podVswitchIds") == {ex.vswitch(s.key).urn
+                                                     for s in c.pod_vswitches}
+            assert c.pod_vswitches
+
+
+def test_node_pools_follow_the_spec(ex: View) -> None:
+    for c in ex.plan.clusters.values():
+        pool = ex.one(NODE_POOL, f"{c.name}-workers")
+        np = c.spec.node_pool
+        assert ex.deps(pool, "clusterId") == {ex.one(ACK, c.name).urn}
+        assert pool.inputs["instanceTypes"] == list(np.instance_types)
+        if np.min_size is not None:
+            assert pool.inputs["scalingConfig"] == {"enable": True, "minSize": np.min_size,
+                                                    "maxSize": np.max_size}
+            assert "desiredSize" not in pool.inputs  # the autoscaler owns the count
+        else:
+            assert pool.inputs["desiredSize"] == str(np.desired_size)  # a STRING
+            assert "scalingConfig" not in pool.inputs
+
+
+def test_every_cluster_joins_the_fleet(ex: View) -> None:
+    fleet = ex.cap.by_type(FLEET)[0]
+    net = ex.plan.fleet
+    assert ex.deps(fleet, "network") == {ex.one(VPC, net.vpc).urn,
+                                         ex.vswitch(net.vswitch.key).urn}
+    members = {}
+    for m in ex.cap.by_type(MEMBERSHIP):
+        assert ex.deps(m, "clusterId") == {fleet.urn}
+        (cluster,) = ex.deps(m, "subClusterId")
+        members[ex.by_urn[cluster].name] = m
+    assert set(members) == set(ex.plan.clusters)
+    # ack-3 lives in another VPC (and region): it joins only once CEN routes exist.
+    far = members["ack-3"].dependencies
+    assert any(ex.by_urn[u].type == TR_ASSOC for u in far)
+    assert not any(ex.by_urn[u].type in CEN_TYPES for u in members["ack-1"].dependencies)
+
+
+def test_every_cluster_is_in_the_mesh(ex: View) -> None:
+    mesh = ex.cap.by_type(MESH)[0]
+    assert ex.deps(mesh, "clusterIds") == {r.urn for r in ex.cap.by_type(ACK)}
+    assert len(mesh.inputs["clusterIds"]) == len(ex.plan.clusters)
+    net = mesh.inputs["network"]
+    assert isinstance(net["vswitcheList"], str)  # ONE string in pulumi_alicloud 4.0.0
+    assert ex.deps(mesh, "network") == {ex.one(VPC, ex.plan.mesh.vpc).urn,
+                                        ex.vswitch(ex.plan.mesh.vswitch.key).urn}
+    assert mesh.inputs["edition"] == "Pro" and mesh.inputs["clusterSpec"] == "standard"
+    assert mesh.inputs["loadBalancer"] == {"apiServerPublicEip": False}
+    assert not ex.cap.by_type(EIP)
+
+
+def test_every_vpc_attaches_to_cen_over_two_zones(ex: View) -> None:
+    cen = ex.cap.by_type(CEN)[0]
+    attachments = {}
+    for a in ex.cap.by_type(TR_VPC):
+        (vpc,) = ex.deps(a, "vpcId")
+        attachments[ex.by_urn[vpc].name] = a
+        assert ex.deps(a, "cenId") == {cen.urn}
+        assert a.inputs["autoPublishRouteEnabled"] is False  # routes are explicit RouteEntries
+    assert set(attachments) == set(ex.plan.vpcs)
+    for name, a in attachments.items():
+        tr_switches = ex.plan.vpcs[name].by_role("transit-router")
+        zones = [z["zoneId"] for z in a.inputs["zoneMappings"]]
+        assert len(set(zones)) == 2 and sorted(zones) == sorted(s.zone for s in tr_switches)
+        assert ex.deps(a, "zoneMappings") == {ex.vswitch(s.key).urn for s in tr_switches}
+        (tr,) = ex.deps(a, "transitRouterId")
+        assert ex.expected_region(ex.by_urn[tr]) == ex.plan.vpcs[name].region
+        for kind in (TR_ASSOC, TR_PROP):
+            own = [r for r in ex.cap.by_type(kind)
+                   if ex.deps(r, "transitRouterAttachmentId") == {a.urn}]
+            assert len(own) == 1
+            (table,) = ex.deps(own[0], "transitRouterRouteTableId")
+            assert ex.deps(ex.by_urn[table], "transitRouterId") == {tr}
+
+
+def test_a_peer_link_per_region_pair_bound_at_both_ends(ex: View) -> None:
+    peers = ex.cap.by_type(TR_PEER)
+    regions = ex.plan.regions
+    assert len(peers) == len(list(combinations(regions, 2)))
+    tables = {ex.expected_region(t): t.urn for t in ex.cap.by_type(TR_TABLE)}
+    linked = set()
+    for p in peers:
+        assert p.inputs["bandwidthType"] == "DataTransfer"
+        assert p.inputs["bandwidth"] == ex.plan.spec.cen_bandwidth
+        (local,) = ex.deps(p, "transitRouterId")
+        (remote,) = ex.deps(p, "peerTransitRouterId")
+        a, b = ex.expected_region(ex.by_urn[local]), ex.expected_region(ex.by_urn[remote])
+        assert p.inputs["peerTransitRouterRegionId"] == b and a != b
+        linked.add(frozenset((a, b)))
+        for kind in (TR_ASSOC, TR_PROP):
+            ends = {ex.region_of_table(next(iter(ex.deps(r, "transitRouterRouteTableId"))))
+                    for r in ex.cap.by_type(kind)
+                    if ex.deps(r, "transitRouterAttachmentId") == {p.urn}}
+            assert ends == {a, b}, kind
+            for r in ex.cap.by_type(kind):
+                if ex.deps(r, "transitRouterAttachmentId") == {p.urn}:
+                    assert ex.deps(r, "transitRouterRouteTableId") <= set(tables.values())
+    assert linked == {frozenset(pair) for pair in combinations(regions, 2)}
+
+
+def test_flannel_pod_cidrs_are_routed_everywhere(ex: View) -> None:
+    flannel = [c for c in ex.plan.clusters.values() if c.cni == "flannel"]
+    tr_routes = ex.cap.by_type(TR_ROUTE)
+    for c in flannel:
+        mine = [r for r in tr_routes
+                if r.inputs["transitRouterRouteEntryDestinationCidrBlock"] == c.pod_cidr]
+        assert {ex.expected_region(r) for r in mine} == set(ex.plan.regions)
+        for r in mine:
+            assert r.inputs["transitRouterRouteEntryNextHopType"] == "Attachment"
+            (hop,) = ex.deps(r, "transitRouterRouteEntryNextHopId")
+            hop_reg = ex.by_urn[hop]
+            if ex.expected_region(r) == c.region:  # home: the cluster's own VPC attachment
+                assert hop_reg.type == TR_VPC
+                assert ex.deps(hop_reg, "vpcId") == {ex.one(VPC, c.vpc).urn}
+            else:                                   # elsewhere: the peer link towards home
+                assert hop_reg.type == TR_PEER
+        for v in ex.plan.vpcs.values():
+            into = [r for r in ex.cap.by_type(VPC_ROUTE)
+                    if r.inputs["destinationCidrblock"] == c.pod_cidr
+                    and ex.deps(r, "routeTableId") == {ex.one(VPC, v.name).urn}]
+            assert len(into) == (0 if v.name == c.vpc else 1)
+
+
+def test_every_vpc_routes_to_every_other_vpc(ex: View) -> None:
+    for v in ex.plan.vpcs.values():
+        vpc = ex.one(VPC, v.name)
+        routes = [r for r in ex.cap.by_type(VPC_ROUTE) if ex.deps(r, "routeTableId") == {vpc.urn}]
+        dests = {r.inputs["destinationCidrblock"] for r in routes}
+        assert {o.cidr for o in ex.plan.vpcs.values() if o.name != v.name} <= dests
+        for r in routes:
+            assert r.inputs["nexthopType"] == "Attachment"
+            (hop,) = ex.deps(r, "nexthopId")
+            assert ex.deps(ex.by_urn[hop], "vpcId") == {vpc.urn}
+
+
+def test_each_regional_resource_uses_its_regions_provider(ex: View) -> None:
+    providers = ex.cap.by_type(PROVIDER)
+    assert sorted(p.inputs["region"] for p in providers) == sorted(ex.plan.regions)
+    checked = 0
+    for r in ex.cap.registrations:
+        if not r.custom or not r.type.startswith("alicloud:"):
+            continue
+        assert r.provider, f"{r.urn} is on the default provider"
+        assert ex.provider_region[r.provider] == ex.expected_region(r), r.urn
+        checked += 1
+    assert checked == sum(n for t, n in ex.cap.counts_by_type().items()
+                          if t.startswith("alicloud:"))
+
+
+def test_every_child_is_parented_under_the_fleet(ex: View) -> None:
+    root = ex.cap.by_type("meshfleet:index:MeshFleet")[0]
+    stack = ex.cap.by_type("pulumi:pulumi:Stack")[0]
+    for r in ex.cap.registrations:
+        if r.urn in (root.urn, stack.urn):
+            continue
+        cur = r
+        while cur.parent and cur.parent != root.urn:
+            cur = ex.by_urn[cur.parent]
+        assert cur.parent == root.urn, r.urn
+    clusters = ex.cap.by_type("meshfleet:cluster:AckCluster")
+    assert {ex.by_urn[c.parent].type for c in clusters} == {"meshfleet:network:Network"}
+    assert {r.type for r in ex.cap.registrations if r.parent == root.urn} == (
+        COMPONENTS - {"meshfleet:index:MeshFleet", "meshfleet:cluster:AckCluster"}
+    ) | {PROVIDER, DYNAMIC}
+
+
+def test_fleet_features_bind_fleet_and_mesh(ex: View) -> None:
+    (ff,) = ex.cap.by_type(DYNAMIC)
+    fleet, mesh = ex.cap.by_type(FLEET)[0], ex.cap.by_type(MESH)[0]
+    assert ff.inputs["kind"] == "meshfleet:ackone:FleetFeatures"
+    assert ff.inputs["regionId"] == ex.plan.fleet.region
+    assert ff.inputs["publicApiServerEnabled"] is False
+    assert ff.inputs["enableMesh"] is True and ff.inputs["deletionProtection"] is True
+    assert ex.deps(ff, "fleetId") == {fleet.urn} and ex.deps(ff, "meshId") == {mesh.urn}
+    assert {r.urn for r in ex.cap.by_type(MEMBERSHIP)} | {mesh.urn} <= set(ff.dependencies)
+
+
+def test_stack_outputs(ex: View) -> None:
+    out = ex.cap.stack_outputs
+    assert out["plan"]["allocations"] == ex.plan.allocations()
+    assert set(out["plan"]["clusters"]) == set(ex.plan.clusters)
+    assert set(out["vpc_ids"]) == set(ex.plan.vpcs)
+    assert set(out["cluster_ids"]) == set(ex.plan.clusters)
+    assert set(out["api_endpoints"]["clusters"]) == set(ex.plan.clusters)
+    for key in ("fleet_id", "mesh_id", "cen_id", "mesh_kubeconfig", "kubeconfig"):
+        assert key in out
+    secret = "4dabf18193072939515e22adb298388d"
+    assert out["mesh_kubeconfig"][secret] and out["kubeconfig"][secret]
+    for k in ex.plan.clusters:
+        assert out["kubeconfigs"][k][secret]
+        assert out["kubeconfigs"][k]["value"] == UNKNOWN  # nothing is known before apply
+
+
+def test_no_invoke_before_apply(ex: View) -> None:
+    # Cluster ids are unknown in a preview, so the credential data source is not called yet.
+    assert ex.cap.invokes == []

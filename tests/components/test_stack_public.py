@@ -1,0 +1,71 @@
+"""The ``public`` connectivity: no CEN; public endpoints on clusters, ASM and the Fleet."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.components.stacks import (
+    ACK,
+    CEN_TYPES,
+    DYNAMIC,
+    EIP,
+    MESH,
+    SG_RULE,
+    View,
+    example_config,
+    expected_counts,
+    plan_of,
+    run_stack,
+    with_fleet,
+)
+
+
+@pytest.fixture(scope="module")
+def pub() -> View:
+    config = with_fleet(example_config(), connectivity="public")
+    return View(run_stack(config, "public-test"), plan_of(config, "public-test"))
+
+
+def test_no_cen_at_all(pub: View) -> None:
+    assert not [r for r in pub.cap.registrations if r.type in CEN_TYPES
+                or r.type == "meshfleet:cen:CenBackbone"]
+    assert not [s for v in pub.plan.vpcs.values() for s in v.by_role("transit-router")]
+    assert "cen_id" not in pub.cap.stack_outputs
+    assert not pub.cap.by_type(SG_RULE)  # no private path between VPCs to open
+
+
+def test_resources_by_type(pub: View) -> None:
+    assert pub.cap.counts_by_type() == expected_counts(pub.plan)
+
+
+def test_public_endpoints(pub: View) -> None:
+    for ack in pub.cap.by_type(ACK):
+        assert ack.inputs["slbInternetEnabled"] is True
+    mesh = pub.cap.by_type(MESH)[0]
+    (eip,) = pub.cap.by_type(EIP)  # ack-3 is outside the mesh's VPC: Pilot goes public
+    assert mesh.inputs["loadBalancer"]["apiServerPublicEip"] is True
+    assert pub.deps(mesh, "loadBalancer") == {eip.urn}
+    assert pub.provider_region[eip.provider] == pub.plan.mesh.region
+    (ff,) = pub.cap.by_type(DYNAMIC)
+    assert ff.inputs["publicApiServerEnabled"] is True
+    assert ff.inputs["privateKubeconfig"] is False
+
+
+def test_members_do_not_wait_for_anything_but_their_clusters(pub: View) -> None:
+    mesh = pub.cap.by_type(MESH)[0]
+    kinds = {pub.by_urn[u].type for u in mesh.dependencies}
+    assert not kinds & CEN_TYPES
+
+
+def test_single_vpc_public_fleet_needs_no_pilot_eip() -> None:
+    spec = {
+        "name": "solo", "connectivity": "public",
+        "regions": {"cn-shanghai": {"zones": ["cn-shanghai-b", "cn-shanghai-g"]}},
+        "vpcs": {"main": {"region": "cn-shanghai"}},
+        "clusters": {"a": {"vpc": "main"}, "b": {"vpc": "main", "cni": "terway"}},
+        "fleet": {"vpc": "main"}, "mesh": {"vpc": "main"}}
+    config = {"alicloud:region": "cn-shanghai", "meshfleet:fleet": spec}
+    v = View(run_stack(config, "solo"), plan_of(config, "solo"))
+    assert v.cap.counts_by_type() == expected_counts(v.plan)
+    assert not v.cap.by_type(EIP)
+    assert v.cap.by_type(MESH)[0].inputs["loadBalancer"] == {"apiServerPublicEip": True}
