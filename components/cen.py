@@ -155,6 +155,7 @@ class CenBackbone(pulumi.ComponentResource):
         super().__init__("meshfleet:cen:CenBackbone", name, None, opts)
 
         def on(region: str) -> pulumi.ResourceOptions:
+            # Each CEN part is created through its own region's API endpoint.
             return pulumi.ResourceOptions(parent=self, provider=args.providers[region])
 
         instance = alicloud.cen.Instance(

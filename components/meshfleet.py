@@ -163,6 +163,8 @@ class MeshFleet(pulumi.ComponentResource):
             for region in plan.regions}
 
         def on(region: str, parent: pulumi.Resource) -> pulumi.ResourceOptions:
+            # Explicit regional provider: a multi-region stack must never fall back to the
+            # default provider (alicloud:region), which would put the resource in the wrong region.
             return pulumi.ResourceOptions(parent=parent, provider=self.providers[region])
 
         self.networks = {

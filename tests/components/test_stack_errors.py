@@ -160,8 +160,11 @@ def test_apply_time_kubeconfigs_come_from_the_regions_provider() -> None:
     config = example_config()
     p = plan_of(config, "example")
 
+    built: list[MeshFleet] = []
+
     def program() -> None:
         fleet = MeshFleet("f", MeshFleetArgs(p, fleet_features=False))
+        built.append(fleet)
         pulumi.export("kubeconfigs", fleet.kubeconfigs)
         pulumi.export("mesh_api", fleet.api_endpoints["mesh"])
 
@@ -178,3 +181,12 @@ def test_apply_time_kubeconfigs_come_from_the_regions_provider() -> None:
         out = cap.stack_outputs["kubeconfigs"][k]
         assert out[secret] and f"name: {k}-id" in out["value"]
     assert cap.stack_outputs["mesh_api"] == "https://192.168.0.1:6443"
+    # Outputs are typed attributes registered under the same keys (house style 9).
+    (fleet,) = built
+    assert fleet.kubeconfig is None and fleet.features is None
+    parts: list[Any] = [*fleet.networks.values(), *fleet.clusters.values(), fleet.fleet,
+                        fleet.mesh, fleet.cen]
+    for part in parts:
+        keys = set(part._outputs())
+        assert keys and keys <= set(vars(part)), type(part).__name__
+    assert set(fleet.outputs()) <= set(vars(fleet))
