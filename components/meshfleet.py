@@ -252,10 +252,7 @@ class MeshFleet(pulumi.ComponentResource):
                     fleet_id=self.fleet.fleet_id, region=plan.fleet.region,
                     mesh_id=self.mesh.mesh_id, enable_mesh=True,
                     public_api_server=args.public,
-                    # The spec has no Fleet-level switch: protect the Fleet unless every cluster
-                    # opted out (a throw-away fleet), the house default being protection on.
-                    deletion_protection=any(c.spec.deletion_protection
-                                            for c in plan.clusters.values())),
+                    deletion_protection=plan.spec.fleet.deletion_protection),
                 # The mesh feature needs every cluster joined and the ASM instance in place.
                 opts=pulumi.ResourceOptions(
                     parent=self,

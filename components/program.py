@@ -42,27 +42,9 @@ def plan_notices(plan: Plan, stack: str) -> list[str]:
 
 
 def plan_output(plan: Plan) -> dict[str, Any]:
-    """The plan as a plain stack output: every allocation by key, and the structure."""
-    return {
-        "allocations": plan.allocations(),
-        "connectivity": plan.spec.connectivity,
-        "vpcs": {
-            v.name: {"region": v.region, "cidr": v.cidr, "zones": list(v.zones),
-                     "vswitches": {s.key: {"cidr": s.cidr, "zone": s.zone, "role": s.role,
-                                           "cluster": s.cluster} for s in v.vswitches}}
-            for v in plan.vpcs.values()},
-        "clusters": {
-            c.name: {"region": c.region, "vpc": c.vpc, "cni": c.cni, "podCidr": c.pod_cidr,
-                     "serviceCidr": c.service_cidr, "nodeCidrMask": c.node_cidr_mask,
-                     "nodeVswitches": [s.key for s in c.node_vswitches],
-                     "podVswitches": [s.key for s in c.pod_vswitches],
-                     "maxNodes": c.max_nodes, "podsPerNode": c.pods_per_node}
-            for c in plan.clusters.values()},
-        "fleet": {"vpc": plan.fleet.vpc, "region": plan.fleet.region,
-                  "vswitch": plan.fleet.vswitch.key},
-        "mesh": {"vpc": plan.mesh.vpc, "region": plan.mesh.region,
-                 "vswitch": plan.mesh.vswitch.key},
-    }
+    """The plan as a plain stack output: the structure ``fleetctl plan --json`` prints, and every
+    allocation by key (what the lock records)."""
+    return {**plan.to_dict(), "allocations": plan.allocations()}
 
 
 def export_outputs(fleet: MeshFleet, plan: Plan) -> None:

@@ -149,6 +149,8 @@ class PlacementSpec:
     """Fleet only: ``Default`` or ``XFlow``."""
     argocd: bool = False
     """Fleet only: enable the Fleet's Argo CD."""
+    deletion_protection: bool = True
+    """Fleet only: turn on the Fleet's deletion protection (through FleetFeatures). Default on."""
     cluster_spec: str = "standard"
     """Mesh only: ``standard``, ``enterprise`` or ``ultimate``."""
     edition: str = "Default"
@@ -432,8 +434,9 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec]
     desired = r.integer(np_raw, "desiredSize", npp, min(2, max_nodes), 0, max_nodes)
     lo = r.integer(np_raw, "minSize", npp, 0, 0, max_nodes) if "minSize" in np_raw else None
     hi = r.integer(np_raw, "maxSize", npp, 1, 1, max_nodes) if "maxSize" in np_raw else None
-    if (lo is None) != (hi is None) or (lo is not None and hi is not None and lo > hi):
-        r.bad(f"{npp}minSize", [lo, hi], "and maxSize go together, with minSize <= maxSize")
+    if (lo is None) != (hi is None) or (lo is not None and hi is not None and lo >= hi):
+        # The provider requires max_size > min_size for an auto-scaling node pool.
+        r.bad(f"{npp}minSize", [lo, hi], "and maxSize go together, with minSize < maxSize")
     node_pool = NodePoolSpec(types, desired, lo, hi,
                              r.integer(np_raw, "systemDiskSize", npp, 120, 40, 2048))
     spec = ClusterSpec(
@@ -481,7 +484,8 @@ def _placement(r: _Reader, body: Any, what: str, vpcs: Mapping[str, VpcSpec],
     if not isinstance(body, Mapping):
         r.bad(what, body, f"must be a mapping with at least `vpc` (where the {what} lives)")
         return None
-    fleet_keys = {"profile", "argocd"} if what == "fleet" else {"clusterSpec", "edition", "version"}
+    fleet_keys = ({"profile", "argocd", "deletionProtection"} if what == "fleet"
+                  else {"clusterSpec", "edition", "version"})
     r.unknown_keys(body, {"vpc", "region", "zone", "name", "context"} | fleet_keys, f"{what}.")
     vpc = vpcs.get(str(body.get("vpc", "")))
     if vpc is None:
@@ -502,6 +506,7 @@ def _placement(r: _Reader, body: Any, what: str, vpcs: Mapping[str, VpcSpec],
         vpc=vpc.name, region=vpc.region, zone=zone, name=name,
         profile=r.choice(body, "profile", p, "Default", FLEET_PROFILES, "Fleet profile"),
         argocd=r.boolean(body, "argocd", p, False),
+        deletion_protection=r.boolean(body, "deletionProtection", p, True),
         cluster_spec=r.choice(body, "clusterSpec", p, "standard", MESH_SPECS, "ASM spec"),
         edition=r.choice(body, "edition", p, "Default", MESH_EDITIONS, "ASM edition"),
         version=r.optional_str(body, "version", p),

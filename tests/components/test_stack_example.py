@@ -287,7 +287,7 @@ def test_fleet_features_bind_fleet_and_mesh(ex: View) -> None:
 def test_stack_outputs(ex: View) -> None:
     out = ex.cap.stack_outputs
     assert out["plan"]["allocations"] == ex.plan.allocations()
-    assert set(out["plan"]["clusters"]) == set(ex.plan.clusters)
+    assert {c["name"] for c in out["plan"]["clusters"]} == set(ex.plan.clusters)
     assert set(out["vpc_ids"]) == set(ex.plan.vpcs)
     assert set(out["cluster_ids"]) == set(ex.plan.clusters)
     assert set(out["api_endpoints"]["clusters"]) == set(ex.plan.clusters)

@@ -36,6 +36,7 @@ def test_base_spec_is_valid_and_defaults_are_documented() -> None:
     assert spec.clusters["b"].node_cidr_mask is None
     assert spec.vpcs["hz"].zones == ("cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-a")
     assert spec.connectivity == "cen" and spec.fleet.region == "cn-hangzhou"
+    assert spec.fleet.deletion_protection is True
 
 
 @pytest.mark.parametrize("pods,mask", [(15, 28), (16, 27), (63, 26), (64, 25), (127, 25),
@@ -122,6 +123,10 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
      "clusters.a.podsPerNode", "from 1 to 255"),
     ("min without max", lambda r: r["clusters"]["a"].update(nodePool={"minSize": 1}),
      "clusters.a.nodePool.minSize", "go together"),
+    ("min equals max", lambda r: r["clusters"]["a"].update(nodePool={"minSize": 3, "maxSize": 3}),
+     "clusters.a.nodePool.minSize", "minSize < maxSize"),
+    ("fleet deletion protection", lambda r: r["fleet"].update(deletionProtection="yes"),
+     "fleet.deletionProtection", "true or false"),
     ("pin overlaps pin", lambda r: (r["clusters"]["a"].update(podCidr="172.16.0.0/16"),
                                     r["clusters"]["b"].update(serviceCidr="172.16.8.0/24")),
      "clusters", "must not overlap"),
