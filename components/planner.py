@@ -154,7 +154,9 @@ class Plan:
     new: tuple[str, ...] = ()
     """Allocation keys the lock did not hold (to be recorded with ``fleetctl plan --write``)."""
     released: tuple[str, ...] = ()
-    """Lock keys no longer in the spec: their addresses are free again."""
+    """Lock keys no longer in the spec. Their addresses stay reserved in this plan (Pulumi deletes
+    the old resources only after creating the new ones) and are free once the lock is rewritten
+    without them (``fleetctl plan --write``) and the update has run."""
     warnings: tuple[str, ...] = ()
 
     @property
@@ -369,7 +371,16 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     if problems:
         raise PinConflictError(problems)
 
-    taken = IPSet(spec.reserved) | IPSet(c for k, c in fixed.items() if not k.startswith("vswitch"))
+    # Released lock entries are quarantined for this plan: their resources still exist until the
+    # update deletes them, which Pulumi does after creating everything new, so handing their
+    # CIDRs out now would make a new vSwitch (or cluster) collide with the old one.
+    released = {k: c for k, c in lock.items() if k not in keys}
+    held = IPSet(c for k, c in released.items() if not k.startswith("vswitch:"))
+    held_vswitches = IPSet(c for k, c in released.items() if k.startswith("vswitch:"))
+    note = (f"; {len(released)} lock entries this plan releases stay reserved until their "
+            "resources are deleted: apply the removal first" if released else "")
+    taken = (IPSet(spec.reserved) | held
+             | IPSet(c for k, c in fixed.items() if not k.startswith("vswitch")))
     spaces = _pool_spaces((c for cs in spec.pools.values() for c in cs), taken)
     result = {k: c for k, c in fixed.items() if not k.startswith("vswitch:")}
     for req in sorted(_Request(p, k, kind, path) for kind, k, p, pin, path in global_reqs
@@ -388,7 +399,7 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
                 f"(key {req.key}) does not fit in the {req.kind} pools "
                 f"{', '.join(spec.pools[req.kind])}: {free:,} addresses free, largest free block "
                 f"{'none' if largest is None else f'/{largest}'}; add a pool, shrink the request "
-                "or release something"))])
+                f"or release something{note}"))])
 
     vpcs: dict[str, VpcPlan] = {}
     placed: dict[str, VSwitchPlan] = {}
@@ -399,7 +410,7 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
                    for c, k, path in vfixed if IPNetwork(c) not in vpc_cidr]
         if outside or (overlaps := _sweep_fixed(vfixed)):
             raise PinConflictError(outside or overlaps)
-        space = _Space(IPSet([vpc_cidr]) - IPSet(c for c, _, _ in vfixed))
+        space = _Space(IPSet([vpc_cidr]) - IPSet(c for c, _, _ in vfixed) - held_vswitches)
         cidrs = {k: c for c, k, _ in vfixed}
         for t, prefix, _, path in sorted(reqs, key=lambda r: (r[1], r[0].key)):
             if t.key not in cidrs:
@@ -410,7 +421,8 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
                         f"(key {t.key}) does not fit in VPC {name} ({vpc_cidr}): "
                         f"{space.free_total:,} addresses free, largest free block "
                         f"{'none' if largest is None else f'/{largest}'}; grow the VPC (prefix, "
-                        "growthBits) before it is created, or put the cluster in another VPC"))])
+                        f"growthBits) before it is created, or put the cluster in another VPC"
+                        f"{note}"))])
                 cidrs[t.key] = got
         switches = tuple(sorted((VSwitchPlan(**{**t.__dict__, "cidr": cidrs[t.key]})
                                  for t, *_ in reqs), key=lambda v: v.key))
