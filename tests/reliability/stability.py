@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netaddr import IPSet
+
 from components.errors import PlanError
 from components.planner import plan
 from components.spec import parse_spec
@@ -283,6 +285,12 @@ def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
         kept = sorted(registered.keys() & lock.keys())
         moved = {k: (lock[k], registered[k]) for k in kept if registered[k] != lock[k]}
         assert not moved, f"step {step} {edit}: renumbered (locked, registered) {moved}"
+        # What this edit releases still exists during the update (deleted after the creates):
+        # nothing new may take its addresses.
+        released = IPSet(c for k, c in lock.items() if k not in registered)
+        reused = {k: c for k, c in registered.items()
+                  if k not in lock and (IPSet([c]) & released).size}
+        assert not reused, f"step {step} {edit}: new allocations reuse released addresses {reused}"
         stats.edits[edit] += 1
         stats.allocations_checked += len(kept)
         raw, lock = candidate, p.allocations()  # `fleetctl plan --write`: released keys go

@@ -48,3 +48,26 @@ def test_a_long_walk_exercises_every_kind_of_edit() -> None:
     assert set(stats.edits) | set(stats.refused) == set(EDITS)
     assert stats.refused["grow-cluster"] >= 1  # a locked pod CIDR or vSwitch too small
     assert stats.allocations_checked > 100
+
+
+def test_renamed_cluster_does_not_take_the_addresses_it_releases(tmp_path: Path) -> None:
+    """Renaming a cluster is a new cluster plus a deleted one, and Pulumi deletes after it
+    creates: the new cluster's vSwitches, pod and Service CIDRs must not be the old ones
+    (the VPC API refuses an overlapping vSwitch while the old one still exists)."""
+    from components.planner import plan
+    from components.spec import parse_spec
+    from tests.reliability.catalogue import GOOD
+    from tests.reliability.harness import registered_allocations, run_fleet, write_lock
+
+    directory = program_dir(tmp_path)
+    lock = plan(parse_spec(GOOD)).allocations()
+    write_lock(directory, "rename", lock)
+    raw = {**GOOD, "clusters": {("renamed" if k == "a" else k): v
+                                for k, v in GOOD["clusters"].items()}}
+    p = plan(parse_spec(raw), lock)
+    got = registered_allocations(run_fleet(raw, stack="rename", directory=directory), p)
+    released = {k: c for k, c in lock.items() if k not in got}
+    assert {k.split(":")[0] for k in released} == {"pod", "service", "vswitch"}
+    new = {k: c for k, c in got.items() if k not in lock}
+    from netaddr import IPSet
+    assert not (IPSet(new.values()) & IPSet(released.values())).size, (new, released)
