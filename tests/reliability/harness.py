@@ -22,7 +22,7 @@ from hypothesis import settings
 
 from components.lock import dump_lock, lock_path
 from components.planner import Plan
-from fleetctl.analyzer import Diagnostic
+from fleetctl.analyzer import Diagnostic, PolicyPackRunner
 from fleetctl.capture import Capture, run_program
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,6 +33,8 @@ T_STACK = "pulumi:pulumi:Stack"
 T_VPC = "alicloud:vpc/network:Network"
 T_VSWITCH = "alicloud:vpc/switch:Switch"
 T_ACK = "alicloud:cs/managedKubernetes:ManagedKubernetes"
+T_FLEET = "alicloud:ackone/cluster:Cluster"
+T_MESH = "alicloud:servicemesh/serviceMesh:ServiceMesh"
 
 
 def scaled(ci: int) -> int:
@@ -127,3 +129,24 @@ def show(diags: Sequence[Diagnostic], limit: int = 8) -> str:
 def ci() -> bool:
     """True under CI (the suite then keeps to its time budget)."""
     return bool(os.environ.get("CI"))
+
+
+def assert_compliant(pack: PolicyPackRunner, cap: Capture, p: Plan) -> list[Diagnostic]:
+    """The pack over a planned fleet's capture, with the spec's reserved ranges as its
+    ``reservedCidrs``: cen mode gets no diagnostic at all; public mode is compliant but its API
+    servers are public by design, which the advisory api-server-public says for every cluster,
+    the mesh and the Fleet, and nothing else may be said."""
+    pack.reconfigure({"cidr-overlaps-reserved-cidrs": {"reservedCidrs": list(p.spec.reserved)}})
+    try:
+        diags = pack.analyze_stack(cap.engine_view())
+    finally:
+        pack.reconfigure(None)
+    expected: set[tuple[str, str]] = set()
+    if p.spec.connectivity == "public":
+        public = [r.urn for r in cap.registrations if r.type in (T_ACK, T_FLEET, T_MESH)]
+        expected = {("api-server-public", urn) for urn in public}
+    said = {(d.policy_name, d.urn) for d in diags}
+    assert said == expected and all(d.enforcement_level == "advisory" for d in diags), (
+        f"pack on a planned {p.spec.connectivity} fleet of {len(p.clusters)} clusters:\n"
+        f"{show(diags)}")
+    return diags

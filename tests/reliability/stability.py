@@ -24,8 +24,14 @@ from netaddr import IPSet
 from components.errors import PlanError
 from components.planner import plan
 from components.spec import parse_spec
+from fleetctl.analyzer import PolicyPackRunner
 from fleetctl.capture import ProgramError
-from tests.reliability.harness import registered_allocations, run_fleet, write_lock
+from tests.reliability.harness import (
+    assert_compliant,
+    registered_allocations,
+    run_fleet,
+    write_lock,
+)
 from tests.strategies import REGION_ZONES, tr_ok
 
 EDITS = ("add-cluster", "remove-cluster", "rename-cluster", "reorder", "add-vpc", "remove-vpc",
@@ -247,10 +253,12 @@ class _Editor:
 
 
 def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
-         stack: str = "stability", round_robin: bool = False) -> WalkStats:
+         stack: str = "stability", round_robin: bool = False,
+         pack: PolicyPackRunner | None = None) -> WalkStats:
     """Run ``steps`` random edits from ``raw`` through planner and program (see module doc).
 
     ``round_robin`` takes the edit kinds in turn (targets stay random) instead of at random.
+    With ``pack``, every accepted step's stack (locked and new allocations) must also pass it.
 
     ``directory`` holds a copy of the program (``harness.program_dir``); its lock is rewritten
     after every accepted edit. Raises AssertionError naming the edit that renumbered something.
@@ -291,6 +299,8 @@ def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
         reused = {k: c for k, c in registered.items()
                   if k not in lock and (IPSet([c]) & released).size}
         assert not reused, f"step {step} {edit}: new allocations reuse released addresses {reused}"
+        if pack is not None:
+            assert_compliant(pack, cap, p)
         stats.edits[edit] += 1
         stats.allocations_checked += len(kept)
         raw, lock = candidate, p.allocations()  # `fleetctl plan --write`: released keys go

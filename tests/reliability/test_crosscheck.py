@@ -18,16 +18,12 @@ from components.planner import plan
 from components.spec import parse_spec
 from fleetctl.analyzer import PolicyPackRunner
 from tests.reliability.harness import (
-    T_ACK,
+    assert_compliant,
     registered_allocations,
     run_fleet,
     scaled,
-    show,
 )
 from tests.strategies import fleet_specs, pinned_fleet_specs
-
-FLEET = "alicloud:ackone/cluster:Cluster"
-MESH = "alicloud:servicemesh/serviceMesh:ServiceMesh"
 
 
 def crosscheck(pack: PolicyPackRunner, raw: dict[str, Any]) -> dict[str, int]:
@@ -41,22 +37,7 @@ def crosscheck(pack: PolicyPackRunner, raw: dict[str, Any]) -> dict[str, int]:
     want = p.allocations()
     wrong = {k: (v, got[k]) for k, v in want.items() if got[k] != v}
     assert not wrong, f"components register other CIDRs than planned (planned, registered): {wrong}"
-    pack.reconfigure({"cidr-overlaps-reserved-cidrs": {"reservedCidrs": list(p.spec.reserved)}})
-    try:
-        diags = pack.analyze_stack(cap.engine_view())
-    finally:
-        pack.reconfigure(None)
-    # Definite findings only: cen mode gives none at all; public mode is compliant but its API
-    # servers are public by design, which the advisory api-server-public says for every cluster,
-    # the mesh and the Fleet (and nothing else may be said).
-    expected: set[tuple[str, str]] = set()
-    if p.spec.connectivity == "public":
-        public = [r.urn for r in cap.registrations if r.type in (T_ACK, FLEET, MESH)]
-        expected = {("api-server-public", urn) for urn in public}
-    said = {(d.policy_name, d.urn) for d in diags}
-    assert said == expected and all(d.enforcement_level == "advisory" for d in diags), (
-        f"pack on a planned {p.spec.connectivity} fleet of {len(p.clusters)} clusters:\n"
-        f"{show(diags)}")
+    diags = assert_compliant(pack, cap, p)
     return {"resources": len(cap.registrations), "allocations": len(want),
             "diagnostics": len(diags)}
 

@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fleetctl.analyzer import PolicyPackRunner
 from tests.reliability.harness import program_dir, scaled
 from tests.reliability.stability import EDITS, WalkStats, walk
 from tests.strategies import fleet_specs
@@ -20,14 +21,14 @@ STEPS = 12
 
 @settings(max_examples=scaled(3))
 @given(fleet_specs(max_regions=3, max_vpcs=4, max_clusters=6), st.randoms(use_true_random=False))
-def test_edit_walks_with_the_lock_renumber_nothing(raw: dict[str, Any],
+def test_edit_walks_with_the_lock_renumber_nothing(pack: PolicyPackRunner, raw: dict[str, Any],
                                                    rng: random.Random) -> None:
     with tempfile.TemporaryDirectory(prefix="meshfleet-stability-") as tmp:
-        stats = walk(raw, rng, STEPS, program_dir(Path(tmp)))
+        stats = walk(raw, rng, STEPS, program_dir(Path(tmp)), pack=pack)
     assert sum(stats.edits.values()) + sum(stats.refused.values()) <= STEPS
 
 
-def test_a_long_walk_exercises_every_kind_of_edit() -> None:
+def test_a_long_walk_exercises_every_kind_of_edit(pack: PolicyPackRunner) -> None:
     """One fixed walk, long enough that every edit kind is applied and checked at least once."""
     raw = {
         "name": "walk", "connectivity": "cen",
@@ -44,7 +45,7 @@ def test_a_long_walk_exercises_every_kind_of_edit() -> None:
     with tempfile.TemporaryDirectory(prefix="meshfleet-stability-") as tmp:
         stats = WalkStats()
         stats.add(walk(raw, random.Random(6), 3 * len(EDITS), program_dir(Path(tmp)),
-                       round_robin=True))
+                       round_robin=True, pack=pack))
     assert set(stats.edits) | set(stats.refused) == set(EDITS)
     assert stats.refused["grow-cluster"] >= 1  # a locked pod CIDR or vSwitch too small
     assert stats.allocations_checked > 100
