@@ -147,3 +147,69 @@ def pinned_fleet_specs(draw: st.DrawFn, max_regions: int = 6, max_vpcs: int = 10
                                             f"{net.prefixlen}")
                         body.setdefault(key, {})[s.zone] = str(shifted)
     return raw
+
+
+@st.composite
+def rich_fleet_specs(draw: st.DrawFn, max_regions: int = 4, max_vpcs: int = 6,
+                     max_clusters: int = 12) -> dict[str, Any]:
+    """A valid raw fleet spec (see ``fleet_specs``) that also uses the optional fields: Fleet and
+    mesh zone, display name, context, profile, Argo CD, ASM spec and edition; transit-router
+    zones, a fixed VPC prefix, growthBits 0; ACK spec, Kubernetes version, deletion protection
+    off, auto-scaling node pools, odd sizes; the CEN bandwidth."""
+    import copy
+
+    from components.planner import plan
+    from components.spec import parse_spec
+
+    raw = copy.deepcopy(draw(fleet_specs(max_regions, max_vpcs, max_clusters)))
+    cen = raw["connectivity"] == "cen"
+    if draw(st.booleans()):
+        raw["cenBandwidth"] = draw(st.sampled_from([1, 5, 100, 10_000]))
+    for what in ("fleet", "mesh"):
+        body = raw[what]
+        zones = raw["vpcs"][body["vpc"]]["zones"]
+        if draw(st.booleans()):
+            body["zone"] = draw(st.sampled_from(zones))
+        if draw(st.booleans()):
+            body["name"] = f"rich-{what}"
+        if draw(st.booleans()):
+            body["context"] = f"{what}-ctx@{draw(st.sampled_from(['a', 'b.c', 'd_e']))}"
+    if draw(st.booleans()):
+        raw["fleet"].update(profile=draw(st.sampled_from(["Default", "XFlow"])),
+                            argocd=draw(st.booleans()))
+    if draw(st.booleans()):
+        raw["mesh"].update(clusterSpec=draw(st.sampled_from(["standard", "enterprise",
+                                                             "ultimate"])),
+                           edition=draw(st.sampled_from(["Default", "Pro"])))
+    for _, vpc in sorted(raw["vpcs"].items()):
+        ok = tr_ok(vpc["region"], vpc["zones"])
+        if cen and len(ok) > 2 and draw(st.booleans()):
+            vpc["transitRouterZones"] = draw(st.lists(st.sampled_from(ok), min_size=2,
+                                                      max_size=2, unique=True))
+        if draw(st.booleans()):
+            vpc["growthBits"] = 0
+    for _, c in sorted(raw["clusters"].items()):
+        if draw(st.booleans()):
+            c["maxNodes"] = draw(st.sampled_from([2, 7, 33, 129, 1000]))
+            c["nodePool"] = {"desiredSize": 1}
+        if draw(st.booleans()):
+            c["serviceIps"] = draw(st.sampled_from([1, 255, 257, 65536]))
+        if draw(st.booleans()):
+            c.update(clusterSpec=draw(st.sampled_from(["ack.pro.small", "ack.standard"])),
+                     kubernetesVersion="1.31.1-aliyun.1",
+                     deletionProtection=draw(st.booleans()))
+        if draw(st.booleans()):
+            top = int(c["maxNodes"])
+            lo = draw(st.integers(0, max(0, top - 1)))
+            hi = draw(st.integers(lo + 1, top)) if top > lo else top
+            if hi > lo:
+                c["nodePool"] = {"instanceTypes": ["ecs.g7.xlarge", "ecs.c7.2xlarge"],
+                                 "desiredSize": lo, "minSize": lo, "maxSize": hi,
+                                 "systemDiskSize": draw(st.sampled_from([40, 120, 500]))}
+    # A fixed VPC size: what the planner would choose, or up to four times larger.
+    p = plan(parse_spec(raw))
+    for name, v in sorted(p.vpcs.items()):
+        if draw(st.booleans()):
+            prefix = int(v.cidr.rsplit("/", 1)[1])
+            raw["vpcs"][name]["prefix"] = max(8, prefix - draw(st.integers(0, 2)))
+    return raw

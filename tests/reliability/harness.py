@@ -135,7 +135,8 @@ def assert_compliant(pack: PolicyPackRunner, cap: Capture, p: Plan) -> list[Diag
     """The pack over a planned fleet's capture, with the spec's reserved ranges as its
     ``reservedCidrs``: cen mode gets no diagnostic at all; public mode is compliant but its API
     servers are public by design, which the advisory api-server-public says for every cluster,
-    the mesh and the Fleet, and nothing else may be said."""
+    the mesh and the Fleet; clusters the spec leaves unprotected get the advisory
+    cluster-deletion-protection-disabled; nothing else may be said."""
     pack.reconfigure({"cidr-overlaps-reserved-cidrs": {"reservedCidrs": list(p.spec.reserved)}})
     try:
         diags = pack.analyze_stack(cap.engine_view())
@@ -145,6 +146,9 @@ def assert_compliant(pack: PolicyPackRunner, cap: Capture, p: Plan) -> list[Diag
     if p.spec.connectivity == "public":
         public = [r.urn for r in cap.registrations if r.type in (T_ACK, T_FLEET, T_MESH)]
         expected = {("api-server-public", urn) for urn in public}
+    unprotected = {c.name for c in p.clusters.values() if not c.spec.deletion_protection}
+    expected |= {("cluster-deletion-protection-disabled", r.urn) for r in cap.registrations
+                 if r.type == T_ACK and r.name in unprotected}
     said = {(d.policy_name, d.urn) for d in diags}
     assert said == expected and all(d.enforcement_level == "advisory" for d in diags), (
         f"pack on a planned {p.spec.connectivity} fleet of {len(p.clusters)} clusters:\n"

@@ -307,24 +307,41 @@ def _mesh_rule_also(s: EngineStack, v1: Res, v2: Res) -> frozenset[str]:
 
 
 def vpc_vpc(s: EngineStack) -> Outcome:
-    v1, v2 = s.of(T_VPC)[:2]
-    new = s.later(v1, v2)
-    old = v1 if new is v2 else v2
-    new["properties"]["cidrBlock"] = _supernet(new["properties"]["cidrBlock"],
-                                               old["properties"]["cidrBlock"])
-    return Outcome(new["urn"], _mesh_rule_also(s, v1, v2))
+    """The later of two VPCs grows to their common supernet (so its vSwitches stay inside), for
+    the pair whose supernet covers no third VPC."""
+    vpcs = s.of(T_VPC)
+    pairs = sorted(((IPNetwork(_supernet(a["properties"]["cidrBlock"],
+                                         b["properties"]["cidrBlock"])).size, i, j)
+                    for i, a in enumerate(vpcs) for j, b in enumerate(vpcs) if i < j))
+    for _, i, j in pairs:
+        v1, v2 = vpcs[i], vpcs[j]
+        grown = _supernet(v1["properties"]["cidrBlock"], v2["properties"]["cidrBlock"])
+        others = [v for v in vpcs if v is not v1 and v is not v2]
+        if any(IPNetwork(grown) in IPNetwork(v["properties"]["cidrBlock"])
+               or IPNetwork(v["properties"]["cidrBlock"]) in IPNetwork(grown) for v in others):
+            continue
+        new = s.later(v1, v2)
+        new["properties"]["cidrBlock"] = grown
+        return Outcome(new["urn"], _mesh_rule_also(s, v1, v2))
+    raise NotApplicable("no two VPCs whose supernet covers no third")
 
 
 def member_vpc_mesh_vpc(s: EngineStack) -> Outcome:
+    """A member's VPC grows over the mesh VPC (their supernet, covering no third VPC)."""
     mesh_vpc = s.vpc_of(s.mesh())
-    members = [c for c in s.clusters() if s.vpc_of(c)["urn"] != mesh_vpc["urn"]]
-    if not members:
-        raise NotApplicable("no mesh member outside the mesh VPC")
-    c = members[0]
-    own = s.vpc_of(c)
-    own["properties"]["cidrBlock"] = _supernet(own["properties"]["cidrBlock"],
-                                               mesh_vpc["properties"]["cidrBlock"])
-    return Outcome(c["urn"], frozenset({"vpc-cidr-overlaps-vpc-cidr"}))
+    vpcs = s.of(T_VPC)
+    for c in s.clusters():
+        own = s.vpc_of(c)
+        if own["urn"] == mesh_vpc["urn"]:
+            continue
+        grown = _supernet(own["properties"]["cidrBlock"], mesh_vpc["properties"]["cidrBlock"])
+        others = [v for v in vpcs if v["urn"] not in (own["urn"], mesh_vpc["urn"])]
+        if any(IPNetwork(grown) in IPNetwork(v["properties"]["cidrBlock"])
+               or IPNetwork(v["properties"]["cidrBlock"]) in IPNetwork(grown) for v in others):
+            continue
+        own["properties"]["cidrBlock"] = grown
+        return Outcome(c["urn"], frozenset({"vpc-cidr-overlaps-vpc-cidr"}))
+    raise NotApplicable("no mesh member whose VPC can grow over the mesh VPC alone")
 
 
 def terway_service_mesh_vpc(s: EngineStack) -> Outcome:
@@ -413,12 +430,15 @@ def _drop_peers(s: EngineStack) -> None:
 
 
 def fleet_reach(s: EngineStack) -> Outcome:
-    """No peer link, but the Fleet public: path (1) and (3) break, path (2) does not."""
+    """No peer link, but the Fleet public: path (1) breaks (and path (3) for clusters in another
+    region than the mesh), path (2) does not."""
     far = _far_clusters(s)
     _drop_peers(s)
     features = [r for r in s.of(T_DYNAMIC) if r["properties"].get("kind")
                 == "meshfleet:ackone:FleetFeatures"]
-    also = {"mesh-cannot-reach-cluster"}
+    mesh_region = s.region_of(s.vpc_of(s.mesh()))
+    also = ({"mesh-cannot-reach-cluster"} if any(
+        s.region_of(s.vpc_of(c)) != mesh_region for c in s.clusters()) else set())
     config: dict[str, Any] = {}
     if features:
         features[0]["properties"]["publicApiServerEnabled"] = True
@@ -429,26 +449,30 @@ def fleet_reach(s: EngineStack) -> Outcome:
 
 
 def cluster_reach(s: EngineStack) -> Outcome:
-    """No peer link, far clusters public: only path (2) breaks."""
+    """No peer link, every cluster's API server public: only path (2) breaks."""
     far = _far_clusters(s)
     _drop_peers(s)
-    for c in far:
+    for c in s.clusters():
         c["properties"]["slbInternetEnabled"] = True
     return Outcome(far[0]["urn"], frozenset({"api-server-public"}))
 
 
 def mesh_reach(s: EngineStack) -> Outcome:
-    """A far cluster's VPC is not attached to CEN: every path to it breaks."""
-    far = _far_clusters(s)[0]
-    vpc = s.vpc_of(far)
+    """The VPC of a cluster far from the Fleet (and outside the mesh VPC) is detached from CEN:
+    every path to it breaks."""
+    mesh_vpc = s.vpc_of(s.mesh())["urn"]
+    far = [c for c in _far_clusters(s) if s.vpc_of(c)["urn"] != mesh_vpc]
+    if not far:
+        raise NotApplicable("no cluster far from the Fleet outside the mesh VPC")
+    vpc = s.vpc_of(far[0])
     attachments = [a for a in s.of(T_TR_VPC) if vpc["urn"] in
                    a.get("propertyDependencies", {}).get("vpcId", [])]
     if not attachments:
         raise NotApplicable("no VPC attachment")
     for a in attachments:
         s.remove(a["urn"])
-    return Outcome(far["urn"], frozenset({"fleet-cannot-reach-cluster",
-                                          "cluster-cannot-reach-fleet"}))
+    return Outcome(far[0]["urn"], frozenset({"fleet-cannot-reach-cluster",
+                                             "cluster-cannot-reach-fleet"}))
 
 
 def not_in_fleet(s: EngineStack) -> Outcome:
@@ -466,21 +490,29 @@ def not_in_mesh(s: EngineStack) -> Outcome:
 
 
 def reserved_config(s: EngineStack) -> Outcome:
-    r = s.free_block("192.168.0.0/16", 20)
+    vpcs = [v["properties"]["cidrBlock"] for v in s.of(T_VPC)]
+    r = s.free_block(["192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8"], 20, also_avoid=vpcs)
     c = s.clusters()[0]
     c["properties"]["serviceCidr"] = r
     return Outcome(c["urn"], config={"cidr-overlaps-reserved-cidrs": {
         "reservedCidrs": [f"{r} shanghai-dc"]}})
 
 
+def _protected(s: EngineStack) -> list[Res]:
+    found = [c for c in s.clusters() if c["properties"].get("deletionProtection") is True]
+    if not found:
+        raise NotApplicable("no cluster with deletion protection")
+    return found
+
+
 def no_deletion_protection(s: EngineStack) -> Outcome:
-    c = s.clusters()[0]
+    c = _protected(s)[0]
     c["properties"]["deletionProtection"] = False
     return Outcome(c["urn"])
 
 
 def deletion_protection_unset(s: EngineStack) -> Outcome:
-    c = s.clusters()[-1]
+    c = _protected(s)[-1]
     del c["properties"]["deletionProtection"]
     return Outcome(c["urn"])
 

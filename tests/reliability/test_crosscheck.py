@@ -1,9 +1,10 @@
 """Planner, components and policy pack checking each other on fuzzed fleets.
 
 Every valid fleet spec (fuzzed: 1-6 regions, up to 10 VPCs, up to 30 clusters, both CNIs, both
-connectivity modes, reserved ranges, pinned CIDRs) is planned, run through the real stack program
-offline (preview, strict invokes) and the resources it registers are analysed by the policy pack
-over the real analyzer protocol, with the spec's reserved ranges as the pack's ``reservedCidrs``.
+connectivity modes, reserved ranges, pinned CIDRs, the optional fields) is planned, run through
+the real stack program offline (preview, strict invokes) and the resources it registers are
+analysed by the policy pack over the real analyzer protocol, with the spec's reserved ranges as
+the pack's ``reservedCidrs``.
 Nothing may be mandatory-violated, and the resources must carry exactly the planned CIDRs.
 """
 
@@ -23,7 +24,7 @@ from tests.reliability.harness import (
     run_fleet,
     scaled,
 )
-from tests.strategies import fleet_specs, pinned_fleet_specs
+from tests.strategies import fleet_specs, pinned_fleet_specs, rich_fleet_specs
 
 
 def crosscheck(pack: PolicyPackRunner, raw: dict[str, Any]) -> dict[str, int]:
@@ -43,7 +44,7 @@ def crosscheck(pack: PolicyPackRunner, raw: dict[str, Any]) -> dict[str, int]:
 
 
 @settings(max_examples=scaled(12))
-@given(st.one_of(fleet_specs(), pinned_fleet_specs()))
+@given(st.one_of(fleet_specs(), pinned_fleet_specs(), rich_fleet_specs()))
 def test_any_valid_spec_planned_and_deployed_passes_the_pack(pack: PolicyPackRunner,
                                                               raw: dict[str, Any]) -> None:
     crosscheck(pack, raw)

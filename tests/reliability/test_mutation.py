@@ -47,9 +47,13 @@ def run_mutation(pack: PolicyPackRunner, base: str, stack: Sequence[Mapping[str,
         outcome = m.apply(s)
     except NotApplicable as exc:
         return Result(base, m, False, False, str(exc))
+    # Only what the mutation (stack change and config) adds counts: a base may carry advisories
+    # of its own.
+    before = {(d.policy_name, d.urn, d.message) for d in pack.analyze_stack(stack)}
     pack.reconfigure(dict(outcome.config) or None)
     try:
-        diags: list[Diagnostic] = pack.analyze_stack(s.resources)
+        diags: list[Diagnostic] = [d for d in pack.analyze_stack(s.resources)
+                                   if (d.policy_name, d.urn, d.message) not in before]
     finally:
         pack.reconfigure(None)
     fired = {d.policy_name for d in diags}
