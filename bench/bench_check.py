@@ -6,7 +6,8 @@ and mesh in the first VPC), written as ``Pulumi.bench.yaml`` into a scratch copy
 (``__main__.py``, ``Pulumi.yaml``, a link to ``components/``; no lock: a fresh stack), and
 ``fleetctl check --json`` runs on it in a fresh process, so each size's peak memory is its own.
 
-Figures: wall time of the whole check (program under mocks + policy pack + estimate), peak RSS
+Figures: wall time of the whole check (program under mocks + policy pack + estimate) and of
+its two phases, peak RSS
 (the largest of the check process and its children: the program runner and the policy pack),
 resources registered, mandatory violations (expected 0) and the estimated ``pulumi up``
 duration beside the sum of all creates.
@@ -104,6 +105,7 @@ def one(program: str) -> None:
                 "resources": len(report.get("resources", [])),
                 "mandatory": summary.get("mandatory"),
                 "deployment": summary.get("deployment", {}),
+                "timings": summary.get("timingsSeconds", {}),
                 "error": report.get("error"),
             }
         )
@@ -142,7 +144,9 @@ def main() -> int:
             rows.append(row)
             dep = row["deployment"]
             print(
-                f"{n:>4} clusters: {row['resources']:>6} resources, check {row['wall']:7.2f} s, "
+                f"{n:>4} clusters: {row['resources']:>6} resources, check {row['wall']:7.2f} s "
+                f"(program {row['timings']['program']:.2f} s, policies "
+                f"{row['timings']['policies']:.2f} s), "
                 f"peak {row['peak_mb']:7.1f} MB, exit {row['code']} "
                 f"({row['mandatory']} mandatory), estimated pulumi up "
                 f"{dep['estimatedSeconds'] / 60:5.1f} min vs sum of steps "
@@ -154,6 +158,8 @@ def main() -> int:
         n = r["clusters"]
         parts += [
             f"check_s_{n}={r['wall']:.2f}",
+            f"program_s_{n}={r['timings']['program']:.2f}",
+            f"policies_s_{n}={r['timings']['policies']:.2f}",
             f"peak_mb_{n}={r['peak_mb']:.0f}",
             f"resources_{n}={r['resources']}",
             f"deploy_est_min_{n}={r['deployment']['estimatedSeconds'] / 60:.1f}",
