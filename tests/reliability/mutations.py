@@ -55,12 +55,11 @@ class EngineStack:
     def by_urn(self, urn: str) -> Res:
         return next(r for r in self.resources if r["urn"] == urn)
 
-    def order(self, r: Res) -> int:
-        return next(i for i, x in enumerate(self.resources) if x["urn"] == r["urn"])
-
-    def later(self, a: Res, b: Res) -> Res:
-        """The one declared later (the pack reports a same-kind pair on it)."""
-        return b if self.order(b) >= self.order(a) else a
+    @staticmethod
+    def later(a: Res, b: Res) -> Res:
+        """The one of a same-kind pair the pack reports: whose (name, URN) sorts last (stable
+        across previews, unlike the engine's registration order)."""
+        return b if (b["name"], b["urn"]) >= (a["name"], a["urn"]) else a
 
     def deps(self, r: Res, key: str, type_: str | None = None) -> list[Res]:
         urns = r.get("propertyDependencies", {}).get(key, [])
