@@ -43,7 +43,7 @@ def crosscheck(pack: PolicyPackRunner, raw: dict[str, Any]) -> dict[str, int]:
             "diagnostics": len(diags)}
 
 
-@settings(max_examples=scaled(12))
+@settings(max_examples=scaled(20))
 @given(st.one_of(fleet_specs(), pinned_fleet_specs(), rich_fleet_specs()))
 def test_any_valid_spec_planned_and_deployed_passes_the_pack(pack: PolicyPackRunner,
                                                               raw: dict[str, Any]) -> None:
