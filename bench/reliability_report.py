@@ -155,7 +155,7 @@ def part_bad_inputs(pack: PolicyPackRunner) -> dict[str, Any]:
         monitors.append(original(*args, **kwargs))
         return monitors[-1]
 
-    capture._make_monitor = recording  # type: ignore[assignment]
+    capture._make_monitor = recording
     try:
         for case in catalogue.SPECS + catalogue.LOCKS:
             total[case.kind] += 1
@@ -186,7 +186,7 @@ def part_bad_inputs(pack: PolicyPackRunner) -> dict[str, Any]:
             if not ok:
                 failures.append(f"{case.kind}: {case.name}")
     finally:
-        capture._make_monitor = original  # type: ignore[assignment]
+        capture._make_monitor = original
     for case in catalogue.POLICY_CONFIGS:
         total[case.kind] += 1
         try:

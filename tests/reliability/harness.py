@@ -40,7 +40,8 @@ T_MESH = "alicloud:servicemesh/serviceMesh:ServiceMesh"
 def scaled(ci: int) -> int:
     """An example count that follows the Hypothesis profile: ``ci`` under the ci profile (40
     examples by default), proportionally more under dev (100) and deep (2000)."""
-    return max(1, ci * settings.default.max_examples // 40)
+    current = settings.default
+    return max(1, ci * (current.max_examples if current is not None else 40) // 40)
 
 
 def program_dir(scratch: Path) -> Path:

@@ -88,7 +88,7 @@ class _Editor:
                 "maxNodes": self.rng.choice([1, 2, 3, 5, 8, 60]),
                 "podsPerNode": self.rng.choice([8, 16, 32])}
 
-    def pick(self, mapping: dict[str, Any], avoid: set[str] = frozenset()) -> str | None:
+    def pick(self, mapping: dict[str, Any], avoid: frozenset[str] = frozenset()) -> str | None:
         keys = [k for k in sorted(mapping) if k not in avoid]
         return self.rng.choice(keys) if keys else None
 
@@ -133,7 +133,7 @@ class _Editor:
         return {self.raw["fleet"]["vpc"], self.raw["mesh"]["vpc"]}
 
     def remove_vpc(self) -> bool:
-        victim = self.pick(self.raw["vpcs"], avoid=self._placements())
+        victim = self.pick(self.raw["vpcs"], avoid=frozenset(self._placements()))
         if victim is None:
             return False
         del self.raw["vpcs"][victim]
