@@ -240,6 +240,7 @@ def part_unknowns(pack: PolicyPackRunner, rounds: int, seed_value: int) -> dict[
     stacks = {"example": example_view(), "raw": sb.resources,
               "scale-20": run_fleet(big_fleet(), stack="big").engine_view()}
     stacks.update({f"{k}+violations": violating(v) for k, v in list(stacks.items())})
+    stacks["example-public"] = example_view("public")
     bases = {k: (v, pack.analyze_stack(v), value_paths(v)) for k, v in stacks.items()}
     stats: Counter[str] = Counter()
     failures: list[str] = []

@@ -18,9 +18,11 @@ from tests.reliability.harness import REPO, run_fleet, show
 from tests.reliability.mutations import MUTATIONS, EngineStack, Mutation, NotApplicable
 
 
-def example_view() -> list[dict[str, Any]]:
-    """The example stack's engine view, as the program registers it in preview."""
+def example_view(connectivity: str = "cen") -> list[dict[str, Any]]:
+    """The example stack's engine view, as the program registers it in preview (optionally in
+    ``public`` connectivity instead of CEN)."""
     raw = yaml.safe_load((REPO / "Pulumi.example.yaml").read_text())["config"]["meshfleet:fleet"]
+    raw["connectivity"] = connectivity
     return run_fleet(raw, stack="example").engine_view()
 
 
