@@ -11,10 +11,13 @@ What it declares (domain-facts 3):
   cap: without one the link gets a 1 Kbps test bandwidth), associated with and propagated into
   the route tables at BOTH ends (each transit router needs its own association/propagation); a
   full mesh, because transit over two peer links is not documented;
-* routes into every VPC: an explicit ``vpc.RouteEntry`` (next hop: the VPC's own attachment) in
-  the VPC's system route table for every other VPC's CIDR and every Flannel pod CIDR homed
-  elsewhere. ``auto_publish_route_enabled`` is set False on VPC attachments so that each route
-  into a VPC exists exactly once and is visible (and checkable by the policy pack) at preview.
+* routes into every VPC: explicit ``vpc.RouteEntry`` resources (next hop: the VPC's own
+  attachment) in the VPC's system route table towards a few aggregates of the fleet's pools that
+  cover every other VPC's CIDR and every Flannel pod CIDR homed elsewhere
+  (``planner.summary_routes``). Aggregates, not one route per remote range, because a VPC route
+  table holds 200 custom routes (which Flannel also spends, one per node) and per-range routes
+  grow with VPCs x clusters. ``auto_publish_route_enabled`` is set False on VPC attachments so
+  that each route into a VPC exists exactly once and is visible at preview.
 
 Flannel pod CIDRs across VPCs (the design judgement). CEN learns only VPC system routes (vSwitch
 CIDRs); Flannel's per-node routes are custom VPC routes and are not learned, so a remote cluster
@@ -29,17 +32,18 @@ each Flannel cluster, following Alibaba's cross-region transit-router example:
    attachment towards the home region as next hop. Whether a static entry is advertised over a
    peer link by propagation is not documented, so meshfleet does not rely on it: a static entry
    takes precedence over a learned one with the same prefix, so both cases route the same way;
-3. in every other VPC, a ``vpc.RouteEntry`` for the pod CIDR towards its own attachment (above).
+3. in every other VPC, an aggregate ``vpc.RouteEntry`` covering the pod CIDR, towards its own
+   attachment (above).
 
 Per-node routes (``cen.RouteEntry`` publishing) are deliberately not used: they change with
 scaling. The pod CIDR is one aggregate per cluster and immutable, so these routes never change
-after creation. Security groups admitting the remote ranges are declared per cluster (AckCluster
-``peer_cidrs``).
+after creation. Security groups admitting the fleet's aggregates are declared per cluster
+(AckCluster ``peer_cidrs``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -52,6 +56,11 @@ from components.errors import Problem
 from components.network import cidr_problems, raise_problems
 
 TR_NEXT_HOP = "Attachment"
+
+
+def cidr_key(cidr: str) -> str:
+    """A resource-name fragment for a CIDR: ``10.0.0.0/8`` -> ``10-0-0-0-8``."""
+    return cidr.replace(".", "-").replace("/", "-")
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,9 @@ class CenBackboneArgs:
     """The VPCs to attach, by VPC name (required)."""
     flannel: Mapping[str, FlannelRoute] = field(default_factory=dict)
     """Flannel clusters whose pod CIDR is routed across VPCs, by cluster name. Default: none."""
+    routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Destinations routed from each VPC (by name) to its transit router: aggregates covering
+    the rest of the fleet (``planner.summary_routes``). Default: none."""
     bandwidth: int = 10
     """Mbit/s cap of every inter-region link (``DataTransfer``). Default 10."""
 
@@ -118,6 +130,11 @@ class CenBackboneArgs:
                 out.append(Problem(f"vpcs.{name}.transitRouterZones", sorted(v.tr_vswitch_ids),
                                    "must name two zones: CEN attaches a VPC over vSwitches in "
                                    "at least two zones"))
+        for vname, cidrs in sorted(self.routes.items()):
+            if vname not in self.vpcs:
+                out.append(Problem(f"cen.routes.{vname}", list(cidrs), "names no attached VPC"))
+            for cidr in cidrs:
+                out += cidr_problems(f"cen.routes.{vname}", cidr)
         for name, f in sorted(self.flannel.items()):
             out += cidr_problems(f"clusters.{name}.podCidr", f.pod_cidr)
             if f.vpc not in self.vpcs:
@@ -246,11 +263,8 @@ class CenBackbone(pulumi.ComponentResource):
                     opts=on(region))
 
         for vname, v in sorted(args.vpcs.items()):
-            targets = {f"vpc-{o}": (ov.cidr, f"VPC {o}") for o, ov in args.vpcs.items()
-                       if o != vname}
-            targets.update({f"pod-{c}": (f.pod_cidr, f"Flannel pods of {c}")
-                            for c, f in args.flannel.items() if f.vpc != vname})
-            for key, (cidr, what) in sorted(targets.items()):
+            for cidr in sorted(args.routes.get(vname, ())):
+                key = cidr_key(cidr)
                 alicloud.vpc.RouteEntry(
                     f"{name}-{vname}-to-{key}",
                     alicloud.vpc.RouteEntryArgs(
@@ -259,7 +273,7 @@ class CenBackbone(pulumi.ComponentResource):
                         nexthop_type=TR_NEXT_HOP,
                         nexthop_id=attachments[vname].transit_router_attachment_id,
                         name=f"{args.display_name}-to-{key}",
-                        description=f"meshfleet: {what} over CEN"),
+                        description="meshfleet: the rest of the fleet over CEN"),
                     opts=on(v.region))
 
         self.transit_router_ids = {r: t.transit_router_id for r, t in routers.items()}

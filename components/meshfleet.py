@@ -26,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.cen import CenBackbone, CenBackboneArgs, CenVpc, FlannelRoute
+from components.cen import CenBackbone, CenBackboneArgs, CenVpc, FlannelRoute, cidr_key
 from components.cluster import AckCluster, AckClusterArgs
 from components.errors import Problem
 from components.fleet import Fleet, FleetArgs
@@ -34,7 +34,7 @@ from components.fleet_features import FleetFeatures, FleetFeaturesArgs
 from components.kubeconfig import context_name_problems, merged_kubeconfig_output
 from components.mesh import Mesh, MeshArgs
 from components.network import Network, NetworkArgs, raise_problems
-from components.planner import Plan
+from components.planner import Plan, fleet_supernets, summary_routes
 from components.spec import CONNECTIVITY
 
 #: Provider settings copied from the stack config (``alicloud:<key>``) into every explicit
@@ -80,14 +80,12 @@ class MeshFleetArgs:
         return self.plan.spec.mesh.name or f"{self.plan.spec.name}-mesh"
 
     def peer_cidrs(self, cluster: str) -> dict[str, str]:
-        """What ``cluster``'s security group admits: every VPC of the fleet and every other
-        cluster's Flannel pod CIDR (CEN mode); nothing in ``public`` mode (no private path)."""
+        """What ``cluster``'s security group admits: the aggregates covering every VPC and
+        Flannel pod CIDR of the fleet (CEN mode; O(pools) rules, not O(clusters)); nothing in
+        ``public`` mode (no private path)."""
         if self.public:
             return {}
-        out = {f"vpc-{v.name}": v.cidr for v in self.plan.vpcs.values()}
-        out.update({f"pod-{c.name}": c.pod_cidr for c in self.plan.clusters.values()
-                    if c.name != cluster and c.pod_cidr})
-        return out
+        return {cidr_key(c): c for c in fleet_supernets(self.plan)}
 
     def problems(self) -> list[Problem]:
         """Everything the children would refuse, checked before the first resource."""
@@ -98,10 +96,12 @@ class MeshFleetArgs:
                                f"is not a connectivity mode; allowed: {', '.join(CONNECTIVITY)}"))
         for v in p.vpcs.values():
             out += NetworkArgs(v, p.spec.name).problems()
+        concrete = not out  # the aggregates below are computed from the VPC CIDRs
         for c in p.clusters.values():
             out += AckClusterArgs(c, [s.key for s in c.node_vswitches],
                                   [s.key for s in c.pod_vswitches], p.spec.name,
-                                  peer_cidrs=self.peer_cidrs(c.name)).problems()
+                                  peer_cidrs=self.peer_cidrs(c.name) if concrete else {}
+                                  ).problems()
         if not self.public:
             for v in p.vpcs.values():
                 if len(v.by_role("transit-router")) < 2:
@@ -201,6 +201,7 @@ class MeshFleet(pulumi.ComponentResource):
                         for v in plan.vpcs.values()},
                     flannel={c.name: FlannelRoute(c.vpc, c.pod_cidr)
                              for c in plan.clusters.values() if c.pod_cidr},
+                    routes={v: summary_routes(plan, v) for v in plan.vpcs},
                     bandwidth=spec.cen_bandwidth),
                 opts=pulumi.ResourceOptions(parent=self))
 

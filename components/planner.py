@@ -265,6 +265,57 @@ def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, 32 - math.ceil(math.log2(need))))
 
 
+def _outermost_pools(plan: Plan) -> list[IPNetwork]:
+    nets = sorted({IPNetwork(c) for k in ("vpc", "pod") for c in plan.spec.pools[k]})
+    return [n for n in nets if not any(n != m and n in m for m in nets)]
+
+
+def fleet_supernets(plan: Plan) -> tuple[str, ...]:
+    """The few aggregates that cover every routable range of the fleet (VPC CIDRs, Flannel pod
+    CIDRs): each range is replaced by the outermost pool that holds it; a pinned range outside
+    every pool stands alone. What a cluster's security group admits, in O(pools) rules.
+
+    >>> from components.spec import parse_spec
+    >>> spec = parse_spec({
+    ...     "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i"]}},
+    ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},
+    ...     "clusters": {"ack-1": {"vpc": "hz"}}, "fleet": {"vpc": "hz"}, "mesh": {"vpc": "hz"}})
+    >>> fleet_supernets(plan(spec))
+    ('10.0.0.0/8', '172.16.0.0/12')
+    """
+    ranges = [IPNetwork(v.cidr) for v in plan.vpcs.values()]
+    ranges += [IPNetwork(c.pod_cidr) for c in plan.clusters.values() if c.pod_cidr]
+    pools = _outermost_pools(plan)
+    out = {next((p for p in pools if r in p), r) for r in ranges}
+    return tuple(str(n) for n in sorted(out))
+
+
+def summary_routes(plan: Plan, vpc: str) -> tuple[str, ...]:
+    """Destinations to route from ``vpc`` towards the rest of the fleet: aggregates that cover
+    every other VPC's CIDR and every Flannel pod CIDR homed elsewhere, never overlapping the
+    VPC itself (Alibaba refuses a custom route inside a vSwitch CIDR) nor its own clusters' pod
+    CIDRs (whose unused parts would loop through the transit router). Each pool minus those is
+    split into aligned blocks and the blocks holding a remote range are kept: a few routes per
+    pool (at most one per prefix bit between the pool and the ranges it excludes), so routes grow
+    with the number of pools, not with VPCs x clusters (a route table holds 200 custom routes,
+    which Flannel also spends one per node).
+    """
+    own = IPSet([plan.vpcs[vpc].cidr])
+    own.update(c.pod_cidr for c in plan.clusters.values() if c.pod_cidr and c.vpc == vpc)
+    remote = [IPNetwork(v.cidr) for v in plan.vpcs.values() if v.name != vpc]
+    remote += [IPNetwork(c.pod_cidr) for c in plan.clusters.values()
+               if c.pod_cidr and c.vpc != vpc]
+    out: set[IPNetwork] = set()
+    pools = _outermost_pools(plan)
+    for r in remote:
+        pool = next((p for p in pools if r in p), None)
+        if pool is None:
+            out.add(r)
+            continue
+        out.update(b for b in (IPSet([pool]) - own).iter_cidrs() if r in b)
+    return tuple(str(n) for n in sorted(out))
+
+
 def _vswitch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec],
                       locked_zones: Mapping[str, list[str]]
                       ) -> list[tuple[VSwitchPlan, int, str | None, str]]:
@@ -445,17 +496,20 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     pools = tuple(PoolUse(p, tuple(k for k in spec.pools if p in spec.pools[k]),
                           sum(a.size for a in allocated if a in IPNetwork(p)))
                   for p in dict.fromkeys(c for cs in spec.pools.values() for c in cs))
+    p = Plan(spec, vpcs, clusters, placement("fleet", spec.fleet.vpc),
+             placement("mesh", spec.mesh.vpc), pools)
     warnings = []
     for name in sorted(vpcs):
         flannel = [clusters[c.name] for c in by_vpc[name] if c.cni == "flannel"]
         nodes = sum(c.spec.max_nodes for c in flannel)
-        if nodes > FLANNEL_ROUTE_QUOTA:
+        ours = len(summary_routes(p, name)) if spec.connectivity == "cen" else 0
+        if flannel and nodes + ours > FLANNEL_ROUTE_QUOTA:
             warnings.append(
                 f"vpcs.{name}: Flannel clusters {', '.join(c.name for c in flannel)} may grow to "
-                f"{nodes} nodes, but Flannel uses one VPC route entry per node and the default "
-                f"route table quota is {FLANNEL_ROUTE_QUOTA}: raise the quota or use Terway")
-    p = Plan(spec, vpcs, clusters, placement("fleet", spec.fleet.vpc),
-             placement("mesh", spec.mesh.vpc), pools, warnings=tuple(warnings))
+                f"{nodes} nodes; Flannel uses one VPC route entry per node and meshfleet adds "
+                f"{ours} routes towards CEN, but the default route table quota is "
+                f"{FLANNEL_ROUTE_QUOTA}: raise the quota or use Terway")
     allocations = p.allocations()
-    return Plan(**{**p.__dict__, "new": tuple(k for k in allocations if k not in lock),
+    return Plan(**{**p.__dict__, "warnings": tuple(warnings),
+                   "new": tuple(k for k in allocations if k not in lock),
                    "released": tuple(sorted(k for k in lock if k not in keys))})

@@ -20,7 +20,7 @@ from components.errors import (
     SpecError,
 )
 from components.lock import dump_lock, load_lock, parse_lock
-from components.planner import _Space, plan
+from components.planner import _Space, fleet_supernets, plan, summary_routes
 from components.spec import parse_spec
 from tests.planner.checker import check_plan
 from tests.planner.test_spec import BASE
@@ -153,7 +153,8 @@ def test_flannel_route_quota_warning() -> None:
     raw["clusters"]["a"]["maxNodes"] = 150
     raw["clusters"]["c"] = {"vpc": "hz", "maxNodes": 100}
     p = plan(parse_spec(raw))
-    assert any("route table quota is 200" in w and "250 nodes" in w for w in p.warnings)
+    assert any("route table quota is 200" in w and "250 nodes" in w and "adds 1 routes" in w
+               for w in p.warnings)
 
 
 def test_lock_keeps_allocations_and_reports_new_and_released() -> None:
@@ -309,3 +310,26 @@ def test_plan_json_has_the_documented_keys() -> None:
     assert set(doc["vpcs"][0]["vswitches"][0]) >= {"name", "zone", "cidr", "role"}
     assert set(doc["clusters"][0]) >= {"name", "region", "vpc", "cni", "podCidr", "podVswitches",
                                        "serviceCidr", "nodeCidrMask", "maxNodes"}
+
+
+@given(fleet_specs(max_regions=4, max_vpcs=8, max_clusters=20))
+def test_property_summary_routes_cover_the_rest_of_the_fleet_and_never_the_vpc(
+        raw: dict[str, Any]) -> None:
+    p = plan(parse_spec(raw))
+    pools = {IPNetwork(c) for k in ("vpc", "pod") for c in p.spec.pools[k]}
+    supernets = [IPNetwork(s) for s in fleet_supernets(p)]
+    for c in p.clusters.values():
+        for r in [IPNetwork(v.cidr) for v in p.vpcs.values()] + (
+                [IPNetwork(c.pod_cidr)] if c.pod_cidr else []):
+            assert sum(r in s for s in supernets) == 1
+    for v in p.vpcs.values():
+        routes = [IPNetwork(d) for d in summary_routes(p, v.name)]
+        local = [IPNetwork(v.cidr)] + [IPNetwork(c.pod_cidr) for c in p.clusters.values()
+                                       if c.vpc == v.name and c.pod_cidr]
+        remote = [IPNetwork(o.cidr) for o in p.vpcs.values() if o.name != v.name] + [
+            IPNetwork(c.pod_cidr) for c in p.clusters.values() if c.vpc != v.name and c.pod_cidr]
+        for r in remote:
+            assert sum(r in d for d in routes) == 1, (v.name, r)
+        for d in routes:
+            assert not any(d.first <= x.last and x.first <= d.last for x in local), (v.name, d)
+        assert len(routes) <= len(pools) * 32  # bounded by pools, not by VPCs x clusters
