@@ -5,7 +5,8 @@ connectivity modes, reserved ranges, pinned CIDRs, the optional fields) is plann
 the real stack program offline (preview, strict invokes) and the resources it registers are
 analysed by the policy pack over the real analyzer protocol, with the spec's reserved ranges as
 the pack's ``reservedCidrs``.
-Nothing may be mandatory-violated, and the resources must carry exactly the planned CIDRs.
+Nothing may be mandatory-violated (with the default config, and again with every policy's
+``unknowns`` set to ``mandatory``), and the resources must carry exactly the planned CIDRs.
 """
 
 from __future__ import annotations
