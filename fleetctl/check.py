@@ -33,8 +33,8 @@ from fleetctl.capture import (
     UnexpectedInvokeError,
     run_program_dir,
 )
+from fleetctl.stackconfig import PROJECT_DIR, add_stack_options
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_PACK = PROJECT_DIR / "policies"
 
 
@@ -50,13 +50,7 @@ def register(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--stack", default="example", help="stack name (reads Pulumi.<stack>.yaml)")
-    p.add_argument(
-        "--program",
-        type=Path,
-        default=PROJECT_DIR,
-        help="Pulumi program directory (default: this meshfleet checkout)",
-    )
+    add_stack_options(p, "Pulumi program directory (default: this meshfleet checkout)")
     p.add_argument(
         "--policy-pack",
         type=Path,

@@ -28,7 +28,7 @@ from typing import Any
 
 from netaddr import IPAddress, IPNetwork
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from fleetctl.stackconfig import PROJECT_DIR, add_stack_options
 
 # Colours by kind (colour-blind-safe Okabe-Ito palette).
 KIND_COLOURS = {
@@ -59,13 +59,7 @@ def register(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--stack", default="example", help="stack name (reads Pulumi.<stack>.yaml)")
-    p.add_argument(
-        "--program",
-        type=Path,
-        default=PROJECT_DIR,
-        help="meshfleet project directory (default: this checkout)",
-    )
+    add_stack_options(p, "meshfleet project directory (default: this checkout)")
     p.add_argument("--out", type=Path, default=PROJECT_DIR / "docs", help="output directory")
     p.set_defaults(func=run)
 

@@ -18,17 +18,13 @@ from components.errors import MeshfleetError
 from components.lock import dump_lock, load_lock, lock_path
 from components.planner import Plan, plan
 from components.spec import parse_spec
-from fleetctl.stackconfig import fleet_config
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from fleetctl.stackconfig import add_stack_options, fleet_config
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("plan", help="the CIDR plan of a stack (table or JSON); update its lock",
                        description=__doc__)
-    p.add_argument("--stack", default="example", help="stack name (reads Pulumi.<stack>.yaml)")
-    p.add_argument("--program", type=Path, default=PROJECT_DIR,
-                   help="project directory (default: this meshfleet checkout)")
+    add_stack_options(p, "project directory (default: this meshfleet checkout)")
     p.add_argument("--lock", type=Path, default=None,
                    help="lock file (default: <program>/locks/<stack>.json)")
     out = p.add_mutually_exclusive_group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,15 @@ import yaml
 from components.errors import Problem, SpecError
 
 FLEET_KEY = "meshfleet:fleet"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+"""This meshfleet checkout: the default program of every fleetctl command."""
+
+
+def add_stack_options(parser: argparse.ArgumentParser, program_help: str) -> None:
+    """``--stack`` and ``--program``, the same for every fleetctl command."""
+    parser.add_argument("--stack", default="example",
+                        help="stack name (reads Pulumi.<stack>.yaml)")
+    parser.add_argument("--program", type=Path, default=PROJECT_DIR, help=program_help)
 
 
 class StackConfigError(SpecError):
