@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fleetctl import deploytime
 from fleetctl.capture import (
     STACK_TYPE,
@@ -40,6 +42,16 @@ DEFAULT_PACK = PROJECT_DIR / "policies"
 
 class CheckInputError(Exception):
     """Bad command-line input (a policy pack config that is not JSON, a missing directory)."""
+
+
+def _pack_version(pack_dir: Path, reported: str) -> str:
+    """The version in ``PulumiPolicy.yaml`` (what `pulumi policy publish` uses); the SDK itself
+    reports a placeholder when the pack runs unpublished."""
+    try:
+        doc = yaml.safe_load((Path(pack_dir) / "PulumiPolicy.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return reported
+    return str(doc.get("version", reported)) if isinstance(doc, dict) else reported
 
 
 def register(sub: Any) -> None:
@@ -222,7 +234,8 @@ def _text_report(
         for entry in cap.logs:
             out.append(f"    {entry['severity']}: {entry['message']}")
     out += ["", "Resources:", f"    + {total} to create", ""]
-    out.append(f"Policies: {info.name}@v{info.version} ({args.policy_pack})")
+    out.append(f"Policies: {info.name}@v{_pack_version(args.policy_pack, info.version)} "
+               f"({args.policy_pack})")
     groups = _grouped(diags)
     if not groups:
         out.append(f"    no violations ({len(info.policies)} policies)")
