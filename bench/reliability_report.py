@@ -217,12 +217,14 @@ def part_stability(pack: PolicyPackRunner, walks: int, steps: int,
             stats.add(walk(raw, random.Random(seed_value + next(counter)), steps,
                            program_dir(Path(tmp)), pack=pack))
 
-    failure = hypothesis_run(walks, seed_value, fleet_specs(max_regions=4, max_vpcs=6,
-                                                            max_clusters=10), body)
+    starts = st.one_of(fleet_specs(max_regions=4, max_vpcs=6, max_clusters=10),
+                       pinned_fleet_specs(max_regions=4, max_vpcs=6, max_clusters=10))
+    failure = hypothesis_run(walks, seed_value, starts, body)
     applied = sum(stats.edits.values())
     refused = sum(stats.refused.values())
-    print(f"  walks: {walks} x {steps} random edits; edits applied and checked through the "
-          f"program: {applied}; refused by planner and program alike: {refused} "
+    print(f"  walks: {walks} x {steps} random edits (start specs plain or with pinned CIDRs); "
+          f"edits applied and checked through the program: {applied}; refused by planner and "
+          f"program alike: {refused} "
           f"({', '.join(f'{k} {v}' for k, v in sorted(stats.refusals.items()))})")
     print("  by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.edits.items())))
     print(f"  allocations checked (existed before an edit, compared after it): "

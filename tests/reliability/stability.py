@@ -23,7 +23,7 @@ from netaddr import IPSet
 
 from components.errors import PlanError
 from components.planner import plan
-from components.spec import parse_spec
+from components.spec import FleetSpec, parse_spec
 from fleetctl.analyzer import PolicyPackRunner
 from fleetctl.capture import ProgramError
 from tests.reliability.harness import (
@@ -49,6 +49,8 @@ class WalkStats:
     """Edits the planner and the program refused (locked space too small), by kind."""
     refusals: Counter[str] = field(default_factory=Counter)
     """Why: the error types of the refusals."""
+    messages: list[str] = field(default_factory=list)
+    """The first problem of each refusal."""
     allocations_checked: int = 0
     """Allocations that existed before an edit and were compared after it."""
     program_runs: int = 0
@@ -57,6 +59,7 @@ class WalkStats:
         self.edits.update(other.edits)
         self.refused.update(other.refused)
         self.refusals.update(other.refusals)
+        self.messages += other.messages
         self.allocations_checked += other.allocations_checked
         self.program_runs += other.program_runs
 
@@ -87,6 +90,13 @@ class _Editor:
                 # mostly small enough to fit the room a locked VPC has left
                 "maxNodes": self.rng.choice([1, 2, 3, 5, 8, 60]),
                 "podsPerNode": self.rng.choice([8, 16, 32])}
+
+    @staticmethod
+    def keep_pins(c: dict[str, Any]) -> None:
+        """Drop vSwitch pins of zones the cluster no longer uses (the spec refuses them)."""
+        for key in ("vswitches", "podVswitches"):
+            if key in c:
+                c[key] = {z: cidr for z, cidr in c[key].items() if z in c["zones"]}
 
     def pick(self, mapping: dict[str, Any], avoid: frozenset[str] = frozenset()) -> str | None:
         keys = [k for k in sorted(mapping) if k not in avoid]
@@ -182,6 +192,7 @@ class _Editor:
             if len(c["zones"]) < 2:
                 return False
             c["zones"].remove(self.rng.choice(c["zones"]))
+            self.keep_pins(c)
             return True
         name = self.pick(self.raw["vpcs"])
         assert name is not None
@@ -195,6 +206,7 @@ class _Editor:
         vpc["zones"] = rest
         for c in members:
             c["zones"] = [z for z in c["zones"] if z != zone]
+            self.keep_pins(c)
         return True
 
     def add_region(self) -> bool:
@@ -222,6 +234,7 @@ class _Editor:
                 for c in self.raw["clusters"].values():
                     if c["vpc"] == name:
                         c["zones"] = vpc["zones"][:1]
+                        self.keep_pins(c)
         return True
 
     def switch_cni(self) -> bool:
@@ -250,6 +263,15 @@ class _Editor:
         c = self.raw["clusters"][cname]
         c["maxNodes"] = min(5000, int(c.get("maxNodes", 64)) * 4)
         return True
+
+
+def _pins(spec: FleetSpec) -> set[str]:
+    """Every CIDR the spec pins."""
+    out = {v.cidr for v in spec.vpcs.values() if v.cidr}
+    for c in spec.clusters.values():
+        out |= {x for x in (c.pod_cidr, c.service_cidr) if x}
+        out |= set(c.vswitches.values()) | set(c.pod_vswitches.values())
+    return out
 
 
 def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
@@ -285,6 +307,7 @@ def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
                 raise AssertionError(f"{edit}: planner refused ({exc}) but the program ran")
             stats.refused[edit] += 1
             stats.refusals[type(exc).__name__] += 1
+            stats.messages.append(f"{edit}: {exc.problems[0]}")
             continue
         cap = run_fleet(candidate, stack=stack, directory=directory)
         stats.program_runs += 1
@@ -294,10 +317,14 @@ def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
         moved = {k: (lock[k], registered[k]) for k in kept if registered[k] != lock[k]}
         assert not moved, f"step {step} {edit}: renumbered (locked, registered) {moved}"
         # What this edit releases still exists during the update (deleted after the creates):
-        # nothing new may take its addresses.
-        released = IPSet(c for k, c in lock.items() if k not in registered)
-        reused = {k: c for k, c in registered.items()
-                  if k not in lock and (IPSet([c]) & released).size}
+        # nothing new may take its addresses (a vSwitch those of a released vSwitch, a VPC, pod
+        # or Service CIDR those of a released one), unless the user pinned it there.
+        gone = {k: c for k, c in lock.items() if k not in registered}
+        released = {kind: IPSet(c for k, c in gone.items() if k.startswith("vswitch:") == kind)
+                    for kind in (True, False)}
+        pinned = _pins(p.spec)
+        reused = {k: c for k, c in registered.items() if k not in lock and c not in pinned
+                  and (IPSet([c]) & released[k.startswith("vswitch:")]).size}
         assert not reused, f"step {step} {edit}: new allocations reuse released addresses {reused}"
         if pack is not None:
             assert_compliant(pack, cap, p)

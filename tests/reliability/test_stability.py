@@ -14,13 +14,15 @@ from hypothesis import strategies as st
 from fleetctl.analyzer import PolicyPackRunner
 from tests.reliability.harness import program_dir, scaled
 from tests.reliability.stability import EDITS, WalkStats, walk
-from tests.strategies import fleet_specs
+from tests.strategies import fleet_specs, pinned_fleet_specs
 
 STEPS = 12
 
 
 @settings(max_examples=scaled(3))
-@given(fleet_specs(max_regions=3, max_vpcs=4, max_clusters=6), st.randoms(use_true_random=False))
+@given(st.one_of(fleet_specs(max_regions=3, max_vpcs=4, max_clusters=6),
+                 pinned_fleet_specs(max_regions=3, max_vpcs=4, max_clusters=6)),
+       st.randoms(use_true_random=False))
 def test_edit_walks_with_the_lock_renumber_nothing(pack: PolicyPackRunner, raw: dict[str, Any],
                                                    rng: random.Random) -> None:
     with tempfile.TemporaryDirectory(prefix="meshfleet-stability-") as tmp:
