@@ -306,8 +306,8 @@ def _mesh_rule_also(s: EngineStack, v1: Res, v2: Res) -> frozenset[str]:
 
 
 def vpc_vpc(s: EngineStack) -> Outcome:
-    """The later of two VPCs grows to their common supernet (so its vSwitches stay inside), for
-    the pair whose supernet covers no third VPC."""
+    """One of two VPCs (the one the pack reports a pair on) grows to their common supernet (its
+    vSwitches stay inside), for the pair whose supernet covers no third VPC."""
     vpcs = s.of(T_VPC)
     pairs = sorted(((IPNetwork(_supernet(a["properties"]["cidrBlock"],
                                          b["properties"]["cidrBlock"])).size, i, j)
