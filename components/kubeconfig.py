@@ -13,7 +13,6 @@ entries and paths, not contents.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,9 +20,10 @@ import pulumi
 import yaml
 
 from components.errors import MeshfleetError, Problem
+from components.spec import CONTEXT_RE
 
 # kubectl accepts almost anything as a name; meshfleet keeps to names that need no quoting.
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,252}$")
+_NAME_RE = CONTEXT_RE
 
 
 class KubeconfigError(MeshfleetError):

@@ -57,6 +57,8 @@ MESH_EDITIONS = ("Default", "Pro")
 FLEET_PROFILES = ("Default", "XFlow")
 CONNECTIVITY = ("cen", "public")
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$")
+#: A kubeconfig context name kubectl accepts on the command line without quoting.
+CONTEXT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,252}$")
 KINDS = ("vpc", "pod", "service")
 
 
@@ -395,6 +397,17 @@ def parse_spec(raw: Any) -> FleetSpec:
 
     fleet = _placement(r, raw.get("fleet"), "fleet", vpcs, regions)
     mesh = _placement(r, raw.get("mesh"), "mesh", vpcs, regions)
+    if fleet is not None and mesh is not None:
+        # The merged kubeconfig has one context each: default names are the display names.
+        contexts = [(w, p.context or p.name or f"{name}-{w}") for w, p in
+                    (("fleet", fleet), ("mesh", mesh))]
+        for what, ctx in contexts:
+            if not CONTEXT_RE.match(ctx):
+                r.bad(f"{what}.context", ctx, "must be a kubeconfig context name: letters, "
+                      "digits, '.', '_', '-', '@' or ':', starting with a letter or digit")
+        if contexts[0][1] == contexts[1][1]:
+            r.bad("mesh.context", contexts[1][1], "must differ from the Fleet's context "
+                                                  "(one kubeconfig holds both)")
     _check_pins(r, vpcs, clusters, reserved)
     if r.problems:
         raise SpecError(r.problems)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import subprocess
 import sys
@@ -134,6 +135,8 @@ def _check_value(schema: Mapping[str, Any], value: Any, where: str) -> None:
             raise ValueError(f"{where}: expected {kind}, got {value!r}")
     if "enum" in schema and value not in schema["enum"]:
         raise ValueError(f"{where}: expected one of {list(schema['enum'])}, got {value!r}")
+    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
+        raise ValueError(f"{where}: {value!r} does not match {schema['pattern']}")
     if "minimum" in schema and isinstance(value, int | float) and value < schema["minimum"]:
         raise ValueError(f"{where}: must be >= {schema['minimum']}, got {value!r}")
     if "maximum" in schema and isinstance(value, int | float) and value > schema["maximum"]:

@@ -852,6 +852,11 @@ def _run_in_context(
     async def main() -> None:
         await run_in_stack(program)
 
+    try:  # the caller's loop (e.g. a test using pulumi.runtime.test) is restored afterwards
+        previous: asyncio.AbstractEventLoop | None = (
+            asyncio.get_event_loop_policy().get_event_loop())
+    except RuntimeError:
+        previous = None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     error: BaseException | None = None
@@ -863,7 +868,7 @@ def _run_in_context(
         try:
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
-            asyncio.set_event_loop(None)
+            asyncio.set_event_loop(previous)
             loop.close()
     if monitor.invoke_errors and strict_invokes:
         raise UnexpectedInvokeError("; ".join(monitor.invoke_errors))

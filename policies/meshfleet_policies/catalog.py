@@ -53,7 +53,11 @@ FLEET_PUBLIC_SCHEMA = {
 }
 RESERVED_SCHEMA = {
     "type": "array",
-    "items": {"type": "string"},
+    # a.b.c.d/n with n <= 32, optionally a space and a label: a typo is a config error (exit 2),
+    # not a violation reported on no resource.
+    "items": {"type": "string",
+              "pattern": r"^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|"
+                         r"1?[0-9]?[0-9])/(3[0-2]|[12]?[0-9])( .*)?$"},
     "default": [],
     "description": "CIDR blocks of other stacks and on-premises networks that nothing in this "
                    "stack may overlap; each 'a.b.c.d/n', optionally followed by a space and a "

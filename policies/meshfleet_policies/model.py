@@ -371,10 +371,13 @@ class StackIndex:
             region=region if region is not None else self.region_of(r), legacy=True))
 
     def _add_dynamic(self, order: int, r: Any) -> None:
-        if as_str(get(r.props, "kind")) != FLEET_FEATURES_KIND:
+        kind = as_str(get(r.props, "kind"))
+        if kind is not UNKNOWN and kind != FLEET_FEATURES_KIND:
             return
         fleet = self.ref(r, "fleetId", get(r.props, "fleetId"), (FLEET,))
-        public = as_bool(get(r.props, "publicApiServerEnabled"))
+        # An unknown kind may still be FleetFeatures: whether it opens the Fleet is unverifiable.
+        public = (UNKNOWN if kind is UNKNOWN
+                  else as_bool(get(r.props, "publicApiServerEnabled")))
         self.fleet_public_features.append((fleet, False if public is None else public))
 
     # -- derived -------------------------------------------------------------------------------

@@ -185,12 +185,10 @@ def test_reserved_cidrs(configured: PolicyPackRunner) -> None:
     assert all("shanghai-dc" in d.message for d in diags)
 
 
-def test_reserved_cidrs_bad_entry_is_reported(configured: PolicyPackRunner) -> None:
-    configured.reconfigure({"cidr-overlaps-reserved-cidrs": {"reservedCidrs": ["10.1.0.0/33"]}})
-    sb, _ = two_region_fleet()
-    (d,) = configured.analyze_stack(sb.resources)
-    assert d.policy_name == "cidr-overlaps-reserved-cidrs" and d.urn == ""
-    assert "10.1.0.0/33" in d.message
+def test_reserved_cidrs_bad_entry_is_refused_by_the_schema(configured: PolicyPackRunner) -> None:
+    for bad in ("10.1.0.0/33", "300.1.0.0/16", "10.1.0/16", "dc 10.1.0.0/16"):
+        with pytest.raises(ValueError, match="does not match"):
+            configured.reconfigure({"cidr-overlaps-reserved-cidrs": {"reservedCidrs": [bad]}})
 
 
 def test_consecutive_requests_with_same_urns_do_not_share_an_index(pack: PolicyPackRunner) -> None:

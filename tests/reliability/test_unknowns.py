@@ -80,9 +80,6 @@ def test_everything_unknown_at_once(pack: PolicyPackRunner, bases: dict[str, Bas
         assert not problems, name + ":\n" + "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason="policy pack: a FleetFeatures resource whose `kind` is "
-                   "unknown is ignored, so the Fleet it declares public counts as private and "
-                   "cluster-cannot-reach-fleet reports a definite mandatory violation")
 def test_unknown_fleet_features_kind_is_not_a_definite_violation(pack: PolicyPackRunner) -> None:
     """Public connectivity: only the Fleet's public endpoint (declared by FleetFeatures) lets
     the Shanghai cluster reach the Fleet. With FleetFeatures' ``kind`` unknown the pack cannot
