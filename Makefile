@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.
 check: $(VENV)/.installed  ## the main job: program + policy pack offline on the example stack
 	$(PY) -m fleetctl check --stack $(STACK)
 
-test: $(VENV)/.installed typecheck  ## type-check components/ and fleetctl/, then every test
+test: $(VENV)/.installed typecheck lint  ## type-check, lint, then every test
 	$(PY) -m pytest
 
 typecheck: $(VENV)/.installed
