@@ -14,7 +14,7 @@ What it declares (domain-facts 3):
 * routes into every VPC: explicit ``vpc.RouteEntry`` resources (next hop: the VPC's own
   attachment) in the VPC's system route table towards a few aggregates of the fleet's pools that
   cover every other VPC's CIDR and every Flannel pod CIDR homed elsewhere
-  (``planner.summary_routes``). Aggregates, not one route per remote range, because a VPC route
+  (``routes.summary_routes``). Aggregates, not one route per remote range, because a VPC route
   table holds 200 custom routes (which Flannel also spends, one per node) and per-range routes
   grow with VPCs x clusters. ``auto_publish_route_enabled`` is set False on VPC attachments so
   that each route into a VPC exists exactly once and is visible at preview.
@@ -105,7 +105,7 @@ class CenBackboneArgs:
     """Flannel clusters whose pod CIDR is routed across VPCs, by cluster name. Default: none."""
     routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Destinations routed from each VPC (by name) to its transit router: aggregates covering
-    the rest of the fleet (``planner.summary_routes``). Default: none."""
+    the rest of the fleet (``routes.summary_routes``). Default: none."""
     bandwidth: int = 10
     """Mbit/s cap of every inter-region link (``DataTransfer``). Default 10."""
 

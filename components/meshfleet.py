@@ -34,7 +34,8 @@ from components.fleet_features import FleetFeatures, FleetFeaturesArgs
 from components.kubeconfig import context_name_problems, merged_kubeconfig_output
 from components.mesh import Mesh, MeshArgs
 from components.network import Network, NetworkArgs, raise_problems
-from components.planner import Plan, fleet_supernets, summary_routes
+from components.planner import Plan
+from components.routes import fleet_supernets, summary_routes
 from components.spec import CONNECTIVITY
 
 #: Provider settings copied from the stack config (``alicloud:<key>``) into every explicit

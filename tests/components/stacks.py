@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from components.lock import load_lock, lock_path
-from components.planner import Plan, fleet_supernets, plan, summary_routes
+from components.planner import Plan, plan
+from components.routes import fleet_supernets, summary_routes
 from components.spec import parse_spec
 from fleetctl.capture import Capture, Registration, run_program
 

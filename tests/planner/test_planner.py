@@ -20,7 +20,8 @@ from components.errors import (
     SpecError,
 )
 from components.lock import dump_lock, load_lock, parse_lock
-from components.planner import _Space, fleet_supernets, plan, summary_routes
+from components.planner import _Space, plan
+from components.routes import fleet_supernets, summary_routes
 from components.spec import parse_spec
 from tests.planner.checker import check_plan
 from tests.planner.test_spec import BASE
