@@ -35,7 +35,7 @@ from components.kubeconfig import context_name_problems, merged_kubeconfig_outpu
 from components.mesh import Mesh, MeshArgs
 from components.network import Network, NetworkArgs, raise_problems
 from components.planner import Plan
-from components.routes import fleet_supernets, summary_routes
+from components.routes import all_summary_routes, fleet_supernets
 from components.spec import CONNECTIVITY
 
 #: Provider settings copied from the stack config (``alicloud:<key>``) into every explicit
@@ -202,7 +202,7 @@ class MeshFleet(pulumi.ComponentResource):
                         for v in plan.vpcs.values()},
                     flannel={c.name: FlannelRoute(c.vpc, c.pod_cidr)
                              for c in plan.clusters.values() if c.pod_cidr},
-                    routes={v: summary_routes(plan, v) for v in plan.vpcs},
+                    routes=all_summary_routes(plan),
                     bandwidth=spec.cen_bandwidth),
                 opts=pulumi.ResourceOptions(parent=self))
 

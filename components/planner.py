@@ -449,11 +449,17 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     p = Plan(spec, vpcs, clusters, placement("fleet", spec.fleet.vpc),
              placement("mesh", spec.mesh.vpc), pools)
     warnings = []
-    for name in sorted(vpcs):
-        flannel = [clusters[c.name] for c in by_vpc[name] if c.cni == "flannel"]
-        nodes = sum(c.spec.max_nodes for c in flannel)
-        ours = len(routes.summary_routes(p, name)) if spec.connectivity == "cen" else 0
-        if flannel and nodes + ours > FLANNEL_ROUTE_QUOTA:
+    flannel_of = {v: [clusters[c.name] for c in by_vpc[v] if c.cni == "flannel"] for v in vpcs}
+    nodes_of = {v: sum(c.spec.max_nodes for c in fl) for v, fl in flannel_of.items()}
+    # meshfleet's own routes are counted only where they could matter: each range a VPC
+    # excludes from a pool splits it into at most 32 blocks.
+    bound = {v: 32 * (1 + len(flannel_of[v])) + len(pools) for v in vpcs}
+    near = [v for v in vpcs if flannel_of[v] and nodes_of[v] + bound[v] > FLANNEL_ROUTE_QUOTA]
+    summary = routes.all_summary_routes(p, near) if spec.connectivity == "cen" else {}
+    for name in sorted(near):
+        flannel, nodes = flannel_of[name], nodes_of[name]
+        ours = len(summary.get(name, ()))
+        if nodes + ours > FLANNEL_ROUTE_QUOTA:
             warnings.append(
                 f"vpcs.{name}: Flannel clusters {', '.join(c.name for c in flannel)} may grow to "
                 f"{nodes} nodes; Flannel uses one VPC route entry per node and meshfleet adds "

@@ -8,6 +8,8 @@ spends one per node.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from netaddr import IPNetwork, IPSet
@@ -42,27 +44,46 @@ def fleet_supernets(plan: Plan) -> tuple[str, ...]:
     return tuple(str(n) for n in sorted(out))
 
 
-def summary_routes(plan: Plan, vpc: str) -> tuple[str, ...]:
-    """Destinations to route from ``vpc`` towards the rest of the fleet: aggregates that cover
-    every other VPC's CIDR and every Flannel pod CIDR homed elsewhere, never overlapping the
-    VPC itself (Alibaba refuses a custom route inside a vSwitch CIDR) nor its own clusters' pod
-    CIDRs (whose unused parts would loop through the transit router). Each pool minus those is
-    split into aligned blocks and the blocks holding a remote range are kept: a few routes per
-    pool (at most one per prefix bit between the pool and the ranges it excludes), so routes grow
-    with the number of pools, not with VPCs x clusters (a route table holds 200 custom routes,
-    which Flannel also spends one per node).
+def all_summary_routes(plan: Plan, only: Iterable[str] | None = None
+                       ) -> dict[str, tuple[str, ...]]:
+    """Destinations each VPC (by name) routes towards the rest of the fleet: aggregates that
+    cover every other VPC's CIDR and every Flannel pod CIDR homed elsewhere, never overlapping
+    the VPC itself (Alibaba refuses a custom route inside a vSwitch CIDR) nor its own clusters'
+    pod CIDRs (whose unused parts would loop through the transit router).
+
+    Each pool minus the VPC's own ranges is split into aligned blocks and the blocks holding a
+    remote range are kept: a few routes per pool (at most one per prefix bit between the pool and
+    each range it excludes), so routes grow with the number of pools, not with VPCs x clusters
+    (a route table holds 200 custom routes, which Flannel also spends one per node). One index of
+    the fleet's ranges serves every VPC: O(VPCs x blocks x log ranges). ``only``: just these VPCs.
     """
-    own = IPSet([plan.vpcs[vpc].cidr])
-    own.update(c.pod_cidr for c in plan.clusters.values() if c.pod_cidr and c.vpc == vpc)
-    remote = [IPNetwork(v.cidr) for v in plan.vpcs.values() if v.name != vpc]
-    remote += [IPNetwork(c.pod_cidr) for c in plan.clusters.values()
-               if c.pod_cidr and c.vpc != vpc]
-    out: set[IPNetwork] = set()
+    home: dict[str, list[IPNetwork]] = {v: [IPNetwork(p.cidr)] for v, p in plan.vpcs.items()}
+    for c in plan.clusters.values():
+        if c.pod_cidr:
+            home[c.vpc].append(IPNetwork(c.pod_cidr))
+    ranges = sorted((r for rs in home.values() for r in rs), key=lambda r: r.first)
+    starts = [r.first for r in ranges]
     pools = _outermost_pools(plan)
-    for r in remote:
-        pool = next((p for p in pools if r in p), None)
-        if pool is None:
-            out.add(r)
+    stray = [r for r in ranges if not any(r in p for p in pools)]  # pinned outside every pool
+
+    def holds_a_range(block: IPNetwork) -> bool:
+        i = bisect_left(starts, block.first)  # ranges are disjoint: one starting inside is in it
+        return i < len(starts) and starts[i] <= block.last
+
+    out = {}
+    wanted = set(home if only is None else only)
+    for vpc, own in home.items():
+        if vpc not in wanted:
             continue
-        out.update(b for b in (IPSet([pool]) - own).iter_cidrs() if r in b)
-    return tuple(str(n) for n in sorted(out))
+        routes = {r for r in stray if r not in own}
+        for pool in pools:
+            mine = [r for r in own if r in pool]
+            blocks = (IPSet([pool]) - IPSet(mine)).iter_cidrs() if mine else [pool]
+            routes.update(b for b in blocks if holds_a_range(b))
+        out[vpc] = tuple(str(n) for n in sorted(routes))
+    return out
+
+
+def summary_routes(plan: Plan, vpc: str) -> tuple[str, ...]:
+    """:func:`all_summary_routes` of one VPC."""
+    return all_summary_routes(plan)[vpc]

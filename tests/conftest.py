@@ -5,10 +5,10 @@ Pick one with HYPOTHESIS_PROFILE=deep .venv/bin/pytest tests/planner.
 
 import os
 
+from hypothesis import HealthCheck, settings
+
 # Fixture programs are Pulumi programs, not test modules: --doctest-modules must not import them.
 collect_ignore_glob = ["fixtures/*"]
-
-from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
