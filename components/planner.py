@@ -442,18 +442,21 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     def placement(role: str, vpc: str) -> PlacementPlan:
         return PlacementPlan(vpc, vpcs[vpc].region, vpcs[vpc].by_role(role)[0])
 
-    allocated = [IPNetwork(c) for k, c in result.items()]
+    allocated = [IPNetwork(c) for c in result.values()]
+    pool_nets = {p: IPNetwork(p) for cs in spec.pools.values() for p in cs}
     pools = tuple(PoolUse(p, tuple(k for k in spec.pools if p in spec.pools[k]),
-                          sum(a.size for a in allocated if a in IPNetwork(p)))
-                  for p in dict.fromkeys(c for cs in spec.pools.values() for c in cs))
+                          sum(a.size for a in allocated if a in net))
+                  for p, net in pool_nets.items())
     p = Plan(spec, vpcs, clusters, placement("fleet", spec.fleet.vpc),
              placement("mesh", spec.mesh.vpc), pools)
     warnings = []
     flannel_of = {v: [clusters[c.name] for c in by_vpc[v] if c.cni == "flannel"] for v in vpcs}
     nodes_of = {v: sum(c.spec.max_nodes for c in fl) for v, fl in flannel_of.items()}
-    # meshfleet's own routes are counted only where they could matter: each range a VPC
-    # excludes from a pool splits it into at most 32 blocks.
-    bound = {v: 32 * (1 + len(flannel_of[v])) + len(pools) for v in vpcs}
+    # meshfleet's own routes are counted only where they could matter: excluding a /p range
+    # from a /q pool leaves at most p - q blocks (and each pool is one route at most otherwise).
+    bound = {v: len(pools) + sum(IPNetwork(r).prefixlen - 8 for r in
+                                 [vpcs[v].cidr] + [c.pod_cidr for c in flannel_of[v] if c.pod_cidr])
+             for v in vpcs}
     near = [v for v in vpcs if flannel_of[v] and nodes_of[v] + bound[v] > FLANNEL_ROUTE_QUOTA]
     summary = routes.all_summary_routes(p, near) if spec.connectivity == "cen" else {}
     for name in sorted(near):
