@@ -16,7 +16,7 @@ from fleetctl.analyzer import (
     PolicyPackRunner,
     resolve_config,
 )
-from tests.policies.conftest import PACK_DIR
+from tests.conftest import PACK_DIR
 from tests.policies.stackbuilder import (
     UNKNOWN,
     UNKNOWN_ARRAY,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.policies.conftest import PACK_DIR
+from tests.conftest import PACK_DIR
 
 sys.path.insert(0, str(PACK_DIR))  # the pack is self-contained: import it as the engine runs it
 from meshfleet_policies import cidrs  # noqa: E402
