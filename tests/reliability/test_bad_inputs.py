@@ -100,12 +100,6 @@ def _check_args(program: Path, pack_config: Path | None = None) -> argparse.Name
                               policy_pack_config=pack_config, parallel=None, json=False)
 
 
-#: What the CLI says where it reads the stack file itself, before the program runs (the
-#: project declares meshfleet:fleet as an object).
-CLI_FRAGMENT = {"spec is a list": "is declared as object in Pulumi.yaml, got list",
-                "spec is a plain string": "is declared as object in Pulumi.yaml, got str"}
-
-
 @pytest.mark.parametrize("case", PROGRAM_INPUTS, ids=_ids(PROGRAM_INPUTS))
 def test_fleetctl_check_exits_2_with_the_message(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str],
@@ -115,7 +109,7 @@ def test_fleetctl_check_exits_2_with_the_message(tmp_path: Path,
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: ")
-    assert CLI_FRAGMENT.get(case.name, case.fragment) in err, err
+    assert case.fragment in err, err
 
 
 CLI_CASES = tuple(c for c in ALL if c.cli)
@@ -136,7 +130,7 @@ def test_real_cli_exits_2_with_the_message(tmp_path: Path, case: BadInput) -> No
                            str(directory), "--stack", STACK, *extra], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert CLI_FRAGMENT.get(case.name, case.fragment) in proc.stderr, proc.stderr
+    assert case.fragment in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr  # the error, not a fleetctl crash
 
 
