@@ -41,6 +41,8 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from fleetctl.stackconfig import StackConfigError, load_project, load_stack_config
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's string sentinel for an unknown value (``pulumi.runtime.rpc.UNKNOWN``)."""
 
@@ -51,8 +53,9 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
 
 
-class CaptureError(Exception):
-    """Bad input: no program, an unreadable or invalid Pulumi.yaml or stack config file."""
+# Bad input to a capture (no program, an unreadable or invalid Pulumi.yaml or stack config
+# file) is the same error fleetctl's stack-config reader raises.
+CaptureError = StackConfigError
 
 
 class ProgramError(Exception):
@@ -913,93 +916,6 @@ def _program_traceback(exn: BaseException) -> str:
 
 
 # ==== program directories ======================================================================
-
-
-def load_project(program_dir: Path) -> dict[str, Any]:
-    """Read ``Pulumi.yaml`` (or ``.yml``) of a program directory; CaptureError if missing/bad."""
-    import yaml
-
-    for fname in ("Pulumi.yaml", "Pulumi.yml"):
-        path = program_dir / fname
-        if path.is_file():
-            try:
-                data = yaml.safe_load(path.read_text())
-            except yaml.YAMLError as exn:
-                raise CaptureError(f"{path}: not valid YAML: {exn}") from exn
-            if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-                raise CaptureError(f"{path}: needs a top-level 'name' (the project name)")
-            runtime = data.get("runtime")
-            rname = runtime.get("name") if isinstance(runtime, dict) else runtime
-            if rname != "python":
-                raise CaptureError(f"{path}: runtime is {rname!r}; fleetctl runs Python programs")
-            return data
-    raise CaptureError(f"{program_dir}: no Pulumi.yaml (is this a Pulumi program directory?)")
-
-
-def load_stack_config(
-    program_dir: Path, project: Mapping[str, Any], stack: str, config_file: Path | None = None
-) -> dict[str, Any]:
-    """The stack's config with full keys, as the CLI would give the program.
-
-    Short keys get the project-name prefix; declared defaults from ``Pulumi.yaml`` fill
-    missing keys; a declared ``type`` is checked (string/integer/boolean/array/object);
-    ``secure:`` values cannot be decrypted offline and become the string ``"[secret]"``.
-    """
-    import yaml
-
-    name = str(project["name"])
-    path = config_file or program_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise CaptureError(f"no stack config file {path} for stack {stack!r}")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exn:
-        raise CaptureError(f"{path}: not valid YAML: {exn}") from exn
-    if not isinstance(data, dict):
-        raise CaptureError(f"{path}: expected a mapping at the top level")
-    raw = data.get("config") or {}
-    if not isinstance(raw, dict):
-        raise CaptureError(f"{path}: 'config' must be a mapping, got {type(raw).__name__}")
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        full = key if ":" in str(key) else f"{name}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            value = "[secret]"
-        out[str(full)] = value
-    declared = project.get("config") or {}
-    if isinstance(declared, dict):
-        for key, spec in declared.items():
-            full = key if ":" in str(key) else f"{name}:{key}"
-            if not isinstance(spec, dict):
-                if full not in out and spec is not None:
-                    out[full] = spec
-                continue
-            if full not in out and "default" in spec:
-                out[full] = spec["default"]
-            _check_declared_type(path, full, spec.get("type"), out.get(full))
-    return out
-
-
-_YAML_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-}
-
-
-def _check_declared_type(path: Path, key: str, declared: Any, value: Any) -> None:
-    if value is None or not isinstance(declared, str) or declared not in _YAML_TYPES:
-        return
-    ok = isinstance(value, _YAML_TYPES[declared])
-    if declared == "integer" and isinstance(value, bool):
-        ok = False
-    if not ok:
-        raise CaptureError(
-            f"{path}: config {key!r} is declared as {declared} in Pulumi.yaml, "
-            f"got {type(value).__name__} {json.dumps(value, default=str)[:80]}"
-        )
 
 
 def run_program_dir(

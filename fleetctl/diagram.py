@@ -66,12 +66,11 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point: plan the stack, draw both pictures, print the files written."""
-    from components.errors import MeshfleetError
-    from fleetctl.plan_cmd import load_plan
+    from fleetctl.plan_cmd import INPUT_ERRORS, load_plan
 
     try:
         the_plan, _ = load_plan(args.program, args.stack)
-    except MeshfleetError as exc:
+    except INPUT_ERRORS as exc:
         print(exc, file=sys.stderr)
         return 2
     try:

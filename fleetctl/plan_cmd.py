@@ -18,7 +18,7 @@ from components.errors import MeshfleetError
 from components.lock import dump_lock, load_lock, lock_path
 from components.planner import Plan, plan
 from components.spec import parse_spec
-from fleetctl.stackconfig import add_stack_options, fleet_config
+from fleetctl.stackconfig import StackConfigError, add_stack_options, fleet_config
 
 
 def register(sub: Any) -> None:
@@ -34,6 +34,10 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+INPUT_ERRORS = (MeshfleetError, StackConfigError)
+"""Bad input: a spec, lock, project or stack file that is wrong (exit 2, the message only)."""
+
+
 def load_plan(program: Path, stack: str, lock_file: Path | None = None) -> tuple[Plan, Path]:
     """Spec from the stack config, lock from disk, plan: what the stack program does."""
     path = lock_file or lock_path(program, stack)
@@ -43,7 +47,7 @@ def load_plan(program: Path, stack: str, lock_file: Path | None = None) -> tuple
 def run(args: argparse.Namespace) -> int:
     try:
         the_plan, path = load_plan(args.program, args.stack, args.lock)
-    except MeshfleetError as exc:
+    except INPUT_ERRORS as exc:
         print(exc, file=sys.stderr)
         return 2
     if args.json:
