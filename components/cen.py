@@ -52,6 +52,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 from netaddr import IPNetwork
 
+from components.cidrs import overlapping_pairs
 from components.errors import Problem
 from components.network import cidr_problems, raise_problems
 
@@ -144,11 +145,11 @@ class CenBackboneArgs:
                  if not cidr_problems("", v.cidr)]
         known += [(IPNetwork(f.pod_cidr), f"clusters.{n}.podCidr")
                   for n, f in self.flannel.items() if not cidr_problems("", f.pod_cidr)]
-        for (a, pa), (b, pb) in combinations(sorted(known, key=lambda k: k[1]), 2):
-            if a in b or b in a:
-                out.append(Problem(pa, str(a), f"overlaps {pb} ({b}): routed CIDRs must be "
-                                               "disjoint (in CEN the first published route "
-                                               "wins and traffic breaks)"))
+        for pair in overlapping_pairs(known):
+            (a, pa), (b, pb) = sorted(pair, key=lambda k: k[1])  # reported on the first by name
+            out.append(Problem(pa, str(a), f"overlaps {pb} ({b}): routed CIDRs must be "
+                                           "disjoint (in CEN the first published route "
+                                           "wins and traffic breaks)"))
         return out
 
 

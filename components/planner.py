@@ -35,6 +35,7 @@ from typing import Any
 from netaddr import IPAddress, IPNetwork, IPSet
 
 from components import routes
+from components.cidrs import overlapping_pairs
 from components.errors import ExhaustedError, PinConflictError, Problem
 from components.spec import TR_ZONES, ClusterSpec, FleetSpec, VpcSpec
 
@@ -306,18 +307,11 @@ def _vswitch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec]
 
 
 def _sweep_fixed(fixed: list[tuple[str, str, str]]) -> list[Problem]:
-    """Overlaps among fixed (pinned or locked) CIDRs: (cidr, key, path) sorted and swept."""
-    problems = []
-    items = sorted(fixed, key=lambda f: (IPNetwork(f[0]).first, -IPNetwork(f[0]).size))
-    open_: list[tuple[IPNetwork, str, str]] = []
-    for cidr, key, path in items:
-        net = IPNetwork(cidr)
-        open_ = [o for o in open_ if o[0].last >= net.first]
-        for other, okey, opath in open_:
-            problems.append(Problem(path, cidr, f"(key {key}) overlaps {opath} ({other}, key "
-                                                f"{okey}): fixed CIDRs must be pairwise disjoint"))
-        open_.append((net, key, path))
-    return problems
+    """Overlaps among fixed (pinned or locked) CIDRs, given as (cidr, key, path)."""
+    return [Problem(path, str(net), f"(key {key}) overlaps {opath} ({other}, key {okey}): "
+                                    "fixed CIDRs must be pairwise disjoint")
+            for (other, (okey, opath)), (net, (key, path)) in
+            overlapping_pairs((IPNetwork(c), (k, p)) for c, k, p in fixed)]
 
 
 def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:

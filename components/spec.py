@@ -23,6 +23,7 @@ from typing import Any
 
 from netaddr import AddrFormatError, IPNetwork
 
+from components.cidrs import overlapping_pairs
 from components.errors import Problem, SpecError
 
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
@@ -551,17 +552,13 @@ def _check_pins(r: _Reader, vpcs: Mapping[str, VpcSpec], clusters: Mapping[str, 
                           f"lies outside its VPC {c.vpc} ({vpc_cidr}): a vSwitch must be inside "
                           "its VPC")
                 fixed.append((IPNetwork(cidr), f"clusters.{c.name}.{key}.{zone}", "vswitch"))
-    fixed.sort(key=lambda f: (f[0].first, -f[0].size))
-    open_: list[tuple[IPNetwork, str, str]] = []
-    for net, path, kind in fixed:
-        open_ = [o for o in open_ if o[0].last >= net.first]
-        for other, opath, okind in open_:
-            if {kind, okind} == {"vpc", "vswitch"} and net in other:
-                continue  # a vSwitch inside a VPC is the point; which VPC is checked above
-            if "reserved" in (kind, okind):
-                rule = "reserved ranges are in use elsewhere and must never be allocated"
-            else:
-                rule = f"a {okind} CIDR must not overlap a {kind} CIDR"
-            r.bad(path, str(net), f"overlaps {opath} ({other}): {rule}")
-        open_.append((net, path, kind))
+    for (other, (opath, okind)), (net, (path, kind)) in overlapping_pairs(
+            (n, (p, k)) for n, p, k in fixed):
+        if {kind, okind} == {"vpc", "vswitch"} and net in other:
+            continue  # a vSwitch inside a VPC is the point; which VPC is checked above
+        if "reserved" in (kind, okind):
+            rule = "reserved ranges are in use elsewhere and must never be allocated"
+        else:
+            rule = f"a {okind} CIDR must not overlap a {kind} CIDR"
+        r.bad(path, str(net), f"overlaps {opath} ({other}): {rule}")
 

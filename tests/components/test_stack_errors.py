@@ -190,3 +190,4 @@ def test_apply_time_kubeconfigs_come_from_the_regions_provider() -> None:
         keys = set(part._outputs())
         assert keys and keys <= set(vars(part)), type(part).__name__
     assert set(fleet.outputs()) <= set(vars(fleet))
+
