@@ -23,7 +23,7 @@ from components.errors import MeshfleetError, Problem
 from components.spec import CONTEXT_RE
 
 # kubectl accepts almost anything as a name; meshfleet keeps to names that need no quoting.
-_NAME_RE = CONTEXT_RE
+
 
 
 class KubeconfigError(MeshfleetError):
@@ -82,7 +82,7 @@ def context_name_problems(fleet_context: Any, mesh_context: Any) -> list[Problem
     """What is wrong with the two context names (empty list: nothing)."""
     problems = []
     for field, value in (("fleet_context", fleet_context), ("mesh_context", mesh_context)):
-        if not isinstance(value, str) or not _NAME_RE.match(value):
+        if not isinstance(value, str) or not CONTEXT_RE.match(value):
             problems.append(
                 Problem(
                     field,
