@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pulumi
 
-from components.lock import load_lock, lock_path
-from components.meshfleet import MeshFleet, MeshFleetArgs
-from components.planner import plan
-from components.program import export_outputs, plan_notices
-from components.spec import parse_spec
+from meshfleet.components.meshfleet import MeshFleet, MeshFleetArgs
+from meshfleet.components.program import export_outputs, plan_notices
+from meshfleet.lock import load_lock, lock_path
+from meshfleet.planner import plan
+from meshfleet.spec import parse_spec
 
 stack = pulumi.get_stack()
 spec = parse_spec(pulumi.Config("meshfleet").require_object("fleet"))

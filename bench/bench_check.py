@@ -3,7 +3,7 @@
 For 1, 10 and 100 clusters a fleet spec is generated for this project's program (two regions,
 ``--per-vpc`` clusters per VPC, Flannel and Terway alternating as in the example stack, Fleet
 and mesh in the first VPC), written as ``Pulumi.bench.yaml`` into a scratch copy of the program
-(``__main__.py``, ``Pulumi.yaml``, a link to ``components/``; no lock: a fresh stack), and
+(``__main__.py``, ``Pulumi.yaml``, a link to ``meshfleet/``; no lock: a fresh stack), and
 ``fleetctl check --json`` runs on it in a fresh process, so each size's peak memory is its own.
 
 Figures: wall time of the whole check (program under mocks + policy pack + estimate) and of
@@ -71,7 +71,7 @@ def make_program(workdir: Path, clusters: int, per_vpc: int) -> Path:
     prog.mkdir()
     for name in ("__main__.py", "Pulumi.yaml"):
         shutil.copy(ROOT / name, prog / name)
-    (prog / "components").symlink_to(ROOT / "components")
+    (prog / "meshfleet").symlink_to(ROOT / "meshfleet")
     config = {"alicloud:region": "cn-hangzhou", "meshfleet:fleet": fleet_spec(clusters, per_vpc)}
     (prog / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
     return prog

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netaddr import IPNetwork, IPSet  # noqa: E402
 
-from components.planner import _Space, plan  # noqa: E402
-from components.spec import REGIONS, TR_ZONES, parse_spec  # noqa: E402
+from meshfleet.planner import _Space, plan  # noqa: E402
+from meshfleet.spec import REGIONS, TR_ZONES, parse_spec  # noqa: E402
 
 
 def zones_of(region: str) -> list[str]:

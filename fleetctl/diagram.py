@@ -3,7 +3,7 @@
     python -m fleetctl diagram                       # stack example -> docs/
     python -m fleetctl diagram --stack prod --out out/
 
-Input is the plan (``components.planner``) of the stack's ``meshfleet:fleet`` config and lock,
+Input is the plan (``meshfleet.planner``) of the stack's ``meshfleet:fleet`` config and lock,
 exactly what the program deploys. Two pictures, drawn with matplotlib:
 
 * ``topology``: regions, VPCs with CIDRs, ACK clusters (CNI, pod and Service CIDRs), the ACK One

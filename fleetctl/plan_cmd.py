@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from components.errors import MeshfleetError
-from components.lock import dump_lock, load_lock, lock_path
-from components.planner import Plan, plan
-from components.spec import parse_spec
 from fleetctl.stackconfig import StackConfigError, add_stack_options, fleet_config
+from meshfleet.errors import MeshfleetError
+from meshfleet.lock import dump_lock, load_lock, lock_path
+from meshfleet.planner import Plan, plan
+from meshfleet.spec import parse_spec
 
 
 def register(sub: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from components.spec import TR_ZONES
+from meshfleet.spec import TR_ZONES
 
 #: Regions used by generated specs, with zones that include at least two TR-supported ones.
 REGION_ZONES = {
@@ -114,8 +114,8 @@ def pinned_fleet_specs(draw: st.DrawFn, max_regions: int = 6, max_vpcs: int = 10
 
     from netaddr import IPNetwork, IPSet
 
-    from components.planner import plan
-    from components.spec import PRIVATE_RANGES, parse_spec
+    from meshfleet.planner import plan
+    from meshfleet.spec import PRIVATE_RANGES, parse_spec
 
     raw = copy.deepcopy(draw(fleet_specs(max_regions, max_vpcs, max_clusters)))
     p = plan(parse_spec(raw))
@@ -158,8 +158,8 @@ def rich_fleet_specs(draw: st.DrawFn, max_regions: int = 4, max_vpcs: int = 6,
     off, auto-scaling node pools, odd sizes; the CEN bandwidth."""
     import copy
 
-    from components.planner import plan
-    from components.spec import parse_spec
+    from meshfleet.planner import plan
+    from meshfleet.spec import parse_spec
 
     raw = copy.deepcopy(draw(fleet_specs(max_regions, max_vpcs, max_clusters)))
     cen = raw["connectivity"] == "cen"

@@ -16,11 +16,11 @@ from typing import Any
 
 import yaml
 
-from components.lock import load_lock, lock_path
-from components.planner import Plan, plan
-from components.routes import fleet_supernets, summary_routes
-from components.spec import parse_spec
 from fleetctl.capture import Capture, Registration, run_program
+from meshfleet.lock import load_lock, lock_path
+from meshfleet.planner import Plan, plan
+from meshfleet.routes import fleet_supernets, summary_routes
+from meshfleet.spec import parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "meshfleet"
@@ -77,7 +77,7 @@ def plan_of(config: Mapping[str, Any], stack: str) -> Plan:
 
 
 def expected_counts(p: Plan) -> dict[str, int]:
-    """Resources by type that the design declares for plan ``p`` (see components/*.py)."""
+    """Resources by type that the design declares for plan ``p`` (see meshfleet/components/*.py)."""
     public = p.spec.connectivity == "public"
     vpcs, clusters = list(p.vpcs.values()), list(p.clusters.values())
     regions = p.regions

@@ -18,7 +18,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from components.fleet_features import (
+from meshfleet.components.fleet_features import (
     INPUT_KEYS,
     KIND,
     AdcpApiError,

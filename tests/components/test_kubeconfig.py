@@ -10,7 +10,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.kubeconfig import KubeconfigError, merge_kubeconfigs, merged_kubeconfig_output
+from meshfleet.components.kubeconfig import (
+    KubeconfigError,
+    merge_kubeconfigs,
+    merged_kubeconfig_output,
+)
 
 FLEET_CA, FLEET_CERT, FLEET_KEY = "RkxFRVQtQ0E=", "RkxFRVQtQ0VSVA==", "RkxFRVQtS0VZ"
 MESH_CA, MESH_CERT, MESH_KEY = "TUVTSC1DQQ==", "TUVTSC1DRVJU", "TUVTSC1LRVk="

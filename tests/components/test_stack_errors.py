@@ -10,15 +10,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.cen import CenBackboneArgs, CenVpc, FlannelRoute
-from components.cluster import AckClusterArgs
-from components.errors import SpecError
-from components.fleet import FleetArgs
-from components.mesh import MeshArgs, kubeconfig_server
-from components.meshfleet import MeshFleet, MeshFleetArgs
-from components.network import NetworkArgs, cidr_problems
-from components.program import plan_notices, plan_output
 from fleetctl.capture import FAKE_KUBECONFIG, ProgramError, run_program
+from meshfleet.components.cen import CenBackboneArgs, CenVpc, FlannelRoute
+from meshfleet.components.cluster import AckClusterArgs
+from meshfleet.components.fleet import FleetArgs
+from meshfleet.components.mesh import MeshArgs, kubeconfig_server
+from meshfleet.components.meshfleet import MeshFleet, MeshFleetArgs
+from meshfleet.components.network import NetworkArgs, cidr_problems
+from meshfleet.components.program import plan_notices, plan_output
+from meshfleet.errors import SpecError
 from tests.components.stacks import (
     PROJECT,
     PROVIDER,

@@ -134,7 +134,7 @@ def test_bad_meshfleet_spec_exits_2_with_every_problem(
 ) -> None:
     for name in ("__main__.py", "Pulumi.yaml"):
         shutil.copy(REPO / name, tmp_path / name)
-    (tmp_path / "components").symlink_to(REPO / "components")
+    (tmp_path / "meshfleet").symlink_to(REPO / "meshfleet")
     (tmp_path / "Pulumi.bad.yaml").write_text(
         "config:\n"
         "  meshfleet:fleet:\n"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from components.planner import plan
-from components.spec import parse_spec
 from fleetctl.cli import main
 from fleetctl.diagram import draw_address_space, draw_topology, write_all
 from fleetctl.plan_cmd import load_plan
+from meshfleet.planner import plan
+from meshfleet.spec import parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from netaddr import IPNetwork
 
-from components.errors import (
+from meshfleet.errors import (
     ExhaustedError,
     LockError,
     MeshfleetError,
@@ -19,10 +19,10 @@ from components.errors import (
     PlanError,
     SpecError,
 )
-from components.lock import dump_lock, load_lock, parse_lock
-from components.planner import _Space, plan
-from components.routes import fleet_supernets, summary_routes
-from components.spec import parse_spec
+from meshfleet.lock import dump_lock, load_lock, parse_lock
+from meshfleet.planner import _Space, plan
+from meshfleet.routes import fleet_supernets, summary_routes
+from meshfleet.spec import parse_spec
 from tests.planner.checker import check_plan
 from tests.planner.test_spec import BASE
 from tests.strategies import fleet_specs

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.errors import SpecError
-from components.spec import parse_spec
+from meshfleet.errors import SpecError
+from meshfleet.spec import parse_spec
 
 BASE: dict[str, Any] = {
     "name": "demo",

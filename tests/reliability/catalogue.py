@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi.config import ConfigMissingError, ConfigTypeError
 
-from components.errors import ExhaustedError, LockError, PinConflictError, SpecError
+from meshfleet.errors import ExhaustedError, LockError, PinConflictError, SpecError
 
 #: A small valid spec every spec/lock entry starts from.
 GOOD: dict[str, Any] = {

@@ -20,10 +20,10 @@ from typing import Any
 
 from hypothesis import settings
 
-from components.lock import dump_lock, lock_path
-from components.planner import Plan
 from fleetctl.analyzer import Diagnostic, PolicyPackRunner
 from fleetctl.capture import Capture, run_program
+from meshfleet.lock import dump_lock, lock_path
+from meshfleet.planner import Plan
 
 REPO = Path(__file__).resolve().parents[2]
 PACK_DIR = REPO / "policies"

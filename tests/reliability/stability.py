@@ -21,11 +21,11 @@ from typing import Any
 
 from netaddr import IPSet
 
-from components.errors import PlanError
-from components.planner import plan
-from components.spec import FleetSpec, parse_spec
 from fleetctl.analyzer import PolicyPackRunner
 from fleetctl.capture import ProgramError
+from meshfleet.errors import PlanError
+from meshfleet.planner import plan
+from meshfleet.spec import FleetSpec, parse_spec
 from tests.reliability.harness import (
     assert_compliant,
     registered_allocations,

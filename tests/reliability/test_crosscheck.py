@@ -16,9 +16,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.planner import plan
-from components.spec import parse_spec
 from fleetctl.analyzer import PolicyPackRunner
+from meshfleet.planner import plan
+from meshfleet.spec import parse_spec
 from tests.reliability.harness import (
     assert_compliant,
     registered_allocations,

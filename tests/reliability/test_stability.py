@@ -57,8 +57,8 @@ def test_renamed_cluster_does_not_take_the_addresses_it_releases(tmp_path: Path)
     """Renaming a cluster is a new cluster plus a deleted one, and Pulumi deletes after it
     creates: the new cluster's vSwitches, pod and Service CIDRs must not be the old ones
     (the VPC API refuses an overlapping vSwitch while the old one still exists)."""
-    from components.planner import plan
-    from components.spec import parse_spec
+    from meshfleet.planner import plan
+    from meshfleet.spec import parse_spec
     from tests.reliability.catalogue import GOOD
     from tests.reliability.harness import registered_allocations, run_fleet, write_lock
 

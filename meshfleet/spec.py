@@ -23,8 +23,8 @@ from typing import Any
 
 from netaddr import AddrFormatError, IPNetwork
 
-from components.cidrs import overlapping_pairs
-from components.errors import Problem, SpecError
+from meshfleet.cidrs import overlapping_pairs
+from meshfleet.errors import Problem, SpecError
 
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 #: Never allocated nor accepted anywhere: CGNAT, multicast, loopback, link-local, and 7.0.0.0/8,

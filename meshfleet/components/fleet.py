@@ -5,7 +5,7 @@ member cluster gets its own ``ackone.MembershipAttachment`` named after the clus
 or removing a cluster touches exactly one attachment. A cluster belongs to one Fleet only.
 
 What the provider cannot do (the Fleet's public endpoint, its kubeconfig and its mesh feature) is
-done by ``FleetFeatures`` (components/fleet_features.py), wired in by ``MeshFleet``.
+done by ``FleetFeatures`` (meshfleet/components/fleet_features.py), wired in by ``MeshFleet``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.errors import Problem
-from components.network import raise_problems
-from components.spec import FLEET_PROFILES
+from meshfleet.components.network import raise_problems
+from meshfleet.errors import Problem
+from meshfleet.spec import FLEET_PROFILES
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.errors import Problem
-from components.network import cidr_problems, raise_problems
-from components.planner import ClusterPlan
+from meshfleet.components.network import cidr_problems, raise_problems
+from meshfleet.errors import Problem
+from meshfleet.planner import ClusterPlan
 
 TERWAY_ADDON = "terway-eniip"
 FLANNEL_ADDON = "flannel"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from netaddr import IPNetwork, IPSet
 
 if TYPE_CHECKING:
-    from components.planner import Plan
+    from meshfleet.planner import Plan
 
 
 def _outermost_pools(plan: Plan) -> list[IPNetwork]:
@@ -28,8 +28,8 @@ def fleet_supernets(plan: Plan) -> tuple[str, ...]:
     CIDRs): each range is replaced by the outermost pool that holds it; a pinned range outside
     every pool stands alone. What a cluster's security group admits, in O(pools) rules.
 
-    >>> from components.planner import plan
-    >>> from components.spec import parse_spec
+    >>> from meshfleet.planner import plan
+    >>> from meshfleet.spec import parse_spec
     >>> spec = parse_spec({
     ...     "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i"]}},
     ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},

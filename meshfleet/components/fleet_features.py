@@ -47,7 +47,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from Tea.exceptions import TeaException
 
-from components.errors import MeshfleetError, Problem
+from meshfleet.errors import MeshfleetError, Problem
 
 KIND = "meshfleet:ackone:FleetFeatures"
 """The ``kind`` input: dynamic resources all share one type token, this tells them apart."""

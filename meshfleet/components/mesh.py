@@ -19,9 +19,9 @@ import pulumi
 import pulumi_alicloud as alicloud
 import yaml
 
-from components.errors import Problem
-from components.network import raise_problems
-from components.spec import MESH_EDITIONS, MESH_SPECS
+from meshfleet.components.network import raise_problems
+from meshfleet.errors import Problem
+from meshfleet.spec import MESH_EDITIONS, MESH_SPECS
 
 
 def kubeconfig_server(kubeconfig: str | None) -> str | None:

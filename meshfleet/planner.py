@@ -13,7 +13,7 @@ are carved inside their VPC. Each space is a buddy allocator seeded from a netad
 other the way sequential packing does. Requests are served largest first, ties by key, so the same
 input always gives the same plan. Cost: O(n log n) in the number of requests.
 
->>> from components.spec import parse_spec
+>>> from meshfleet.spec import parse_spec
 >>> spec = parse_spec({
 ...     "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i"]}},
 ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},
@@ -34,10 +34,10 @@ from typing import Any
 
 from netaddr import IPAddress, IPNetwork, IPSet
 
-from components import routes
-from components.cidrs import overlapping_pairs
-from components.errors import ExhaustedError, PinConflictError, Problem
-from components.spec import TR_ZONES, ClusterSpec, FleetSpec, VpcSpec
+from meshfleet import routes
+from meshfleet.cidrs import overlapping_pairs
+from meshfleet.errors import ExhaustedError, PinConflictError, Problem
+from meshfleet.spec import TR_ZONES, ClusterSpec, FleetSpec, VpcSpec
 
 TR_VSWITCH_PREFIX = 28  # Alibaba recommends a dedicated /28 per zone for a TR attachment
 PLACEMENT_VSWITCH_PREFIX = 27  # Fleet and ASM control planes take a few ENIs/SLB addresses

@@ -52,9 +52,9 @@ import pulumi
 import pulumi_alicloud as alicloud
 from netaddr import IPNetwork
 
-from components.cidrs import overlapping_pairs
-from components.errors import Problem
-from components.network import cidr_problems, raise_problems
+from meshfleet.cidrs import overlapping_pairs
+from meshfleet.components.network import cidr_problems, raise_problems
+from meshfleet.errors import Problem
 
 TR_NEXT_HOP = "Attachment"
 

@@ -26,17 +26,17 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.cen import CenBackbone, CenBackboneArgs, CenVpc, FlannelRoute, cidr_key
-from components.cluster import AckCluster, AckClusterArgs
-from components.errors import Problem
-from components.fleet import Fleet, FleetArgs
-from components.fleet_features import FleetFeatures, FleetFeaturesArgs
-from components.kubeconfig import context_name_problems, merged_kubeconfig_output
-from components.mesh import Mesh, MeshArgs
-from components.network import Network, NetworkArgs, raise_problems
-from components.planner import Plan
-from components.routes import all_summary_routes, fleet_supernets
-from components.spec import CONNECTIVITY
+from meshfleet.components.cen import CenBackbone, CenBackboneArgs, CenVpc, FlannelRoute, cidr_key
+from meshfleet.components.cluster import AckCluster, AckClusterArgs
+from meshfleet.components.fleet import Fleet, FleetArgs
+from meshfleet.components.fleet_features import FleetFeatures, FleetFeaturesArgs
+from meshfleet.components.kubeconfig import context_name_problems, merged_kubeconfig_output
+from meshfleet.components.mesh import Mesh, MeshArgs
+from meshfleet.components.network import Network, NetworkArgs, raise_problems
+from meshfleet.errors import Problem
+from meshfleet.planner import Plan
+from meshfleet.routes import all_summary_routes, fleet_supernets
+from meshfleet.spec import CONNECTIVITY
 
 #: Provider settings copied from the stack config (``alicloud:<key>``) into every explicit
 #: provider: explicit providers do not read the ``alicloud:`` config as the default one does.
@@ -49,7 +49,7 @@ class MeshFleetArgs:
     """Inputs of :class:`MeshFleet`."""
 
     plan: Plan
-    """The planned fleet: spec + every CIDR (required). Plan it with ``components.planner.plan``
+    """The planned fleet: spec + every CIDR (required). Plan it with ``meshfleet.planner.plan``
     and the stack's lock so nothing that exists is renumbered."""
     fleet_features: bool = True
     """Declare ``FleetFeatures`` (Fleet mesh feature, public endpoint in ``public`` mode,

@@ -19,8 +19,8 @@ from typing import Any
 import pulumi
 import yaml
 
-from components.errors import MeshfleetError, Problem
-from components.spec import CONTEXT_RE
+from meshfleet.errors import MeshfleetError, Problem
+from meshfleet.spec import CONTEXT_RE
 
 # kubectl accepts almost anything as a name; meshfleet keeps to names that need no quoting.
 

@@ -10,15 +10,15 @@ from typing import Any
 
 import pulumi
 
-from components.meshfleet import MeshFleet
-from components.planner import Plan
+from meshfleet.components.meshfleet import MeshFleet
+from meshfleet.planner import Plan
 
 
 def plan_notices(plan: Plan, stack: str) -> list[str]:
     """What the user should hear before a preview: planner warnings and lock drift.
 
-    >>> from components.spec import parse_spec
-    >>> from components.planner import plan as make_plan
+    >>> from meshfleet.spec import parse_spec
+    >>> from meshfleet.planner import plan as make_plan
     >>> spec = parse_spec({
     ...     "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i"]}},
     ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},

@@ -4,7 +4,7 @@ The CIDRs come from the planner (``VpcPlan``); this component only declares them
 the plan's stable names (``<vpc>-<role>[-<cluster>]-<zone>``), the cloud-side display names carry
 the fleet name, so renaming the fleet's display prefix never replaces a vSwitch.
 
->>> from components.planner import VpcPlan
+>>> from meshfleet.planner import VpcPlan
 >>> NetworkArgs(VpcPlan("hz", "cn-hangzhou", "10.0.0.0/22", ("cn-hangzhou-h",), ()),
 ...             display_prefix="demo").vpc_name
 'demo-hz'
@@ -20,8 +20,8 @@ import pulumi
 import pulumi_alicloud as alicloud
 from netaddr import AddrFormatError, IPNetwork
 
-from components.errors import Problem, SpecError
-from components.planner import VpcPlan
+from meshfleet.errors import Problem, SpecError
+from meshfleet.planner import VpcPlan
 
 
 def cidr_problems(path: str, value: Any) -> list[Problem]:

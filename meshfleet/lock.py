@@ -15,7 +15,7 @@ from typing import Any
 
 from netaddr import AddrFormatError, IPNetwork
 
-from components.errors import LockError, Problem
+from meshfleet.errors import LockError, Problem
 
 LOCK_VERSION = 1
 KEY_RE = re.compile(r"^(vpc|pod|service):[a-z0-9-]+$|^vswitch:[a-z0-9-]+:"

@@ -1,1 +1,0 @@
-"""meshfleet's library: the fleet spec, the CIDR planner and the Pulumi components."""
