@@ -28,8 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netaddr import IPNetwork, IPSet  # noqa: E402
 
-from meshfleet.planner import _Space, plan  # noqa: E402
-from meshfleet.spec import REGIONS, TR_ZONES, parse_spec  # noqa: E402
+from meshfleet.buddy import Space  # noqa: E402
+from meshfleet.planner import plan  # noqa: E402
+from meshfleet.spec import parse_spec  # noqa: E402
+from meshfleet.specmodel import REGIONS, TR_ZONES  # noqa: E402
 
 
 def zones_of(region: str) -> list[str]:
@@ -89,7 +91,7 @@ def sequential(prefixes: list[int], base: str = "10.0.0.0/8") -> tuple[int, int]
 
 def best_fit(prefixes: list[int], base: str = "10.0.0.0/8") -> tuple[int, int]:
     """The planner's allocator, one request at a time: (placed before the first miss, span)."""
-    space = _Space(IPSet([base]))
+    space = Space(IPSet([base]))
     first, top, placed = int(IPNetwork(base).first), 0, 0
     for p in prefixes:
         got = space.take(p)

@@ -16,9 +16,9 @@ from typing import Any
 
 from fleetctl.stackconfig import StackConfigError, add_stack_options, fleet_config
 from meshfleet.errors import MeshfleetError
-from meshfleet.lock import dump_lock, load_lock, lock_path
-from meshfleet.planner import Plan, plan
-from meshfleet.spec import parse_spec
+from meshfleet.layout import Plan
+from meshfleet.lock import dump_lock, lock_path
+from meshfleet.pipeline import plan_stack
 
 
 def register(sub: Any) -> None:
@@ -40,8 +40,10 @@ INPUT_ERRORS = (MeshfleetError, StackConfigError)
 
 def load_plan(program: Path, stack: str, lock_file: Path | None = None) -> tuple[Plan, Path]:
     """Spec from the stack config, lock from disk, plan: what the stack program does."""
-    path = lock_file or lock_path(program, stack)
-    return plan(parse_spec(fleet_config(program, stack)), load_lock(path)), path
+    path = lock_path(program, stack)  # validates the stack name, even with --lock
+    path = lock_file or path
+    return plan_stack(fleet_config(program, stack), path,
+                      lock_must_exist=lock_file is not None), path
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,9 +46,15 @@ class SpecError(MeshfleetError):
 
 
 class LockError(SpecError):
-    """The allocation lock file is malformed."""
+    """The allocation lock file is malformed, or holds a CIDR no pin of its kind may have."""
 
     title = "Invalid allocation lock"
+
+
+class StackNameError(SpecError):
+    """A stack name that Pulumi would refuse (and that must not become a path)."""
+
+    title = "Invalid stack name"
 
 
 class PlanError(MeshfleetError):

@@ -2,7 +2,10 @@
 
 ``locks/<stack>.json`` is written by ``python -m fleetctl plan --stack <stack> --write`` and read
 by the stack program, so a reviewer sees every new allocation in the diff and nothing that exists
-is ever renumbered. Keys are the planner's allocation keys; values are CIDR strings.
+is ever renumbered. Keys are the planner's allocation keys; values are CIDR strings. A lock is
+edited by hand sometimes, so every entry is held to the rule of a pin of its kind (Alibaba's
+prefix limits, the never-allowed ranges, RFC 1918 for pods and Services), and the errors name
+the file and the key.
 """
 
 from __future__ import annotations
@@ -13,17 +16,34 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from netaddr import AddrFormatError, IPNetwork
-
-from meshfleet.errors import LockError, Problem
+from meshfleet import cidrs
+from meshfleet.errors import LockError, Problem, StackNameError
 
 LOCK_VERSION = 1
 KEY_RE = re.compile(r"^(vpc|pod|service):[a-z0-9-]+$|^vswitch:[a-z0-9-]+:"
                     r"(node:[a-z0-9-]+|pod:[a-z0-9-]+|transit-router|fleet|mesh):[a-z0-9-]+$")
+#: The rule each kind of entry is held to: the same as a pin of that kind in the spec.
+RULES = {"vpc": cidrs.VPC, "pod": cidrs.POD, "service": cidrs.SERVICE, "vswitch": cidrs.VSWITCH}
+#: Pulumi's own rule for a stack name (``pulumi stack init``): at most 100 characters of letters,
+#: digits, '-', '_' and '.'. It also keeps a stack name from reaching outside ``locks/``.
+STACK_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
 def lock_path(project_dir: str | Path, stack: str) -> Path:
-    """Where the lock of ``stack`` lives."""
+    """Where the lock of ``stack`` lives; ``StackNameError`` for a name Pulumi would refuse.
+
+    >>> lock_path("/p", "dev").as_posix()
+    '/p/locks/dev.json'
+    >>> lock_path("/p", "../etc/passwd")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    meshfleet.errors.StackNameError: Invalid stack name (1 problem):
+     - stack: '../etc/passwd' is not a Pulumi stack name: letters, digits, '-', '_' and '.', ...
+    """
+    if not isinstance(stack, str) or not STACK_RE.match(stack):
+        raise StackNameError([Problem("stack", stack, "is not a Pulumi stack name: letters, "
+                                                      "digits, '-', '_' and '.', at most 100 "
+                                                      "characters")])
     return Path(project_dir) / "locks" / f"{stack}.json"
 
 
@@ -49,13 +69,9 @@ def parse_lock(raw: Any, source: str = "lock") -> dict[str, str]:
                                                "(e.g. vpc:NAME, pod:CLUSTER, vswitch:VPC:node:"
                                                "CLUSTER:ZONE)"))
             continue
-        try:
-            net = IPNetwork(cidr) if isinstance(cidr, str) and "/" in cidr else None
-        except (AddrFormatError, ValueError):
-            net = None
-        if net is None or net.version != 4 or str(net.cidr) != cidr:
-            problems.append(Problem(path, cidr, "is not a canonical IPv4 CIDR such as "
-                                                "10.0.0.0/16"))
+        message = cidrs.cidr_problem(cidr, RULES[key.split(":", 1)[0]])
+        if message:
+            problems.append(Problem(path, cidr, message))
             continue
         out[key] = cidr
     if problems:
@@ -63,15 +79,23 @@ def parse_lock(raw: Any, source: str = "lock") -> dict[str, str]:
     return out
 
 
-def load_lock(path: str | Path) -> dict[str, str]:
-    """The lock at ``path``; an empty lock when the file does not exist yet."""
+def load_lock(path: str | Path, *, must_exist: bool = False) -> dict[str, str]:
+    """The lock at ``path``. A file that does not exist is an empty lock (a new stack), unless
+    ``must_exist`` (a lock named on purpose), then it is a ``LockError`` naming the path."""
     p = Path(path)
     if not p.exists():
+        if must_exist:
+            raise LockError([Problem(str(p), None, "does not exist (a lock named explicitly "
+                                                   "must exist; omit it to start from none)")])
         return {}
     try:
-        raw = json.loads(p.read_text())
+        text = p.read_text()
+    except OSError as exc:
+        raise LockError([Problem(str(p), None, f"cannot be read: {exc.strerror}")]) from exc
+    try:
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise LockError([Problem(str(p), p.read_text()[:60], f"is not valid JSON: {exc}")]) from exc
+        raise LockError([Problem(str(p), text[:60], f"is not valid JSON: {exc}")]) from exc
     return parse_lock(raw, str(p))
 
 

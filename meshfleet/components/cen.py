@@ -1,6 +1,6 @@
 """CenBackbone: the private backbone between every VPC of the fleet (CEN, Enterprise Edition).
 
-What it declares (domain-facts 3):
+What it declares (Alibaba's CEN Enterprise Edition model; Basic Edition is discontinued):
 
 * one ``cen.Instance`` (global; its API calls go through the home region's provider);
 * per region one ``cen.TransitRouter`` and one ``cen.TransitRouterRouteTable`` owned by meshfleet;
@@ -13,11 +13,11 @@ What it declares (domain-facts 3):
   full mesh, because transit over two peer links is not documented;
 * routes into every VPC: explicit ``vpc.RouteEntry`` resources (next hop: the VPC's own
   attachment) in the VPC's system route table towards a few aggregates of the fleet's pools that
-  cover every other VPC's CIDR and every Flannel pod CIDR homed elsewhere
-  (``routes.summary_routes``). Aggregates, not one route per remote range, because a VPC route
-  table holds 200 custom routes (which Flannel also spends, one per node) and per-range routes
-  grow with VPCs x clusters. ``auto_publish_route_enabled`` is set False on VPC attachments so
-  that each route into a VPC exists exactly once and is visible at preview.
+  cover every other VPC's CIDR and every Flannel pod CIDR homed elsewhere (``Plan.routes``, from
+  ``meshfleet.routes.summary_routes``). Aggregates, not one route per remote range, because a VPC
+  route table holds 200 custom routes (which Flannel also spends, one per node) and per-range
+  routes grow with VPCs x clusters. ``auto_publish_route_enabled`` is set False on VPC attachments
+  so that each route into a VPC exists exactly once and is visible at preview.
 
 Flannel pod CIDRs across VPCs (the design judgement). CEN learns only VPC system routes (vSwitch
 CIDRs); Flannel's per-node routes are custom VPC routes and are not learned, so a remote cluster
@@ -50,18 +50,12 @@ from typing import Any
 
 import pulumi
 import pulumi_alicloud as alicloud
-from netaddr import IPNetwork
 
-from meshfleet.cidrs import overlapping_pairs
-from meshfleet.components.network import cidr_problems, raise_problems
+from meshfleet.components.common import cidr_key, cidr_problems, raise_problems
 from meshfleet.errors import Problem
+from meshfleet.layout import Plan
 
 TR_NEXT_HOP = "Attachment"
-
-
-def cidr_key(cidr: str) -> str:
-    """A resource-name fragment for a CIDR: ``10.0.0.0/8`` -> ``10-0-0-0-8``."""
-    return cidr.replace(".", "-").replace("/", "-")
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,7 @@ class FlannelRoute:
 
 @dataclass(frozen=True)
 class CenBackboneArgs:
-    """Inputs of :class:`CenBackbone`."""
+    """Inputs of :class:`CenBackbone`; :meth:`from_plan` fills them from the plan."""
 
     display_name: str
     """Cloud-side name prefix of the CEN instance and its parts (required)."""
@@ -102,13 +96,31 @@ class CenBackboneArgs:
     """One explicit provider per region; every VPC's region needs one (required)."""
     vpcs: Mapping[str, CenVpc]
     """The VPCs to attach, by VPC name (required)."""
+    bandwidth: int
+    """Mbit/s cap of every inter-region link (``DataTransfer``) (required)."""
     flannel: Mapping[str, FlannelRoute] = field(default_factory=dict)
     """Flannel clusters whose pod CIDR is routed across VPCs, by cluster name. Default: none."""
     routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Destinations routed from each VPC (by name) to its transit router: aggregates covering
-    the rest of the fleet (``routes.summary_routes``). Default: none."""
-    bandwidth: int = 10
-    """Mbit/s cap of every inter-region link (``DataTransfer``). Default 10."""
+    the rest of the fleet (``Plan.routes``). Default: none."""
+
+    @classmethod
+    def from_plan(cls, plan: Plan, providers: Mapping[str, alicloud.Provider],
+                  vpc_ids: Mapping[str, pulumi.Input[str]],
+                  route_table_ids: Mapping[str, pulumi.Input[str]],
+                  vswitch_ids: Mapping[str, pulumi.Input[str]]) -> CenBackboneArgs:
+        """The arguments for ``plan``'s backbone: ids of VPCs and route tables by VPC name,
+        of vSwitches by plan key. The CEN instance is served by the Fleet's region."""
+        return cls(
+            display_name=plan.spec.name, home_region=plan.fleet.region, providers=providers,
+            vpcs={v.name: CenVpc(v.region, v.cidr, vpc_ids[v.name], route_table_ids[v.name],
+                                 {s.zone: vswitch_ids[s.key]
+                                  for s in v.by_role("transit-router")})
+                  for v in plan.vpcs.values()},
+            bandwidth=plan.spec.cen_bandwidth,
+            flannel={c.name: FlannelRoute(c.vpc, c.pod_cidr)
+                     for c in plan.clusters.values() if c.pod_cidr},
+            routes=plan.routes)
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -116,11 +128,11 @@ class CenBackboneArgs:
         return tuple(sorted({v.region for v in self.vpcs.values()}))
 
     def problems(self) -> list[Problem]:
+        """Concrete CIDRs, a provider for every region, two transit-router vSwitch ids per VPC,
+        and routes naming attached VPCs only."""
         out: list[Problem] = []
         if self.home_region not in self.providers:
             out.append(Problem("cen.home_region", self.home_region, "has no provider"))
-        if not 1 <= self.bandwidth <= 10_000:
-            out.append(Problem("cenBandwidth", self.bandwidth, "must be 1..10000 Mbit/s"))
         for name, v in sorted(self.vpcs.items()):
             out += cidr_problems(f"vpcs.{name}.cidr", v.cidr)
             if v.region not in self.providers:
@@ -141,15 +153,6 @@ class CenBackboneArgs:
             if f.vpc not in self.vpcs:
                 out.append(Problem(f"clusters.{name}.vpc", f.vpc, "is not a VPC attached to "
                                                                   "CEN"))
-        known = [(IPNetwork(v.cidr), f"vpcs.{n}") for n, v in self.vpcs.items()
-                 if not cidr_problems("", v.cidr)]
-        known += [(IPNetwork(f.pod_cidr), f"clusters.{n}.podCidr")
-                  for n, f in self.flannel.items() if not cidr_problems("", f.pod_cidr)]
-        for pair in overlapping_pairs(known):
-            (a, pa), (b, pb) = sorted(pair, key=lambda k: k[1])  # reported on the first by name
-            out.append(Problem(pa, str(a), f"overlaps {pb} ({b}): routed CIDRs must be "
-                                           "disjoint (in CEN the first published route "
-                                           "wins and traffic breaks)"))
         return out
 
 

@@ -18,9 +18,10 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from meshfleet.components.network import cidr_problems, raise_problems
+from meshfleet.components.common import cidr_key, cidr_problems, raise_problems
 from meshfleet.errors import Problem
-from meshfleet.planner import ClusterPlan
+from meshfleet.layout import Plan
+from meshfleet.specmodel import AckClusterSpec, Cni, NodePoolSpec
 
 TERWAY_ADDON = "terway-eniip"
 FLANNEL_ADDON = "flannel"
@@ -28,58 +29,77 @@ FLANNEL_ADDON = "flannel"
 
 @dataclass(frozen=True)
 class AckClusterArgs:
-    """Inputs of :class:`AckCluster`."""
+    """Inputs of :class:`AckCluster`; :meth:`from_plan` fills them from a planned cluster."""
 
-    plan: ClusterPlan
-    """The planned cluster: CNI, CIDRs, node/pod vSwitches and the cluster's spec (required)."""
+    name: str
+    """The cluster's name in the spec (problem paths) (required)."""
+    display_name: str
+    """Cloud-side cluster name (required); the node pool is ``<display_name>-workers``."""
+    cni: Cni
+    """``flannel`` or ``terway`` (required)."""
+    service_cidr: str
+    """The Service CIDR, concrete (required)."""
     node_vswitch_ids: Sequence[pulumi.Input[str]]
-    """Ids of the node vSwitches, in the order of ``plan.node_vswitches`` (required)."""
-    pod_vswitch_ids: Sequence[pulumi.Input[str]] = ()
-    """Terway only: ids of the pod vSwitches, in the order of ``plan.pod_vswitches``. Default ()."""
-    display_prefix: str = "meshfleet"
-    """Prefix of cloud-side names (the fleet name): cluster ``<prefix>-<cluster>``. Default
-    ``meshfleet``."""
-    public_api_server: bool = False
+    """Ids of the node vSwitches, at least one (required)."""
+    cluster_spec: AckClusterSpec
+    """ACK cluster spec (required)."""
+    kubernetes_version: str | None
+    """ACK Kubernetes version; None: the provider's latest (required)."""
+    deletion_protection: bool
+    """Refuse deletion in the console/API (required)."""
+    node_pool: NodePoolSpec
+    """The worker node pool: instance types, fixed size or auto scaling, disk (required)."""
+    public_api_server: bool
     """Give the API server a public endpoint (``slb_internet_enabled``): only in ``public``
-    connectivity. Default False (the provider's default is True, so it is always set)."""
+    connectivity (required: the provider's own default is True, so it is always set)."""
+    pod_cidr: str | None = None
+    """Flannel only: the pod CIDR, concrete. Default None (Terway)."""
+    node_cidr_mask: int | None = None
+    """Flannel only: the per-node block, always set explicitly (the API would default to 26, the
+    provider documents 24). Default None (Terway)."""
+    pod_vswitch_ids: Sequence[pulumi.Input[str]] = ()
+    """Terway only: ids of the pod vSwitches, in the zones of the node vSwitches. Default ()."""
     peer_cidrs: Mapping[str, str] = field(default_factory=dict)
-    """Private CIDRs of the fleet (VPCs, other clusters' Flannel pod CIDRs) that the cluster's
-    security group admits, keyed by a stable name (``vpc-<vpc>``, ``pod-<cluster>``), so that
-    pods reach each other across VPCs over CEN. Default: none (``public`` mode)."""
+    """Private CIDRs of the fleet that the cluster's security group admits, keyed by a stable
+    name fragment, so that pods reach each other across VPCs over CEN. Default: none."""
 
-    @property
-    def cluster_name(self) -> str:
-        """Cloud-side cluster name."""
-        return f"{self.display_prefix}-{self.plan.name}"
+    @classmethod
+    def from_plan(cls, plan: Plan, cluster: str,
+                  vswitch_ids: Mapping[str, pulumi.Input[str]]) -> AckClusterArgs:
+        """The arguments for ``plan``'s cluster ``cluster``; ``vswitch_ids`` by plan key."""
+        c = plan.clusters[cluster]
+        spec = c.spec
+        return cls(
+            name=c.name, display_name=spec.display_name, cni=c.cni, service_cidr=c.service_cidr,
+            node_vswitch_ids=[vswitch_ids[s.key] for s in c.node_vswitches],
+            cluster_spec=spec.cluster_spec, kubernetes_version=spec.kubernetes_version,
+            deletion_protection=spec.deletion_protection, node_pool=spec.node_pool,
+            public_api_server=plan.spec.connectivity == "public", pod_cidr=c.pod_cidr,
+            node_cidr_mask=c.node_cidr_mask,
+            pod_vswitch_ids=[vswitch_ids[s.key] for s in c.pod_vswitches],
+            peer_cidrs={cidr_key(s): s for s in plan.supernets})
 
     def problems(self) -> list[Problem]:
-        """Concrete CIDRs, matching vSwitch counts, and the CNI's own requirements."""
-        p = self.plan
-        path = f"clusters.{p.name}"
-        out = cidr_problems(f"{path}.serviceCidr", p.service_cidr)
-        if len(self.node_vswitch_ids) != len(p.node_vswitches) or not p.node_vswitches:
-            out.append(Problem(f"{path}.vswitches", len(self.node_vswitch_ids),
-                               f"node vSwitch ids must match the plan's {len(p.node_vswitches)} "
-                               "node vSwitches (at least one)"))
-        if p.cni == "flannel":
-            out += cidr_problems(f"{path}.podCidr", p.pod_cidr)
-            if p.node_cidr_mask is None or not 24 <= p.node_cidr_mask <= 28:
-                out.append(Problem(f"{path}.nodeCidrMask", p.node_cidr_mask,
-                                   "must be set explicitly to 24..28 for Flannel"))
-            if self.pod_vswitch_ids or p.pod_vswitches:
-                out.append(Problem(f"{path}.podVswitches", len(p.pod_vswitches),
-                                   "is only for Terway; Flannel pods use the pod CIDR"))
-        elif p.cni == "terway":
-            if p.pod_cidr is not None:
-                out.append(Problem(f"{path}.podCidr", p.pod_cidr,
-                                   "is only for Flannel; Terway pods use pod vSwitches"))
-            if len(self.pod_vswitch_ids) != len(p.pod_vswitches) or not p.pod_vswitches:
+        """Concrete CIDRs, and the vSwitch ids and fields each CNI needs."""
+        path = f"clusters.{self.name}"
+        out = cidr_problems(f"{path}.serviceCidr", self.service_cidr)
+        if not self.node_vswitch_ids:
+            out.append(Problem(f"{path}.vswitches", 0, "needs at least one node vSwitch id"))
+        if self.cni == "flannel":
+            out += cidr_problems(f"{path}.podCidr", self.pod_cidr)
+            if self.node_cidr_mask is None:
+                out.append(Problem(f"{path}.nodeCidrMask", None, "must be set explicitly for "
+                                                                 "Flannel"))
+            if self.pod_vswitch_ids:
                 out.append(Problem(f"{path}.podVswitches", len(self.pod_vswitch_ids),
-                                   f"pod vSwitch ids must match the plan's "
-                                   f"{len(p.pod_vswitches)} pod vSwitches (at least one)"))
+                                   "is only for Terway; Flannel pods use the pod CIDR"))
         else:
-            out.append(Problem(f"{path}.cni", p.cni, "is not a CNI meshfleet supports: flannel, "
-                                                     "terway"))
+            if self.pod_cidr is not None:
+                out.append(Problem(f"{path}.podCidr", self.pod_cidr,
+                                   "is only for Flannel; Terway pods use pod vSwitches"))
+            if not self.pod_vswitch_ids:
+                out.append(Problem(f"{path}.podVswitches", 0, "needs at least one pod vSwitch "
+                                                              "id for Terway"))
         for key, cidr in self.peer_cidrs.items():
             out += cidr_problems(f"{path}.peerCidrs.{key}", cidr)
         return out
@@ -103,33 +123,32 @@ class AckCluster(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         raise_problems(args.problems())
         super().__init__("meshfleet:cluster:AckCluster", name, None, opts)
-        p, spec = args.plan, args.plan.spec
-        flannel = p.cni == "flannel"
+        flannel = args.cni == "flannel"
         self.cluster = alicloud.cs.ManagedKubernetes(
             name,
             alicloud.cs.ManagedKubernetesArgs(
-                name=args.cluster_name,
-                cluster_spec=spec.cluster_spec,
-                version=spec.kubernetes_version,
+                name=args.display_name,
+                cluster_spec=args.cluster_spec,
+                version=args.kubernetes_version,
                 vswitch_ids=list(args.node_vswitch_ids),
-                service_cidr=p.service_cidr,
+                service_cidr=args.service_cidr,
                 slb_internet_enabled=args.public_api_server,
-                deletion_protection=spec.deletion_protection,
-                pod_cidr=p.pod_cidr if flannel else None,
-                node_cidr_mask=p.node_cidr_mask if flannel else None,
+                deletion_protection=args.deletion_protection,
+                pod_cidr=args.pod_cidr if flannel else None,
+                node_cidr_mask=args.node_cidr_mask if flannel else None,
                 pod_vswitch_ids=None if flannel else list(args.pod_vswitch_ids),
                 addons=[alicloud.cs.ManagedKubernetesAddonArgs(
                     name=FLANNEL_ADDON if flannel else TERWAY_ADDON)]),
             opts=pulumi.ResourceOptions(parent=self))
         self.cluster_id = self.cluster.id
 
-        pool = spec.node_pool
-        scaling = pool.min_size is not None and pool.max_size is not None
+        pool = args.node_pool
+        scaling = pool.auto_scaling
         self.node_pool = alicloud.cs.NodePool(
             f"{name}-workers",
             alicloud.cs.NodePoolArgs(
                 cluster_id=self.cluster.id,
-                node_pool_name=f"{args.cluster_name}-workers",
+                node_pool_name=f"{args.display_name}-workers",
                 vswitch_ids=list(args.node_vswitch_ids),
                 instance_types=list(pool.instance_types),
                 system_disk_size=pool.system_disk_size,

@@ -1,6 +1,6 @@
 """Fleet: the ACK One Fleet instance (``ackone.Cluster``) and one membership per ACK cluster.
 
-The Fleet lives in its planned VPC on one planned vSwitch (one is enough, domain-facts 4). Each
+The Fleet lives in its planned VPC on one planned vSwitch (``ackone.Cluster`` needs only one). Each
 member cluster gets its own ``ackone.MembershipAttachment`` named after the cluster key, so adding
 or removing a cluster touches exactly one attachment. A cluster belongs to one Fleet only.
 
@@ -17,14 +17,15 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from meshfleet.components.network import raise_problems
+from meshfleet.components.common import raise_problems
 from meshfleet.errors import Problem
-from meshfleet.spec import FLEET_PROFILES
+from meshfleet.layout import Plan
+from meshfleet.specmodel import FleetProfile
 
 
 @dataclass(frozen=True)
 class FleetArgs:
-    """Inputs of :class:`Fleet`."""
+    """Inputs of :class:`Fleet`; :meth:`from_plan` fills them from the plan."""
 
     display_name: str
     """Cloud-side name of the Fleet instance (required)."""
@@ -34,21 +35,28 @@ class FleetArgs:
     """The Fleet's vSwitches, at least one (required)."""
     cluster_ids: Mapping[str, pulumi.Input[str]]
     """Member ACK cluster ids keyed by cluster name; one membership each (required)."""
-    profile: str = "Default"
-    """Fleet profile: ``Default`` or ``XFlow``. Default ``Default``."""
-    argocd: bool = False
-    """Enable the Fleet's managed Argo CD. Default False."""
+    profile: FleetProfile
+    """Fleet profile: ``Default`` or ``XFlow`` (required)."""
+    argocd: bool
+    """Enable the Fleet's managed Argo CD (required)."""
     member_depends_on: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
     """Per cluster name: what must exist before that cluster can join, i.e. the private route
     between the Fleet's VPC and the cluster's (CEN). Default: nothing."""
+
+    @classmethod
+    def from_plan(cls, plan: Plan, vpc_id: pulumi.Input[str], vswitch_id: pulumi.Input[str],
+                  cluster_ids: Mapping[str, pulumi.Input[str]],
+                  member_depends_on: Mapping[str, Sequence[pulumi.Resource]] | None = None
+                  ) -> FleetArgs:
+        """The arguments for ``plan``'s Fleet, in its VPC ``vpc_id`` on its planned vSwitch."""
+        fleet = plan.spec.fleet
+        return cls(fleet.name, vpc_id, [vswitch_id], cluster_ids, fleet.profile, fleet.argocd,
+                   dict(member_depends_on or {}))
 
     def problems(self) -> list[Problem]:
         out = []
         if not self.vswitch_ids:
             out.append(Problem("fleet.vswitches", [], "needs at least one vSwitch"))
-        if self.profile not in FLEET_PROFILES:
-            out.append(Problem("fleet.profile", self.profile,
-                               f"is not a Fleet profile; allowed: {', '.join(FLEET_PROFILES)}"))
         extra = sorted(set(self.member_depends_on) - set(self.cluster_ids))
         if extra:
             out.append(Problem("fleet.member_depends_on", extra, "names clusters that are not "

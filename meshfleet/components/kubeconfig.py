@@ -20,10 +20,7 @@ import pulumi
 import yaml
 
 from meshfleet.errors import MeshfleetError, Problem
-from meshfleet.spec import CONTEXT_RE
-
-# kubectl accepts almost anything as a name; meshfleet keeps to names that need no quoting.
-
+from meshfleet.specmodel import context_problem
 
 
 class KubeconfigError(MeshfleetError):
@@ -79,18 +76,12 @@ def merge_kubeconfigs(
 
 
 def context_name_problems(fleet_context: Any, mesh_context: Any) -> list[Problem]:
-    """What is wrong with the two context names (empty list: nothing)."""
+    """What is wrong with the two context names (empty list: nothing): the spec's own rule
+    (``meshfleet.specmodel.context_problem``), for callers that did not come through the spec."""
     problems = []
     for field, value in (("fleet_context", fleet_context), ("mesh_context", mesh_context)):
-        if not isinstance(value, str) or not CONTEXT_RE.match(value):
-            problems.append(
-                Problem(
-                    field,
-                    value,
-                    "must be a context name: letters, digits, '.', '_', '-', "
-                    "'@' or ':', starting with a letter or digit",
-                )
-            )
+        if (message := context_problem(value)) is not None:
+            problems.append(Problem(field, value, message))
     if isinstance(fleet_context, str) and fleet_context == mesh_context:
         problems.append(Problem("mesh_context", mesh_context, "must differ from fleet_context"))
     return problems
@@ -105,8 +96,9 @@ def merged_kubeconfig_output(
 ) -> pulumi.Output[str]:
     """:func:`merge_kubeconfigs` over Outputs; the result is always a secret.
 
-    The context names are checked now, so a bad spec fails the program before any resource
-    is touched; the kubeconfigs themselves are only known after apply.
+    The context names are checked now (the spec has checked its own already), so a caller that
+    passes bad ones fails before any resource is touched; the kubeconfigs themselves are only
+    known after apply.
     """
     problems = context_name_problems(fleet_context, mesh_context)
     if problems:

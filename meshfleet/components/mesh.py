@@ -19,9 +19,10 @@ import pulumi
 import pulumi_alicloud as alicloud
 import yaml
 
-from meshfleet.components.network import raise_problems
+from meshfleet.components.common import raise_problems
 from meshfleet.errors import Problem
-from meshfleet.spec import MESH_EDITIONS, MESH_SPECS
+from meshfleet.layout import Plan
+from meshfleet.specmodel import MeshClusterSpec, MeshEdition
 
 
 def kubeconfig_server(kubeconfig: str | None) -> str | None:
@@ -50,7 +51,7 @@ def kubeconfig_server(kubeconfig: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class MeshArgs:
-    """Inputs of :class:`Mesh`."""
+    """Inputs of :class:`Mesh`; :meth:`from_plan` fills them from the plan."""
 
     display_name: str
     """Cloud-side name of the ASM instance (required)."""
@@ -60,31 +61,37 @@ class MeshArgs:
     """The mesh's vSwitch: ONE id (``vswitche_list`` is a string in the provider) (required)."""
     cluster_ids: Mapping[str, pulumi.Input[str]]
     """Member ACK cluster ids keyed by cluster name; listed in name order (required)."""
-    cluster_spec: str = "standard"
-    """ASM spec: ``standard``, ``enterprise`` or ``ultimate``. Default ``standard``."""
-    edition: str = "Default"
-    """ASM edition: ``Default`` or ``Pro``. Default ``Default``."""
-    version: str | None = None
-    """ASM version. Default: the provider's."""
-    public_api_server: bool = False
-    """Expose the ASM API server on a public EIP (``public`` connectivity only). Default False."""
-    public_pilot: bool = False
+    cluster_spec: MeshClusterSpec
+    """ASM spec: ``standard``, ``enterprise`` or ``ultimate`` (required)."""
+    edition: MeshEdition
+    """ASM edition: ``Default`` or ``Pro`` (required)."""
+    version: str | None
+    """ASM version; None: the provider's (required)."""
+    public_api_server: bool
+    """Expose the ASM API server on a public EIP (``public`` connectivity only) (required)."""
+    public_pilot: bool
     """Expose Istio Pilot on a new EIP so sidecars in other VPCs reach it without CEN
-    (``public`` connectivity with members outside the mesh's VPC). Default False."""
+    (``public`` connectivity with members outside the mesh's VPC) (required)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """What must exist before members are added: the private routes from the mesh's VPC to
     every member's (CEN). Default: nothing."""
+
+    @classmethod
+    def from_plan(cls, plan: Plan, vpc_id: pulumi.Input[str], vswitch_id: pulumi.Input[str],
+                  cluster_ids: Mapping[str, pulumi.Input[str]],
+                  depends_on: Sequence[pulumi.Resource] = ()) -> MeshArgs:
+        """The arguments for ``plan``'s ASM instance, in its VPC ``vpc_id`` on its planned
+        vSwitch."""
+        mesh, public = plan.spec.mesh, plan.spec.connectivity == "public"
+        return cls(mesh.name, vpc_id, vswitch_id, cluster_ids, mesh.cluster_spec, mesh.edition,
+                   mesh.version, public_api_server=public,
+                   public_pilot=public and any(c.vpc != mesh.vpc for c in plan.clusters.values()),
+                   depends_on=depends_on)
 
     def problems(self) -> list[Problem]:
         out = []
         if not self.cluster_ids:
             out.append(Problem("mesh.clusters", [], "needs at least one member cluster"))
-        if self.cluster_spec not in MESH_SPECS:
-            out.append(Problem("mesh.clusterSpec", self.cluster_spec,
-                               f"is not an ASM spec; allowed: {', '.join(MESH_SPECS)}"))
-        if self.edition not in MESH_EDITIONS:
-            out.append(Problem("mesh.edition", self.edition,
-                               f"is not an ASM edition; allowed: {', '.join(MESH_EDITIONS)}"))
         if isinstance(self.vswitch_id, (list, tuple)):
             out.append(Problem("mesh.vswitch_id", self.vswitch_id,
                                "must be ONE vSwitch id (vswitche_list is a string)"))

@@ -26,22 +26,17 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from meshfleet.components.cen import CenBackbone, CenBackboneArgs, CenVpc, FlannelRoute, cidr_key
+from meshfleet.components.alibaba_api import CREDENTIAL_KEYS
+from meshfleet.components.cen import CenBackbone, CenBackboneArgs
 from meshfleet.components.cluster import AckCluster, AckClusterArgs
+from meshfleet.components.common import raise_problems
 from meshfleet.components.fleet import Fleet, FleetArgs
 from meshfleet.components.fleet_features import FleetFeatures, FleetFeaturesArgs
-from meshfleet.components.kubeconfig import context_name_problems, merged_kubeconfig_output
+from meshfleet.components.kubeconfig import merged_kubeconfig_output
 from meshfleet.components.mesh import Mesh, MeshArgs
-from meshfleet.components.network import Network, NetworkArgs, raise_problems
+from meshfleet.components.network import Network, NetworkArgs
 from meshfleet.errors import Problem
-from meshfleet.planner import Plan
-from meshfleet.routes import all_summary_routes, fleet_supernets
-from meshfleet.spec import CONNECTIVITY
-
-#: Provider settings copied from the stack config (``alicloud:<key>``) into every explicit
-#: provider: explicit providers do not read the ``alicloud:`` config as the default one does.
-CREDENTIAL_KEYS = {"accessKey": "access_key", "secretKey": "secret_key",
-                   "securityToken": "security_token", "profile": "profile"}
+from meshfleet.layout import Plan
 
 
 @dataclass(frozen=True)
@@ -49,68 +44,23 @@ class MeshFleetArgs:
     """Inputs of :class:`MeshFleet`."""
 
     plan: Plan
-    """The planned fleet: spec + every CIDR (required). Plan it with ``meshfleet.planner.plan``
-    and the stack's lock so nothing that exists is renumbered."""
+    """The planned fleet: spec + every CIDR, route and name (required). Plan it with
+    ``meshfleet.pipeline.plan_stack`` (or ``meshfleet.planner.plan`` and the stack's lock) so
+    nothing that exists is renumbered."""
     fleet_features: bool = True
     """Declare ``FleetFeatures`` (Fleet mesh feature, public endpoint in ``public`` mode,
     deletion protection, Fleet kubeconfig) and export the merged kubeconfig. Default True."""
 
-    @property
-    def public(self) -> bool:
-        """``public`` connectivity: public endpoints instead of CEN."""
-        return self.plan.spec.connectivity == "public"
-
-    @property
-    def fleet_context(self) -> str:
-        """Context name of the Fleet in the merged kubeconfig."""
-        return self.plan.spec.fleet.context or self.fleet_name
-
-    @property
-    def mesh_context(self) -> str:
-        """Context name of the ASM instance in the merged kubeconfig."""
-        return self.plan.spec.mesh.context or self.mesh_name
-
-    @property
-    def fleet_name(self) -> str:
-        """Cloud-side name of the Fleet instance."""
-        return self.plan.spec.fleet.name or f"{self.plan.spec.name}-fleet"
-
-    @property
-    def mesh_name(self) -> str:
-        """Cloud-side name of the ASM instance."""
-        return self.plan.spec.mesh.name or f"{self.plan.spec.name}-mesh"
-
-    def peer_cidrs(self, cluster: str) -> dict[str, str]:
-        """What ``cluster``'s security group admits: the aggregates covering every VPC and
-        Flannel pod CIDR of the fleet (CEN mode; O(pools) rules, not O(clusters)); nothing in
-        ``public`` mode (no private path)."""
-        if self.public:
-            return {}
-        return {cidr_key(c): c for c in fleet_supernets(self.plan)}
-
     def problems(self) -> list[Problem]:
-        """Everything the children would refuse, checked before the first resource."""
+        """What the children would refuse, checked before the first resource: every CIDR of
+        the plan must be concrete (ids are placeholders here: the plan's own keys)."""
         p = self.plan
+        keys = {s.key: s.key for v in p.vpcs.values() for s in v.vswitches}
         out: list[Problem] = []
-        if p.spec.connectivity not in CONNECTIVITY:
-            out.append(Problem("connectivity", p.spec.connectivity,
-                               f"is not a connectivity mode; allowed: {', '.join(CONNECTIVITY)}"))
         for v in p.vpcs.values():
-            out += NetworkArgs(v, p.spec.name).problems()
-        concrete = not out  # the aggregates below are computed from the VPC CIDRs
+            out += NetworkArgs.from_plan(v).problems()
         for c in p.clusters.values():
-            out += AckClusterArgs(c, [s.key for s in c.node_vswitches],
-                                  [s.key for s in c.pod_vswitches], p.spec.name,
-                                  peer_cidrs=self.peer_cidrs(c.name) if concrete else {}
-                                  ).problems()
-        if not self.public:
-            for v in p.vpcs.values():
-                if len(v.by_role("transit-router")) < 2:
-                    out.append(Problem(f"vpcs.{v.name}.transitRouterZones",
-                                       [s.zone for s in v.by_role("transit-router")],
-                                       "needs transit-router vSwitches in two zones for CEN"))
-        if self.fleet_features:
-            out += context_name_problems(self.fleet_context, self.mesh_context)
+            out += AckClusterArgs.from_plan(p, c.name, keys).problems()
         return out
 
 
@@ -149,7 +99,8 @@ class MeshFleet(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         raise_problems(args.problems())
         super().__init__("meshfleet:index:MeshFleet", name, None, opts)
-        plan, spec = args.plan, args.plan.spec
+        plan = args.plan
+        public = plan.spec.connectivity == "public"
 
         credentials = _provider_credentials()
         self.providers = {
@@ -169,41 +120,23 @@ class MeshFleet(pulumi.ComponentResource):
             return pulumi.ResourceOptions(parent=parent, provider=self.providers[region])
 
         self.networks = {
-            v.name: Network(v.name, NetworkArgs(v, spec.name), opts=on(v.region, self))
+            v.name: Network(v.name, NetworkArgs.from_plan(v), opts=on(v.region, self))
             for v in sorted(plan.vpcs.values(), key=lambda v: v.name)}
+        vswitch_ids = {k: i for n in self.networks.values() for k, i in n.vswitch_ids.items()}
 
         self.clusters = {}
         for c in sorted(plan.clusters.values(), key=lambda c: c.name):
-            net = self.networks[c.vpc]
             self.clusters[c.name] = AckCluster(
-                c.name,
-                AckClusterArgs(
-                    plan=c,
-                    node_vswitch_ids=net.ids([s.key for s in c.node_vswitches]),
-                    pod_vswitch_ids=net.ids([s.key for s in c.pod_vswitches]),
-                    display_prefix=spec.name,
-                    public_api_server=args.public,
-                    peer_cidrs=args.peer_cidrs(c.name)),
-                opts=on(c.region, net))  # nested in its VPC: it cannot outlive it
+                c.name, AckClusterArgs.from_plan(plan, c.name, vswitch_ids),
+                opts=on(c.region, self.networks[c.vpc]))  # nested in its VPC: cannot outlive it
 
         self.cen = None
-        if not args.public:
+        if not public:
             self.cen = CenBackbone(
                 f"{name}-cen",
-                CenBackboneArgs(
-                    display_name=spec.name,
-                    home_region=plan.fleet.region,
-                    providers=self.providers,
-                    vpcs={v.name: CenVpc(
-                        region=v.region, cidr=v.cidr, vpc_id=self.networks[v.name].vpc_id,
-                        route_table_id=self.networks[v.name].route_table_id,
-                        tr_vswitch_ids={s.zone: self.networks[v.name].vswitch_ids[s.key]
-                                        for s in v.by_role("transit-router")})
-                        for v in plan.vpcs.values()},
-                    flannel={c.name: FlannelRoute(c.vpc, c.pod_cidr)
-                             for c in plan.clusters.values() if c.pod_cidr},
-                    routes=all_summary_routes(plan),
-                    bandwidth=spec.cen_bandwidth),
+                CenBackboneArgs.from_plan(
+                    plan, self.providers, {k: n.vpc_id for k, n in self.networks.items()},
+                    {k: n.route_table_id for k, n in self.networks.items()}, vswitch_ids),
                 opts=pulumi.ResourceOptions(parent=self))
 
         cluster_ids = {k: c.cluster_id for k, c in self.clusters.items()}
@@ -213,35 +146,19 @@ class MeshFleet(pulumi.ComponentResource):
             far = [m for m in members if plan.clusters[m].vpc != home_vpc]
             return [self.cen] if self.cen is not None and far else []
 
-        fleet_net = self.networks[plan.fleet.vpc]
         self.fleet = Fleet(
             f"{name}-fleet",
-            FleetArgs(
-                display_name=args.fleet_name,
-                vpc_id=fleet_net.vpc_id,
-                vswitch_ids=[fleet_net.vswitch_ids[plan.fleet.vswitch.key]],
-                cluster_ids=cluster_ids,
-                profile=spec.fleet.profile,
-                argocd=spec.fleet.argocd,
-                member_depends_on={c: waits for c in cluster_ids
-                                   if (waits := needs_cen(plan.fleet.vpc, [c]))}),
+            FleetArgs.from_plan(
+                plan, self.networks[plan.fleet.vpc].vpc_id, vswitch_ids[plan.fleet.vswitch.key],
+                cluster_ids, {c: waits for c in cluster_ids
+                              if (waits := needs_cen(plan.fleet.vpc, [c]))}),
             opts=on(plan.fleet.region, self))
 
-        mesh_net = self.networks[plan.mesh.vpc]
         self.mesh = Mesh(
             f"{name}-mesh",
-            MeshArgs(
-                display_name=args.mesh_name,
-                vpc_id=mesh_net.vpc_id,
-                vswitch_id=mesh_net.vswitch_ids[plan.mesh.vswitch.key],
-                cluster_ids=cluster_ids,
-                cluster_spec=spec.mesh.cluster_spec,
-                edition=spec.mesh.edition,
-                version=spec.mesh.version,
-                public_api_server=args.public,
-                public_pilot=args.public and any(c.vpc != plan.mesh.vpc
-                                                 for c in plan.clusters.values()),
-                depends_on=needs_cen(plan.mesh.vpc, list(cluster_ids))),
+            MeshArgs.from_plan(
+                plan, self.networks[plan.mesh.vpc].vpc_id, vswitch_ids[plan.mesh.vswitch.key],
+                cluster_ids, needs_cen(plan.mesh.vpc, list(cluster_ids))),
             opts=on(plan.mesh.region, self))
 
         self.features = None
@@ -250,11 +167,7 @@ class MeshFleet(pulumi.ComponentResource):
         if args.fleet_features:
             self.features = FleetFeatures(
                 f"{name}-fleet-features",
-                FleetFeaturesArgs(
-                    fleet_id=self.fleet.fleet_id, region=plan.fleet.region,
-                    mesh_id=self.mesh.mesh_id, enable_mesh=True,
-                    public_api_server=args.public,
-                    deletion_protection=plan.spec.fleet.deletion_protection),
+                FleetFeaturesArgs.from_plan(plan, self.fleet.fleet_id, self.mesh.mesh_id),
                 # The mesh feature needs every cluster joined and the ASM instance in place.
                 opts=pulumi.ResourceOptions(
                     parent=self,
@@ -262,7 +175,7 @@ class MeshFleet(pulumi.ComponentResource):
             fleet_endpoint = self.features.apiServerEndpoint
             self.kubeconfig = merged_kubeconfig_output(
                 self.features.kubeconfig, self.mesh.kubeconfig,
-                fleet_context=args.fleet_context, mesh_context=args.mesh_context)
+                fleet_context=plan.spec.fleet.context, mesh_context=plan.spec.mesh.context)
 
         self.vpc_ids = {k: n.vpc_id for k, n in self.networks.items()}
         self.cluster_ids = cluster_ids
@@ -291,9 +204,8 @@ def _provider_credentials() -> Mapping[str, pulumi.Input[str]]:
     """``alicloud:`` credential settings of the stack, for the explicit providers."""
     config = pulumi.Config("alicloud")
     out: dict[str, pulumi.Input[str]] = {}
-    for key, arg in CREDENTIAL_KEYS.items():
-        secret = key != "profile"
-        value = config.get_secret(key) if secret else config.get(key)
+    for key, credential in CREDENTIAL_KEYS.items():
+        value = config.get_secret(key) if credential.secret else config.get(key)
         if value is not None:
-            out[arg] = value
+            out[credential.provider_arg] = value
     return out

@@ -1,82 +1,53 @@
 """Network: one VPC and its planned vSwitches.
 
-The CIDRs come from the planner (``VpcPlan``); this component only declares them. Child names are
-the plan's stable names (``<vpc>-<role>[-<cluster>]-<zone>``), the cloud-side display names carry
-the fleet name, so renaming the fleet's display prefix never replaces a vSwitch.
-
->>> from meshfleet.planner import VpcPlan
->>> NetworkArgs(VpcPlan("hz", "cn-hangzhou", "10.0.0.0/22", ("cn-hangzhou-h",), ()),
-...             display_prefix="demo").vpc_name
-'demo-hz'
+The CIDRs and display names come from the plan (``VpcPlan``); this component only declares them.
+Child names are the plan's stable names (``<vpc>-<role>[-<cluster>]-<zone>``) and the cloud-side
+display names carry the fleet name, so renaming the fleet's display prefix never replaces a
+vSwitch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_alicloud as alicloud
-from netaddr import AddrFormatError, IPNetwork
 
-from meshfleet.errors import Problem, SpecError
-from meshfleet.planner import VpcPlan
-
-
-def cidr_problems(path: str, value: Any) -> list[Problem]:
-    """Problems with a CIDR handed to a component: it must be a concrete canonical IPv4 CIDR.
-
-    Components plan nothing; a CIDR that is still a Pulumi Output cannot be checked against the
-    fleet's rules, so it is refused (house style: plan only on known values).
-
-    >>> cidr_problems("vpc.cidr", "10.0.0.0/16")
-    []
-    >>> cidr_problems("vpc.cidr", "10.0.0.1/16")[0].message
-    'needs a concrete CIDR in canonical form such as 10.0.0.0/16'
-    """
-    if isinstance(value, pulumi.Output) or not isinstance(value, str):
-        return [Problem(path, value, "needs a concrete CIDR string such as 10.0.0.0/16, known "
-                                     "before deployment (a Pulumi Output cannot be planned)")]
-    try:
-        net = IPNetwork(value)
-    except (AddrFormatError, ValueError, TypeError):
-        net = None
-    if net is None or net.version != 4 or "/" not in value or str(net.cidr) != value:
-        return [Problem(path, value, "needs a concrete CIDR in canonical form such as "
-                                     "10.0.0.0/16")]
-    return []
-
-
-def raise_problems(problems: list[Problem]) -> None:
-    """Raise every problem at once as a ``SpecError`` (nothing is registered before this)."""
-    if problems:
-        raise SpecError(problems)
+from meshfleet.components.common import cidr_problems, raise_problems
+from meshfleet.errors import Problem
+from meshfleet.layout import VpcPlan, VSwitchPlan
 
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    """Inputs of :class:`Network`."""
+    """Inputs of :class:`Network`; :meth:`from_plan` fills them from a planned VPC."""
 
-    plan: VpcPlan
-    """The planned VPC: name, region, CIDR and every vSwitch (required)."""
-    display_prefix: str = "meshfleet"
-    """Prefix of cloud-side display names (the fleet name). Default ``meshfleet``."""
+    vpc: str
+    """The VPC's name in the spec (problem paths) (required)."""
+    cidr: str
+    """The VPC CIDR, concrete (required)."""
+    display_name: str
+    """Cloud-side VPC name (required)."""
+    vswitches: Sequence[VSwitchPlan] = ()
+    """The planned vSwitches: key, child name, display name, zone and CIDR. Default: none."""
 
-    @property
-    def vpc_name(self) -> str:
-        """Cloud-side VPC name: ``<display_prefix>-<vpc>``."""
-        return f"{self.display_prefix}-{self.plan.name}"
+    @classmethod
+    def from_plan(cls, vpc: VpcPlan) -> NetworkArgs:
+        """The arguments for planned VPC ``vpc``.
+
+        >>> NetworkArgs.from_plan(VpcPlan("hz", "cn-hangzhou", "10.0.0.0/22", ("cn-hangzhou-h",),
+        ...                               (), "demo-hz")).display_name
+        'demo-hz'
+        """
+        return cls(vpc.name, vpc.cidr, vpc.display_name, vpc.vswitches)
 
     def problems(self) -> list[Problem]:
-        """Every CIDR must be concrete and every vSwitch must lie inside the VPC."""
-        out = cidr_problems(f"vpcs.{self.plan.name}.cidr", self.plan.cidr)
-        for sw in self.plan.vswitches:
-            bad = cidr_problems(f"vpcs.{self.plan.name}.vswitches.{sw.key}", sw.cidr)
-            if not bad and not out and IPNetwork(sw.cidr) not in IPNetwork(self.plan.cidr):
-                bad = [Problem(sw.key, sw.cidr, f"lies outside VPC {self.plan.name} "
-                                                f"({self.plan.cidr})")]
-            out += bad
+        """Every CIDR must be concrete."""
+        out = cidr_problems(f"vpcs.{self.vpc}.cidr", self.cidr)
+        for sw in self.vswitches:
+            out += cidr_problems(f"vpcs.{self.vpc}.vswitches.{sw.key}", sw.cidr)
         return out
 
 
@@ -99,17 +70,17 @@ class Network(pulumi.ComponentResource):
         super().__init__("meshfleet:network:Network", name, None, opts)
         self.vpc = alicloud.vpc.Network(
             name,
-            alicloud.vpc.NetworkArgs(cidr_block=args.plan.cidr, vpc_name=args.vpc_name),
+            alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name),
             opts=pulumi.ResourceOptions(parent=self))
         self.vpc_id = self.vpc.id
         self.route_table_id = self.vpc.route_table_id
         self.vswitches = {}
-        for sw in args.plan.vswitches:
+        for sw in args.vswitches:
             self.vswitches[sw.key] = alicloud.vpc.Switch(
                 sw.name,
                 alicloud.vpc.SwitchArgs(
                     vpc_id=self.vpc.id, cidr_block=sw.cidr, zone_id=sw.zone,
-                    vswitch_name=f"{args.display_prefix}-{sw.name}"),
+                    vswitch_name=sw.display_name),
                 opts=pulumi.ResourceOptions(parent=self))
         self.vswitch_ids = {k: s.id for k, s in self.vswitches.items()}
         self.register_outputs(self._outputs())
@@ -117,7 +88,3 @@ class Network(pulumi.ComponentResource):
     def _outputs(self) -> Mapping[str, Any]:
         return {"vpc_id": self.vpc_id, "route_table_id": self.route_table_id,
                 "vswitch_ids": self.vswitch_ids}
-
-    def ids(self, keys: tuple[str, ...] | list[str]) -> list[pulumi.Output[str]]:
-        """The ids of the vSwitches with these plan keys, in that order."""
-        return [self.vswitch_ids[k] for k in keys]

@@ -17,7 +17,8 @@ import yaml
 from alibabacloud_adcp20220101 import models as adcp
 from alibabacloud_tea_openapi import exceptions as sdk_errors
 
-from meshfleet.components.fleet_features import AdcpClient, Credentials
+from meshfleet.components.alibaba_api import Credentials
+from meshfleet.components.fleet_features import AdcpClient
 
 INTRANET = "https://192.168.8.10:6443"
 PUBLIC = "https://47.96.1.2:6443"

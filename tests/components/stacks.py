@@ -17,15 +17,14 @@ from typing import Any
 import yaml
 
 from fleetctl.capture import Capture, Registration, run_program
-from meshfleet.lock import load_lock, lock_path
-from meshfleet.planner import Plan, plan
-from meshfleet.routes import fleet_supernets, summary_routes
-from meshfleet.spec import parse_spec
+from meshfleet.layout import Plan
+from meshfleet.lock import lock_path
+from meshfleet.pipeline import plan_stack
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "meshfleet"
 
-# Type tokens (domain-facts 5).
+# Type tokens of pulumi_alicloud 4.0.0 (each class's ``__init__`` registers under one).
 PROVIDER = "pulumi:providers:alicloud"
 VPC = "alicloud:vpc/network:Network"
 VSWITCH = "alicloud:vpc/switch:Switch"
@@ -73,7 +72,7 @@ def run_stack(config: Mapping[str, Any], stack: str) -> Capture:
 
 def plan_of(config: Mapping[str, Any], stack: str) -> Plan:
     """The plan the program makes for ``stack``: same spec, same lock file."""
-    return plan(parse_spec(config["meshfleet:fleet"]), load_lock(lock_path(REPO, stack)))
+    return plan_stack(config["meshfleet:fleet"], lock_path(REPO, stack))
 
 
 def expected_counts(p: Plan) -> dict[str, int]:
@@ -101,8 +100,8 @@ def expected_counts(p: Plan) -> dict[str, int]:
         TR_ASSOC: len(vpcs) + 2 * pairs, TR_PROP: len(vpcs) + 2 * pairs,
         TR_ROUTE: len(flannel) * len(regions),
         # aggregates (what they cover is checked in test_stack_example), never per remote range
-        VPC_ROUTE: sum(len(summary_routes(p, v.name)) for v in vpcs),
-        SG_RULE: len(clusters) * len(fleet_supernets(p)),
+        VPC_ROUTE: sum(len(p.routes[v.name]) for v in vpcs),
+        SG_RULE: len(clusters) * len(p.supernets),
     })
     if not pairs:
         del counts[TR_PEER]

@@ -18,18 +18,17 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from meshfleet.components.alibaba_api import Credentials, resolve_credentials
 from meshfleet.components.fleet_features import (
     INPUT_KEYS,
     KIND,
     AdcpApiError,
-    Credentials,
     FleetFeatures,
     FleetFeaturesArgs,
     FleetFeaturesError,
     FleetFeaturesProvider,
     MeshBindingError,
     build_adcp_client,
-    resolve_credentials,
 )
 from tests.components.fakes_adcp import (
     INTRANET,
@@ -52,7 +51,7 @@ KUBECONFIG = "DescribeHubClusterKubeconfig"
 
 
 def props(**overrides: Any) -> dict[str, Any]:
-    """Resource inputs as the engine hands them to the provider (C3 keys)."""
+    """Resource inputs as the engine hands them to the provider (docs/contracts.md)."""
     base: dict[str, Any] = {
         "kind": KIND,
         "fleetId": FLEET,
@@ -678,8 +677,9 @@ def test_registers_c3_inputs_after_fleet_mesh_and_every_membership(
     return pulumi.Output.from_input(check())
 
 
-def test_engine_view_shows_the_policy_pack_the_c3_properties_and_no_credentials() -> None:
-    """Through fleetctl.capture (contract C1), as a preview with credentials in the config."""
+def test_engine_view_shows_the_policy_pack_the_documented_inputs_and_no_credentials() -> None:
+    """Through fleetctl.capture (the engine view of docs/contracts.md), as a preview with
+    credentials in the config."""
     from fleetctl.capture import UNKNOWN, run_program
 
     def program() -> None:

@@ -13,12 +13,14 @@ import pytest
 from fleetctl.capture import FAKE_KUBECONFIG, ProgramError, run_program
 from meshfleet.components.cen import CenBackboneArgs, CenVpc, FlannelRoute
 from meshfleet.components.cluster import AckClusterArgs
+from meshfleet.components.common import cidr_problems
 from meshfleet.components.fleet import FleetArgs
 from meshfleet.components.mesh import MeshArgs, kubeconfig_server
 from meshfleet.components.meshfleet import MeshFleet, MeshFleetArgs
-from meshfleet.components.network import NetworkArgs, cidr_problems
-from meshfleet.components.program import plan_notices, plan_output
+from meshfleet.components.network import NetworkArgs
+from meshfleet.components.program import plan_output
 from meshfleet.errors import SpecError
+from meshfleet.notices import plan_notices
 from tests.components.stacks import (
     PROJECT,
     PROVIDER,
@@ -78,58 +80,83 @@ def test_an_output_cidr_is_refused_before_any_resource() -> None:
 def test_cidr_problems() -> None:
     assert cidr_problems("x", "10.0.0.0/16") == []
     assert "concrete" in cidr_problems("x", 42)[0].message
-    assert "canonical" in cidr_problems("x", "10.0.0.1/16")[0].message
-    assert "canonical" in cidr_problems("x", "not-a-cidr")[0].message
+    assert "concrete" in cidr_problems("x", pulumi.Output.from_input("10.0.0.0/16"))[0].message
+    assert "host bits" in cidr_problems("x", "10.0.0.1/16")[0].message
+    assert "not a valid IPv4 CIDR" in cidr_problems("x", "not-a-cidr")[0].message
 
 
-def test_network_refuses_a_vswitch_outside_its_vpc() -> None:
+def test_network_args_come_from_the_plan_and_refuse_outputs() -> None:
     p = plan_of(example_config(), "example")
     vpc = p.vpcs["vpc-2"]
-    sw = dataclasses.replace(vpc.vswitches[0], cidr="10.200.0.0/28")
-    bad = dataclasses.replace(vpc, vswitches=(sw, *vpc.vswitches[1:]))
-    (problem,) = NetworkArgs(bad).problems()
-    assert problem.path == sw.key and "outside VPC vpc-2" in problem.message
+    args = NetworkArgs.from_plan(vpc)
+    assert (args.cidr, args.display_name) == (vpc.cidr, "meshfleet-demo-vpc-2")
+    assert [s.display_name for s in args.vswitches] == [
+        f"meshfleet-demo-{s.name}" for s in vpc.vswitches]
+    assert args.problems() == []
+    sw = dataclasses.replace(vpc.vswitches[0], cidr=pulumi.Output.from_input("10.2.0.0/24"))
+    bad = dataclasses.replace(args, vswitches=(sw, *vpc.vswitches[1:]))
+    assert [x.path for x in bad.problems()] == [f"vpcs.vpc-2.vswitches.{sw.key}"]
 
 
-def test_cluster_args_check_the_cni() -> None:
+def _ids(keys: Any) -> dict[str, str]:
+    return {k: f"id-{k}" for k in keys}
+
+
+def test_cluster_args_come_from_the_plan_and_check_what_each_cni_needs() -> None:
     p = plan_of(example_config(), "example")
-    flannel, terway = p.clusters["ack-1"], p.clusters["ack-2"]
-    ids = [s.key for s in flannel.node_vswitches]
-    assert AckClusterArgs(flannel, ids).problems() == []
+    ids = _ids(s.key for v in p.vpcs.values() for s in v.vswitches)
+    flannel = AckClusterArgs.from_plan(p, "ack-1", ids)
+    terway = AckClusterArgs.from_plan(p, "ack-2", ids)
+    assert flannel.problems() == [] and terway.problems() == []
+    assert (flannel.display_name, flannel.node_cidr_mask, flannel.pod_vswitch_ids) == (
+        "meshfleet-demo-ack-1", p.clusters["ack-1"].node_cidr_mask, [])
+    assert flannel.peer_cidrs == {k.replace(".", "-").replace("/", "-"): k for k in p.supernets}
+    assert len(terway.pod_vswitch_ids) == len(p.clusters["ack-2"].pod_vswitches) > 0
     no_mask = dataclasses.replace(flannel, node_cidr_mask=None)
-    assert [x.path for x in AckClusterArgs(no_mask, ids).problems()] == [
-        "clusters.ack-1.nodeCidrMask"]
-    assert [x.path for x in AckClusterArgs(flannel, ids[:1]).problems()] == [
+    assert [x.path for x in no_mask.problems()] == ["clusters.ack-1.nodeCidrMask"]
+    assert [x.path for x in dataclasses.replace(flannel, node_vswitch_ids=[]).problems()] == [
         "clusters.ack-1.vswitches"]
-    tids = [s.key for s in terway.node_vswitches]
-    assert [x.path for x in AckClusterArgs(terway, tids).problems()] == [
+    assert [x.path for x in dataclasses.replace(terway, pod_vswitch_ids=[]).problems()] == [
         "clusters.ack-2.podVswitches"]
-    assert AckClusterArgs(terway, tids, [s.key for s in terway.pod_vswitches]).problems() == []
-    bad_peer = AckClusterArgs(flannel, ids, peer_cidrs={"vpc-x": "10.0.0.1/8"}).problems()
+    bad_peer = dataclasses.replace(flannel, peer_cidrs={"vpc-x": "10.0.0.1/8"}).problems()
     assert [x.path for x in bad_peer] == ["clusters.ack-1.peerCidrs.vpc-x"]
 
 
-def test_cen_args_refuse_overlaps_missing_providers_and_one_zone() -> None:
+def test_cen_args_come_from_the_plan_and_refuse_missing_providers_and_one_zone() -> None:
+    p = plan_of(example_config(), "example")
+    ids = _ids(s.key for v in p.vpcs.values() for s in v.vswitches)
+    providers: Any = {r: "provider" for r in p.regions}
+    args = CenBackboneArgs.from_plan(p, providers, _ids(p.vpcs), _ids(p.vpcs), ids)
+    assert args.problems() == [] and args.routes == p.routes
+    assert (args.home_region, args.bandwidth) == (p.fleet.region, p.spec.cen_bandwidth)
+    assert set(args.flannel) == {c for c in p.clusters if p.clusters[c].pod_cidr}
+    unknown_cidr: Any = pulumi.Output.from_input("10.1.0.0/16")
     vpcs = {
         "a": CenVpc("cn-hangzhou", "10.0.0.0/16", "vpc-a", "vtb-a",
                     {"cn-hangzhou-h": "vsw-1", "cn-hangzhou-i": "vsw-2"}),
-        "b": CenVpc("cn-shanghai", "10.0.128.0/17", "vpc-b", "vtb-b", {"cn-shanghai-b": "v"}),
+        "b": CenVpc("cn-shanghai", unknown_cidr, "vpc-b", "vtb-b", {"cn-shanghai-b": "v"}),
     }
-    args = CenBackboneArgs("x", "cn-hangzhou", {}, vpcs,
-                           flannel={"k": FlannelRoute("c", "172.16.0.0/16")}, bandwidth=0)
-    paths = [x.path for x in args.problems()]
-    assert paths == ["cen.home_region", "cenBandwidth", "vpcs.a.region", "vpcs.b.region",
-                     "vpcs.b.transitRouterZones", "clusters.k.vpc", "vpcs.a"]
-    assert "overlaps vpcs.b" in args.problems()[-1].message
+    bad = CenBackboneArgs("x", "cn-hangzhou", {}, vpcs, 10,
+                          flannel={"k": FlannelRoute("c", "172.16.0.0/16")})
+    assert [x.path for x in bad.problems()] == [
+        "cen.home_region", "vpcs.a.region", "vpcs.b.cidr", "vpcs.b.region",
+        "vpcs.b.transitRouterZones", "clusters.k.vpc"]
 
 
-def test_fleet_and_mesh_args() -> None:
-    assert [x.path for x in FleetArgs("f", "v", [], {"a": "c"}, profile="Big",
-                                      member_depends_on={"z": []}).problems()] == [
-        "fleet.vswitches", "fleet.profile", "fleet.member_depends_on"]
-    assert [x.path for x in MeshArgs("m", "v", ["s1", "s2"], {}, cluster_spec="huge",
-                                     edition="Max").problems()] == [
-        "mesh.clusters", "mesh.clusterSpec", "mesh.edition", "mesh.vswitch_id"]
+def test_fleet_and_mesh_args_come_from_the_plan_and_check_their_ids() -> None:
+    p = plan_of(example_config(), "example")
+    fleet = FleetArgs.from_plan(p, "vpc", "vsw", _ids(p.clusters))
+    assert (fleet.display_name, fleet.profile, fleet.argocd) == (
+        p.spec.fleet.name, p.spec.fleet.profile, p.spec.fleet.argocd)
+    mesh = MeshArgs.from_plan(p, "vpc", "vsw", _ids(p.clusters))
+    assert (mesh.display_name, mesh.cluster_spec, mesh.edition, mesh.public_pilot) == (
+        p.spec.mesh.name, p.spec.mesh.cluster_spec, p.spec.mesh.edition, False)
+    assert fleet.problems() == [] and mesh.problems() == []
+    assert [x.path for x in dataclasses.replace(fleet, vswitch_ids=[], member_depends_on={
+        "z": []}).problems()] == ["fleet.vswitches", "fleet.member_depends_on"]
+    assert [x.path for x in dataclasses.replace(mesh, vswitch_id=["s1", "s2"],
+                                                cluster_ids={}).problems()] == [
+        "mesh.clusters", "mesh.vswitch_id"]
 
 
 def test_kubeconfig_server() -> None:

@@ -11,6 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from netaddr import IPNetwork
 
+from meshfleet import routes
+from meshfleet.buddy import Space
 from meshfleet.errors import (
     ExhaustedError,
     LockError,
@@ -20,8 +22,7 @@ from meshfleet.errors import (
     SpecError,
 )
 from meshfleet.lock import dump_lock, load_lock, parse_lock
-from meshfleet.planner import _Space, plan
-from meshfleet.routes import fleet_supernets, summary_routes
+from meshfleet.planner import plan
 from meshfleet.spec import parse_spec
 from tests.planner.checker import check_plan
 from tests.planner.test_spec import BASE
@@ -191,7 +192,7 @@ def test_lock_file_round_trip_and_errors(tmp_path: Any) -> None:
 def test_buddy_space_best_fit_prefers_the_smallest_hole() -> None:
     from netaddr import IPSet
 
-    space = _Space(IPSet(["10.0.0.0/16"]) - IPSet(["10.0.0.0/24", "10.0.2.0/23", "10.0.4.0/22"]))
+    space = Space(IPSet(["10.0.0.0/16"]) - IPSet(["10.0.0.0/24", "10.0.2.0/23", "10.0.4.0/22"]))
     # free: 10.0.1.0/24 (small hole), 10.0.8.0/21, 10.0.16.0/20 ...: a /26 goes in the hole.
     assert space.take(26) == "10.0.1.0/26"
     assert space.take(21) == "10.0.8.0/21"
@@ -313,24 +314,57 @@ def test_plan_json_has_the_documented_keys() -> None:
                                        "serviceCidr", "nodeCidrMask", "maxNodes"}
 
 
+def _home(p: Any) -> dict[str, list[str]]:
+    home = {v.name: [v.cidr] for v in p.vpcs.values()}
+    for c in p.clusters.values():
+        if c.pod_cidr:
+            home[c.vpc].append(c.pod_cidr)
+    return home
+
+
 @given(fleet_specs(max_regions=4, max_vpcs=8, max_clusters=20))
 def test_property_summary_routes_cover_the_rest_of_the_fleet_and_never_the_vpc(
         raw: dict[str, Any]) -> None:
     p = plan(parse_spec(raw))
-    pools = {IPNetwork(c) for k in ("vpc", "pod") for c in p.spec.pools[k]}
-    supernets = [IPNetwork(s) for s in fleet_supernets(p)]
+    pools = [c for k in ("vpc", "pod") for c in p.spec.pools[k]]
+    # The plan carries exactly what the pure functions give for its CIDRs (none without CEN).
+    summary = routes.summary_routes(_home(p), pools)
+    supernets_of = routes.fleet_supernets([r for rs in _home(p).values() for r in rs], pools)
+    cen = p.spec.connectivity == "cen"
+    assert dict(p.routes) == (summary if cen else {})
+    assert p.supernets == (supernets_of if cen else ())
+    supernets = [IPNetwork(s) for s in supernets_of]
     for c in p.clusters.values():
         for r in [IPNetwork(v.cidr) for v in p.vpcs.values()] + (
                 [IPNetwork(c.pod_cidr)] if c.pod_cidr else []):
             assert sum(r in s for s in supernets) == 1
     for v in p.vpcs.values():
-        routes = [IPNetwork(d) for d in summary_routes(p, v.name)]
+        got = [IPNetwork(d) for d in summary[v.name]]
         local = [IPNetwork(v.cidr)] + [IPNetwork(c.pod_cidr) for c in p.clusters.values()
                                        if c.vpc == v.name and c.pod_cidr]
         remote = [IPNetwork(o.cidr) for o in p.vpcs.values() if o.name != v.name] + [
             IPNetwork(c.pod_cidr) for c in p.clusters.values() if c.vpc != v.name and c.pod_cidr]
         for r in remote:
-            assert sum(r in d for d in routes) == 1, (v.name, r)
-        for d in routes:
+            assert sum(r in d for d in got) == 1, (v.name, r)
+        for d in got:
             assert not any(d.first <= x.last and x.first <= d.last for x in local), (v.name, d)
-        assert len(routes) <= len(pools) * 32  # bounded by pools, not by VPCs x clusters
+        assert len(got) <= len(set(pools)) * 32  # bounded by pools, not by VPCs x clusters
+
+
+def test_summary_routes_match_the_set_difference_they_stand_for() -> None:
+    """The integer descent gives what netaddr's set algebra gives: each pool minus the VPC's own
+    ranges as aligned blocks, kept where a remote range starts inside."""
+    from netaddr import IPSet
+
+    home = {"a": ["10.0.0.0/22", "172.16.0.0/19"], "b": ["10.0.8.0/21", "172.16.64.0/18"],
+            "c": ["192.168.4.0/24"], "d": ["10.200.0.0/16", "172.20.0.0/16"]}
+    pools = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+    every = [IPNetwork(r) for rs in home.values() for r in rs]
+    for vpc, own in home.items():
+        expected = []
+        for pool in map(IPNetwork, pools):
+            for block in (IPSet([pool]) - IPSet(own)).iter_cidrs():
+                if any(r in block for r in every if str(r) not in own):
+                    expected.append(str(block))
+        assert routes.summary_routes(home, pools)[vpc] == tuple(
+            str(n) for n in sorted(map(IPNetwork, expected))), vpc

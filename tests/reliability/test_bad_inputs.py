@@ -1,6 +1,7 @@
 """The bad-input catalogue (tests/reliability/catalogue.py): every malformed or hostile spec,
 lock or policy-pack config produces its error (type + message fragment); for specs and locks the
-program registers nothing but the Stack and ``fleetctl check`` exits 2 with the message."""
+program registers nothing but the Stack, and ``fleetctl check`` and ``fleetctl plan`` exit 2
+with the message."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import yaml
 from fleetctl import capture, check
 from fleetctl.analyzer import PolicyPackRunner
 from fleetctl.capture import ProgramError
+from fleetctl.cli import main as fleetctl_main
+from meshfleet.errors import MeshfleetError
 from tests.policies.stackbuilder import two_region_fleet
 from tests.reliability.catalogue import (
     ABSENT,
@@ -110,6 +113,35 @@ def test_fleetctl_check_exits_2_with_the_message(tmp_path: Path,
     assert code == 2
     assert err.startswith("error: ")
     assert case.fragment in err, err
+
+
+#: What ``fleetctl plan`` reads itself (the same pipeline as the program, without Pulumi): every
+#: spec and lock whose error is meshfleet's own (the others are Pulumi's config errors).
+PLAN_INPUTS = tuple(c for c in PROGRAM_INPUTS if issubclass(c.error, MeshfleetError)
+                    and c.value is not ABSENT and isinstance(c.spec or c.value, dict))
+
+
+@pytest.mark.parametrize("case", PLAN_INPUTS, ids=_ids(PLAN_INPUTS))
+def test_fleetctl_plan_exits_2_with_the_message(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                case: BadInput) -> None:
+    directory = make_program(tmp_path, case)
+    code = fleetctl_main(["plan", "--program", str(directory), "--stack", STACK])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert case.fragment in err, err
+    assert "Traceback" not in err
+
+
+def test_fleetctl_plan_refuses_a_missing_lock_and_a_bad_stack_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = make_program(tmp_path, BadInput("good", "spec", GOOD, Exception, ""))
+    missing = tmp_path / "locks" / "typo.json"
+    assert fleetctl_main(["plan", "--program", str(directory), "--stack", STACK,
+                          "--lock", str(missing)]) == 2
+    assert f"{missing}: does not exist" in capsys.readouterr().err
+    assert fleetctl_main(["plan", "--program", str(directory), "--stack", "../bad"]) == 2
+    assert "stack: '../bad' is not a Pulumi stack name" in capsys.readouterr().err
 
 
 CLI_CASES = tuple(c for c in ALL if c.cli)

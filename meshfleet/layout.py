@@ -1,0 +1,197 @@
+"""The plan: the single resolved layout of the fleet, as frozen values of plain CIDR strings.
+
+Built once by ``meshfleet.planner.plan`` and read by everything after it: the components declare
+exactly what is here (CIDRs, zones, display names, routes, security-group aggregates), fleetctl
+prints and draws it, the stack exports it. Pure: nothing of Pulumi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from netaddr import IPNetwork
+
+from meshfleet.specmodel import ClusterSpec, Cni, FleetSpec, PoolKind
+
+#: Addresses per node vSwitch beyond the nodes: the API server's CLB, NAT, ENIs of add-ons.
+NODE_OVERHEAD = 8
+
+Role = Literal["node", "pod", "transit-router", "fleet", "mesh"]
+
+
+@dataclass(frozen=True)
+class VSwitchPlan:
+    """One planned vSwitch."""
+
+    key: str
+    """Stable allocation key, e.g. ``vswitch:hz:node:ack-1:cn-hangzhou-h``."""
+    name: str
+    """Pulumi child name, e.g. ``hz-node-ack-1-cn-hangzhou-h``."""
+    display_name: str
+    """Cloud-side name: ``<fleet name>-<name>``."""
+    vpc: str
+    zone: str
+    cidr: str
+    role: Role
+    """``node``, ``pod`` (Terway), ``transit-router``, ``fleet`` or ``mesh``."""
+    cluster: str | None = None
+
+    @property
+    def usable(self) -> int:
+        """Addresses Alibaba lets you use: four per vSwitch are reserved."""
+        return int(IPNetwork(self.cidr).size) - 4
+
+
+@dataclass(frozen=True)
+class VpcPlan:
+    name: str
+    region: str
+    cidr: str
+    zones: tuple[str, ...]
+    vswitches: tuple[VSwitchPlan, ...]
+    display_name: str
+    """Cloud-side VPC name: ``<fleet name>-<vpc>``."""
+
+    def by_role(self, role: Role, cluster: str | None = None) -> tuple[VSwitchPlan, ...]:
+        """The vSwitches of one role (and cluster), in zone order."""
+        return tuple(v for v in self.vswitches
+                     if v.role == role and (cluster is None or v.cluster == cluster))
+
+    @property
+    def utilisation(self) -> float:
+        return sum(IPNetwork(v.cidr).size for v in self.vswitches) / IPNetwork(self.cidr).size
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    name: str
+    region: str
+    vpc: str
+    cni: Cni
+    zones: tuple[str, ...]
+    node_vswitches: tuple[VSwitchPlan, ...]
+    pod_vswitches: tuple[VSwitchPlan, ...]
+    pod_cidr: str | None
+    service_cidr: str
+    node_cidr_mask: int | None
+    spec: ClusterSpec
+
+    @property
+    def max_nodes(self) -> int:
+        """Nodes the plan has room for: node vSwitch addresses, and Flannel pod CIDR blocks."""
+        room = sum(v.usable - NODE_OVERHEAD for v in self.node_vswitches)
+        if self.pod_cidr is not None and self.node_cidr_mask is not None:
+            room = min(room, 2 ** (self.node_cidr_mask - IPNetwork(self.pod_cidr).prefixlen))
+        if self.pod_vswitches:  # Terway: every pod of a full node needs a pod vSwitch address
+            room = min(room, self.pod_ips // self.pods_per_node)
+        return room
+
+    @property
+    def pods_per_node(self) -> int:
+        if self.node_cidr_mask is not None:
+            return int(2 ** (32 - self.node_cidr_mask) - 1)
+        return self.spec.pods_per_node
+
+    @property
+    def pod_ips(self) -> int:
+        if self.pod_cidr is not None:
+            return int(IPNetwork(self.pod_cidr).size)
+        return sum(v.usable for v in self.pod_vswitches)
+
+    @property
+    def service_ips(self) -> int:
+        return int(IPNetwork(self.service_cidr).size)
+
+
+@dataclass(frozen=True)
+class PlacementPlan:
+    """Where the Fleet or the mesh lives: its VPC, region and vSwitch."""
+
+    vpc: str
+    region: str
+    vswitch: VSwitchPlan
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    cidr: str
+    kinds: tuple[PoolKind, ...]
+    allocated: int
+
+    @property
+    def utilisation(self) -> float:
+        return self.allocated / IPNetwork(self.cidr).size
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: FleetSpec
+    vpcs: Mapping[str, VpcPlan]
+    clusters: Mapping[str, ClusterPlan]
+    fleet: PlacementPlan
+    mesh: PlacementPlan
+    pools: tuple[PoolUse, ...]
+    routes: Mapping[str, tuple[str, ...]]
+    """Per VPC, the aggregates its route table sends to its transit-router attachment
+    (``meshfleet.routes.summary_routes``); empty in ``public`` mode (no CEN)."""
+    supernets: tuple[str, ...]
+    """What every cluster's security group admits from the rest of the fleet: the aggregates
+    covering every VPC and Flannel pod CIDR (``meshfleet.routes.fleet_supernets``); empty in
+    ``public`` mode (no private path)."""
+    new: tuple[str, ...] = ()
+    """Allocation keys the lock did not hold (to be recorded with ``fleetctl plan --write``)."""
+    released: tuple[str, ...] = ()
+    """Lock keys no longer in the spec. Their addresses stay reserved in this plan (Pulumi deletes
+    the old resources only after creating the new ones) and are free once the lock is rewritten
+    without them (``fleetctl plan --write``) and the update has run."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted({v.region for v in self.vpcs.values()}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-able data (``fleetctl plan --json``, the stack output ``plan``)."""
+        def vswitch(v: VSwitchPlan) -> dict[str, Any]:
+            return {"name": v.name, "key": v.key, "zone": v.zone, "cidr": v.cidr, "role": v.role,
+                    "cluster": v.cluster, "usable": v.usable}
+
+        def placement(p: PlacementPlan) -> dict[str, Any]:
+            return {"vpc": p.vpc, "region": p.region, "vswitch": vswitch(p.vswitch)}
+
+        return {
+            "name": self.spec.name, "connectivity": self.spec.connectivity,
+            "regions": list(self.regions),
+            "vpcs": [{"name": v.name, "region": v.region, "cidr": v.cidr, "zones": list(v.zones),
+                      "utilisation": round(v.utilisation, 4),
+                      "vswitches": [vswitch(s) for s in v.vswitches],
+                      "routes": list(self.routes.get(v.name, ()))}
+                     for v in self.vpcs.values()],
+            "clusters": [{"name": c.name, "region": c.region, "vpc": c.vpc, "cni": c.cni,
+                          "zones": list(c.zones), "podCidr": c.pod_cidr,
+                          "podVswitches": [vswitch(v) for v in c.pod_vswitches],
+                          "nodeVswitches": [vswitch(v) for v in c.node_vswitches],
+                          "serviceCidr": c.service_cidr, "nodeCidrMask": c.node_cidr_mask,
+                          "maxNodes": c.max_nodes, "podsPerNode": c.pods_per_node,
+                          "podIps": c.pod_ips, "serviceIps": c.service_ips}
+                         for c in self.clusters.values()],
+            "fleet": placement(self.fleet), "mesh": placement(self.mesh),
+            "supernets": list(self.supernets),
+            "pools": [{"cidr": p.cidr, "kinds": list(p.kinds), "allocated": p.allocated,
+                       "utilisation": round(p.utilisation, 6)} for p in self.pools],
+            "new": list(self.new), "released": list(self.released),
+            "warnings": list(self.warnings),
+        }
+
+    def allocations(self) -> dict[str, str]:
+        """Every allocation by key: what the lock records."""
+        out = {f"vpc:{v.name}": v.cidr for v in self.vpcs.values()}
+        for v in self.vpcs.values():
+            out.update({s.key: s.cidr for s in v.vswitches})
+        for c in self.clusters.values():
+            if c.pod_cidr:
+                out[f"pod:{c.name}"] = c.pod_cidr
+            out[f"service:{c.name}"] = c.service_cidr
+        return dict(sorted(out.items()))

@@ -1,0 +1,40 @@
+"""What to tell the user about a plan before a preview: planner warnings and lock drift.
+
+One wording for the stack program (``pulumi.log.warn``) and ``fleetctl``. Pure text.
+"""
+
+from __future__ import annotations
+
+from meshfleet.layout import Plan
+
+
+def write_command(stack: str) -> str:
+    """The command that records a stack's allocations in its lock."""
+    return f"python -m fleetctl plan --stack {stack} --write"
+
+
+def plan_notices(plan: Plan, stack: str) -> list[str]:
+    """Planner warnings, then allocations the lock lacks, then lock entries the spec dropped.
+
+    >>> from meshfleet.spec import parse_spec
+    >>> from meshfleet.planner import plan as make_plan
+    >>> spec = parse_spec({
+    ...     "regions": {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-i"]}},
+    ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},
+    ...     "clusters": {"ack-1": {"vpc": "hz"}}, "fleet": {"vpc": "hz"}, "mesh": {"vpc": "hz"}})
+    >>> plan_notices(make_plan(spec), "dev")[0][:44]
+    '9 allocations are not in the lock locks/dev.'
+    """
+    notices = list(plan.warnings)
+    if plan.new:
+        shown = ", ".join(plan.new[:5]) + (f" and {len(plan.new) - 5} more"
+                                            if len(plan.new) > 5 else "")
+        notices.append(
+            f"{len(plan.new)} allocations are not in the lock locks/{stack}.json yet ({shown}): "
+            f"run `{write_command(stack)}` and commit the lock, so that a later plan never "
+            "renumbers them")
+    if plan.released:
+        notices.append(
+            f"{len(plan.released)} lock entries are no longer in the spec "
+            f"({', '.join(plan.released)}): run `{write_command(stack)}` to release them")
+    return notices

@@ -1,0 +1,219 @@
+"""The validated fleet spec: frozen types whose every default is already resolved.
+
+``meshfleet.spec.parse_spec`` is the only constructor that matters: it reads the raw config,
+reports every problem, and fills each field here with the value everything downstream uses
+(display names, kubeconfig context names, candidate zones, node_cidr_mask). Nothing downstream
+re-derives a default or re-checks a choice: the ``Literal`` types below and mypy cover the
+choices, the parser covers the values. Pure: nothing of Pulumi.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Cni = Literal["flannel", "terway"]
+Connectivity = Literal["cen", "public"]
+AckClusterSpec = Literal["ack.pro.small", "ack.standard"]
+MeshClusterSpec = Literal["standard", "enterprise", "ultimate"]
+MeshEdition = Literal["Default", "Pro"]
+FleetProfile = Literal["Default", "XFlow"]
+PoolKind = Literal["vpc", "pod", "service"]
+
+CNIS: tuple[Cni, ...] = get_args(Cni)
+CONNECTIVITY: tuple[Connectivity, ...] = get_args(Connectivity)
+ACK_SPECS: tuple[AckClusterSpec, ...] = get_args(AckClusterSpec)
+MESH_SPECS: tuple[MeshClusterSpec, ...] = get_args(MeshClusterSpec)
+MESH_EDITIONS: tuple[MeshEdition, ...] = get_args(MeshEdition)
+FLEET_PROFILES: tuple[FleetProfile, ...] = get_args(FleetProfile)
+KINDS: tuple[PoolKind, ...] = get_args(PoolKind)
+
+#: Alibaba Cloud public regions (ECS/VPC), checked so that a typo fails before any API call.
+REGIONS = frozenset(
+    "cn-qingdao cn-beijing cn-zhangjiakou cn-huhehaote cn-wulanchabu cn-hangzhou cn-shanghai "
+    "cn-nanjing cn-fuzhou cn-shenzhen cn-heyuan cn-guangzhou cn-chengdu cn-hongkong cn-wuhan-lr "
+    "ap-southeast-1 ap-southeast-3 ap-southeast-5 ap-southeast-6 ap-southeast-7 ap-northeast-1 "
+    "ap-northeast-2 us-east-1 us-west-1 eu-central-1 eu-west-1 me-east-1 me-central-1 "
+    "na-south-1".split()
+)
+#: Zones where Alibaba's CEN documentation lists Enterprise transit routers. In other regions any
+#: listed zone is a candidate, verified by Alibaba at apply time (or pin ``transitRouterZones``).
+TR_ZONES = {
+    "cn-hangzhou": frozenset({"cn-hangzhou-b", "cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j",
+                              "cn-hangzhou-k"}),
+    "cn-shanghai": frozenset({f"cn-shanghai-{z}" for z in "bcefglmn"}),
+}
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$")
+#: A kubeconfig context name kubectl accepts on the command line without quoting.
+CONTEXT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,252}$")
+
+
+def context_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as a kubeconfig context name (None: nothing).
+
+    >>> context_problem("fleet@prod"), context_problem("my fleet")[:32]
+    (None, 'must be a kubeconfig context nam')
+    """
+    if isinstance(value, str) and CONTEXT_RE.match(value):
+        return None
+    return ("must be a kubeconfig context name: letters, digits, '.', '_', '-', '@' or ':', "
+            "starting with a letter or digit")
+
+
+def node_cidr_mask(cni: Cni, pods_per_node: int) -> int | None:
+    """Flannel's per-node block: the smallest mask in 24..28 with 2^(32-mask) - 1 >= pods per
+    node (Flannel gives every node one block of that size). None for Terway.
+
+    >>> node_cidr_mask("flannel", 64), node_cidr_mask("flannel", 1), node_cidr_mask("terway", 64)
+    (25, 28, None)
+    """
+    if cni != "flannel":
+        return None
+    return min(28, max(24, 32 - math.ceil(math.log2(pods_per_node + 1))))
+
+
+@dataclass(frozen=True)
+class NodePoolSpec:
+    """The cluster's worker node pool."""
+
+    instance_types: tuple[str, ...]
+    """ECS instance types, tried in order. Default ``ecs.g7.xlarge``."""
+    desired_size: int
+    """Nodes to start with. Default 2 (at most ``maxNodes``)."""
+    min_size: int | None
+    """With ``max_size``: enable auto scaling between the two. Default: no auto scaling."""
+    max_size: int | None
+    """Upper bound for auto scaling; at most the cluster's ``maxNodes``."""
+    system_disk_size: int
+    """System disk GiB per node. Default 120."""
+
+    @property
+    def auto_scaling(self) -> bool:
+        return self.min_size is not None and self.max_size is not None
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """One ACK managed cluster, keyed by name."""
+
+    name: str
+    vpc: str
+    region: str
+    """The region of its VPC."""
+    display_name: str
+    """Cloud-side cluster name: ``<fleet name>-<cluster>``."""
+    cni: Cni
+    """``flannel`` (pod CIDR) or ``terway`` (pod vSwitches). Immutable after creation."""
+    zones: tuple[str, ...]
+    """Zones of the node vSwitches. Default: all zones of the VPC."""
+    max_nodes: int
+    """Growth sizing: nodes the cluster may ever have (default 64). Sizes node vSwitches and the
+    pod CIDR."""
+    pods_per_node: int
+    """Pods per node (default 64); chooses ``node_cidr_mask`` for Flannel."""
+    node_cidr_mask: int | None
+    """Flannel's per-node block, always set explicitly on the cluster (see :func:`node_cidr_mask`;
+    the API would default to 26, the provider documents 24). None for Terway."""
+    service_ips: int
+    """Service IPs: the Service CIDR is the smallest /16../24 holding them. Default 4096 (/20)."""
+    cluster_spec: AckClusterSpec
+    """ACK cluster spec: ``ack.pro.small`` (Pro, the default) or ``ack.standard``."""
+    kubernetes_version: str | None
+    """ACK Kubernetes version; None: the provider's latest."""
+    deletion_protection: bool
+    """Refuse deletion of the cluster in the console/API. Default on."""
+    node_pool: NodePoolSpec
+    pod_cidr: str | None
+    """Pinned Flannel pod CIDR (only for clusters that already exist or must match elsewhere)."""
+    service_cidr: str | None
+    """Pinned Service CIDR."""
+    vswitches: Mapping[str, str]
+    """Pinned node vSwitch CIDRs by zone."""
+    pod_vswitches: Mapping[str, str]
+    """Pinned Terway pod vSwitch CIDRs by zone."""
+
+
+@dataclass(frozen=True)
+class VpcSpec:
+    """A VPC, keyed by name."""
+
+    name: str
+    region: str
+    display_name: str
+    """Cloud-side VPC name: ``<fleet name>-<vpc>``."""
+    zones: tuple[str, ...]
+    """Zones the VPC uses. Default: all zones of its region."""
+    cidr: str | None
+    """Pinned VPC CIDR. None: allocated from the ``vpc`` pools."""
+    prefix: int | None
+    """Fixed VPC size (prefix length). None: what its vSwitches need, grown by ``growth_bits``."""
+    growth_bits: int
+    """Room for growth: the auto-sized VPC is 2^growth_bits times its need (default 2)."""
+    transit_router_zones: tuple[str, ...]
+    """Candidate zones of the two transit-router vSwitches (``cen`` only, else empty): the pinned
+    ``transitRouterZones``, else the VPC's zones where transit routers are documented (every
+    zone in regions :data:`TR_ZONES` does not list). At least two."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the ACK One Fleet instance or the ASM instance lives."""
+
+    vpc: str
+    region: str
+    """The region of its VPC."""
+    zones: tuple[str, ...]
+    """Candidate zones of its vSwitch: the pinned ``zone``, else every zone of its VPC. The
+    planner keeps the zone the lock holds, else takes the first by name."""
+    name: str
+    """Cloud-side display name. Default ``<fleet name>-fleet`` / ``<fleet name>-mesh``."""
+    context: str
+    """Its context name in the merged kubeconfig. Default: the display name."""
+
+
+@dataclass(frozen=True)
+class FleetPlacement(Placement):
+    """The ACK One Fleet instance."""
+
+    profile: FleetProfile
+    """``Default`` (the default) or ``XFlow``."""
+    argocd: bool
+    """Enable the Fleet's managed Argo CD. Default off."""
+    deletion_protection: bool
+    """Turn on the Fleet's deletion protection (through FleetFeatures). Default on."""
+
+
+@dataclass(frozen=True)
+class MeshPlacement(Placement):
+    """The ASM instance."""
+
+    cluster_spec: MeshClusterSpec
+    """``standard`` (the default), ``enterprise`` or ``ultimate``."""
+    edition: MeshEdition
+    """``Default`` (the default) or ``Pro``."""
+    version: str | None
+    """ASM version; None: the provider's."""
+
+
+@dataclass(frozen=True)
+class FleetSpec:
+    """The whole validated fleet."""
+
+    name: str
+    """Prefix of every cloud-side display name. Default ``meshfleet``."""
+    regions: Mapping[str, tuple[str, ...]]
+    vpcs: Mapping[str, VpcSpec]
+    clusters: Mapping[str, ClusterSpec]
+    fleet: FleetPlacement
+    mesh: MeshPlacement
+    connectivity: Connectivity
+    """``cen`` (the default) or ``public``."""
+    cen_bandwidth: int
+    """Mbit/s of each cross-region peer link. Default 10."""
+    pools: Mapping[PoolKind, tuple[str, ...]]
+    """Address pools per kind, in order of preference."""
+    reserved: tuple[str, ...]
+    """CIDRs in use elsewhere: never allocated."""
