@@ -6,7 +6,7 @@ prefix limits, the ranges that are never allowed, and (pods, Services) RFC 1918.
 only, no Pulumi.
 
 >>> cidr_problem("10.0.0.1/16", VPC)
-'has host bits set; did you mean 10.0.0.0/16?'
+'is not a canonical IPv4 CIDR: it has host bits set; did you mean 10.0.0.0/16?'
 >>> cidr_problem("192.168.0.0/25", SERVICE)
 'has prefix /25; a Service CIDR must be /16 to /24'
 >>> cidr_problem("10.0.0.0/16", VPC) is None
@@ -94,9 +94,9 @@ def cidr_problem(value: object, rule: CidrRule = ANY) -> str | None:
     if net.version != 4 or "/" not in value:
         return "must be an IPv4 CIDR with a prefix length, such as 10.0.0.0/16"
     if net.ip != net.network:
-        return f"has host bits set; did you mean {net.cidr}?"
+        return f"is not a canonical IPv4 CIDR: it has host bits set; did you mean {net.cidr}?"
     if str(net) != value:
-        return f"is not in canonical form; write {net}"
+        return f"is not a canonical IPv4 CIDR; write {net}"
     for bad, text, why in _FORBIDDEN:
         if net in bad or bad in net:
             return f"overlaps {text} ({why}), which is never allowed"

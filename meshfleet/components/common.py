@@ -25,7 +25,7 @@ def cidr_problems(path: str, value: Any) -> list[Problem]:
     >>> cidr_problems("vpc.cidr", "10.0.0.0/16")
     []
     >>> cidr_problems("vpc.cidr", "10.0.0.1/16")[0].message
-    'has host bits set; did you mean 10.0.0.0/16?'
+    'is not a canonical IPv4 CIDR: it has host bits set; did you mean 10.0.0.0/16?'
     """
     if isinstance(value, pulumi.Output) or not isinstance(value, str):
         return [Problem(path, value, "needs a concrete CIDR string such as 10.0.0.0/16, known "

@@ -215,7 +215,8 @@ LOCKS: tuple[BadInput, ...] = (
     BadInput("key meshfleet never writes", "lock", _lock({"vpc:HZ": "10.0.0.0/16"}), LockError,
              "is not an allocation key meshfleet writes"),
     BadInput("non-canonical CIDR", "lock", _lock({"vpc:hz": "10.0.0.1/16"}), LockError,
-             "allocations.vpc:hz: '10.0.0.1/16' has host bits set; did you mean 10.0.0.0/16?"),
+             "allocations.vpc:hz: '10.0.0.1/16' is not a canonical IPv4 CIDR: it has host bits "
+             "set; did you mean 10.0.0.0/16?"),
     BadInput("IPv6 CIDR", "lock", _lock({"vpc:hz": "fd00::/8"}), LockError,
              "must be an IPv4 CIDR with a prefix length"),
     BadInput("CIDR as a number", "lock", _lock({"vpc:hz": 167772160}), LockError,
