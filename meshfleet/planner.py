@@ -234,14 +234,11 @@ def _allocate_top(spec: FleetSpec, requests: list[Request], fixed: Mapping[str, 
         got = next((c for pool in pools if (c := take_from(spaces[pool], r.prefix))), None)
         if got is None:
             atoms = {id(s): s for pool in pools for s in spaces[pool]}.values()
-            free = sum(s.free_total for s in atoms)
             largest = min((lf for s in atoms if (lf := s.largest_free()) is not None),
                           default=None)
-            raise ExhaustedError([Problem(r.path, f"/{r.prefix}", (
-                f"(key {r.key}) does not fit in the {r.kind} pools {', '.join(pools)}: "
-                f"{free:,} addresses free, largest free block "
-                f"{'none' if largest is None else f'/{largest}'}; add a pool, shrink the request "
-                f"or release something{note}"))])
+            raise _exhausted(r, f"the {r.kind} pools {', '.join(pools)}",
+                             sum(s.free_total for s in atoms), largest,
+                             f"add a pool, shrink the request or release something{note}")
         out[r.key] = got
     return out
 
@@ -261,16 +258,22 @@ def _carve_vpc(vpc: VpcSpec, cidr: str, requests: list[Request], fixed: Mapping[
     for r in sorted(r for r in requests if r.key not in cidrs):
         got = space.take(r.prefix)
         if got is None:
-            largest = space.largest_free()
-            raise ExhaustedError([Problem(r.path, f"/{r.prefix}", (
-                f"(key {r.key}) does not fit in VPC {vpc.name} ({net}): "
-                f"{space.free_total:,} addresses free, largest free block "
-                f"{'none' if largest is None else f'/{largest}'}; grow the VPC (prefix, "
-                f"growthBits) before it is created, or put the cluster in another VPC{note}"))])
+            raise _exhausted(r, f"VPC {vpc.name} ({net})", space.free_total,
+                             space.largest_free(), "grow the VPC (prefix, growthBits) before it "
+                             f"is created, or put the cluster in another VPC{note}")
         cidrs[r.key] = got
     switches = tuple(sorted((replace(r.switch, cidr=cidrs[r.key]) for r in requests
                              if r.switch is not None), key=lambda v: v.key))
     return VpcPlan(vpc.name, vpc.region, str(net), vpc.zones, switches, vpc.display_name)
+
+
+def _exhausted(r: Request, where: str, free: int, largest: int | None,
+               advice: str) -> ExhaustedError:
+    """What did not fit where, how much is free and the largest free block, and what to do."""
+    block = "none" if largest is None else f"/{largest}"
+    return ExhaustedError([Problem(r.path, f"/{r.prefix}", (
+        f"(key {r.key}) does not fit in {where}: {free:,} addresses free, largest free block "
+        f"{block}; {advice}"))])
 
 
 def _placement(vpcs: Mapping[str, VpcPlan], role: Role, vpc: str) -> PlacementPlan:

@@ -154,6 +154,15 @@ class _Reader:
             return None
         return str(value)
 
+    def entry(self, section: str, name: Any, body: Any) -> bool:
+        """A keyed entry such as ``vpcs.<name>``: a valid name whose body is a mapping."""
+        if not self.name(name, f"{section}.{name}"):
+            return False
+        if not isinstance(body, Mapping):
+            self.bad(f"{section}.{name}", body, "must be a mapping")
+            return False
+        return True
+
     def name(self, name: Any, path: str) -> bool:
         if not isinstance(name, str) or not NAME_RE.match(name):
             self.bad(path, name, "is not a valid name: lower-case letters, digits and '-', "
@@ -243,10 +252,7 @@ def _pools(r: _Reader, raw: Mapping[str, Any]) -> dict[PoolKind, tuple[str, ...]
 def _vpc(r: _Reader, vname: Any, body: Any, regions: Mapping[str, tuple[str, ...]],
          fleet_name: str, cen: bool) -> VpcSpec | None:
     path = f"vpcs.{vname}."
-    if not r.name(vname, f"vpcs.{vname}"):
-        return None
-    if not isinstance(body, Mapping):
-        r.bad(f"vpcs.{vname}", body, "must be a mapping")
+    if not r.entry("vpcs", vname, body):
         return None
     r.unknown_keys(body, {"region", "zones", "cidr", "prefix", "growthBits",
                           "transitRouterZones"}, path)
@@ -304,10 +310,7 @@ def _tr_zones(r: _Reader, path: str, body: Mapping[str, Any], region: str,
 def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
              fleet_name: str) -> ClusterSpec | None:
     path = f"clusters.{cname}."
-    if not r.name(cname, f"clusters.{cname}"):
-        return None
-    if not isinstance(body, Mapping):
-        r.bad(f"clusters.{cname}", body, "must be a mapping")
+    if not r.entry("clusters", cname, body):
         return None
     r.unknown_keys(body, {"vpc", "cni", "zones", "maxNodes", "podsPerNode", "serviceIps",
                           "clusterSpec", "kubernetesVersion", "deletionProtection", "nodePool",
