@@ -404,7 +404,9 @@ def _placement(r: _Reader, body: Any, what: str, extra: set[str], vpcs: Mapping[
     name = body.get("name")
     if name is None or not r.name(name, f"{p}name"):
         name = f"{fleet_name}-{what}"
-    context = body.get("context", name)  # the merged kubeconfig's context: the display name
+    context = body.get("context")
+    if context is None:
+        context = name  # one context per instance in the merged kubeconfig: its display name
     if (message := context_problem(context)) is not None:
         r.bad(f"{p}context", context, message)
     return vpc, (zone,) if zone else vpc.zones, str(name), str(context)

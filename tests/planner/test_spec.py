@@ -28,6 +28,24 @@ def spec_with(edit: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
     return raw
 
 
+def test_every_default_is_resolved_in_the_spec() -> None:
+    spec = parse_spec(BASE)
+    assert (spec.fleet.name, spec.fleet.context) == ("demo-fleet", "demo-fleet")
+    assert (spec.mesh.name, spec.mesh.context) == ("demo-mesh", "demo-mesh")
+    assert spec.fleet.zones == spec.vpcs["hz"].zones and spec.mesh.vpc == "hz"
+    assert spec.vpcs["hz"].transit_router_zones == ("cn-hangzhou-h", "cn-hangzhou-i")
+    assert spec.vpcs["sh"].transit_router_zones == ("cn-shanghai-b", "cn-shanghai-g")
+    assert (spec.vpcs["hz"].display_name, spec.clusters["a"].display_name) == ("demo-hz",
+                                                                               "demo-a")
+    named = parse_spec(spec_with(lambda r: (r["fleet"].update(name="ops", zone="cn-hangzhou-i"),
+                                            r["mesh"].update(context="mesh@prod"))))
+    assert (named.fleet.name, named.fleet.context, named.fleet.zones) == (
+        "ops", "ops", ("cn-hangzhou-i",))
+    assert (named.mesh.name, named.mesh.context) == ("demo-mesh", "mesh@prod")
+    public = parse_spec(spec_with(lambda r: r.update(connectivity="public")))
+    assert all(v.transit_router_zones == () for v in public.vpcs.values())
+
+
 def test_base_spec_is_valid_and_defaults_are_documented() -> None:
     spec = parse_spec(BASE)
     a = spec.clusters["a"]
@@ -146,6 +164,21 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
     ("public pod pool", lambda r: r.update(pools={"pod": ["11.0.0.0/8"]}), "pools.pod[0]",
      "must lie inside"),
     ("not a mapping", lambda r: r.update(clusters=["a", "b"]), "clusters", "mapping keyed by name"),
+    ("no clusters", lambda r: r.update(clusters={}), "clusters",
+     "{} must declare at least one cluster"),
+    ("no VPCs", lambda r: r.update(vpcs={}), "vpcs", "{} must declare at least one VPC"),
+    ("no regions", lambda r: r.update(regions={}), "regions",
+     "{} must name at least one region"),
+    ("one transit-router zone pinned", lambda r: r["vpcs"]["hz"].update(
+        transitRouterZones=["cn-hangzhou-h"]), "vpcs.hz.transitRouterZones",
+     "must name at least two zones"),
+    ("region zones without two TR zones blame the region", lambda r: r["regions"].update(
+        {"cn-hangzhou": {"zones": ["cn-hangzhou-h", "cn-hangzhou-a"]}}),
+     "regions.cn-hangzhou.zones", "for VPC hz"),
+    ("transit-router zone outside the VPC", lambda r: r["vpcs"]["hz"].update(
+        zones=["cn-hangzhou-h", "cn-hangzhou-i"], transitRouterZones=["cn-hangzhou-h",
+                                                                      "cn-hangzhou-a"]),
+     "vpcs.hz.transitRouterZones", "is not a zone of VPC hz"),
 ]
 
 
