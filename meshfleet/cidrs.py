@@ -66,21 +66,6 @@ ANY = CidrRule("CIDR")
 """Only well-formed: what a component checks of a CIDR the planner already validated."""
 
 
-def parse_cidr(value: object) -> IPNetwork | None:
-    """The IPv4 network ``value`` spells as ``a.b.c.d/n``, host bits allowed; None if none.
-
-    >>> parse_cidr("10.1.2.3/8"), parse_cidr("10.0.0.0"), parse_cidr("fd00::/8")
-    (IPNetwork('10.1.2.3/8'), None, None)
-    """
-    if not isinstance(value, str) or "/" not in value:
-        return None
-    try:
-        net = IPNetwork(value)
-    except (AddrFormatError, ValueError, TypeError):
-        return None
-    return net if net.version == 4 else None
-
-
 def cidr_problem(value: object, rule: CidrRule = ANY) -> str | None:
     """What is wrong with ``value`` as a CIDR of ``rule``'s kind (None: nothing), worded to follow
     the value in a ``Problem``: ``'10.0.0.1/16' has host bits set; ...``."""
