@@ -372,7 +372,8 @@ class _Differ:
         changes = tuple(Change(k, display(old_props.get(k)), display(new_props.get(k)),
                                _sources(old, res, k, self.new_of_old)) for k in changed)
         common = {**base, "old_urn": old_urn,
-                  "unknown_from": tuple(sorted({u for k in changed for u in unknown_from[k]}))}
+                  "unknown_from": tuple(sorted({u for k in changed
+                                                for u in unknown_from.get(k, ())}))}
         if not res.get("custom") or type_ == STACK_TYPE:
             return Step("update" if changed else "same", changes=changes, **common)
 
@@ -399,7 +400,7 @@ class _Differ:
                         **common)
         op: Op = "update" if changed else "same"
         if op == "update" and facts is not None:
-            flags += self._update_flags(facts, res, old_props, new_props, changed)
+            flags += self._update_flags(facts, res, (old_props, new_props), changed, resolvable)
         return Step(op, changes=changes, flags=tuple(flags), warnings=warnings, **common)
 
     def _resolvability(
@@ -443,13 +444,15 @@ class _Differ:
                  "region")
             for key in changed if (risk := pfacts.update_risks.get(key))]
 
-    def _update_flags(self, facts: TypeFacts, res: Mapping[str, Any], old_props: Mapping[str, Any],
-                      new_props: Mapping[str, Any], changed: list[str]) -> list[Flag]:
+    def _update_flags(self, facts: TypeFacts, res: Mapping[str, Any],
+                      props: tuple[Mapping[str, Any], Mapping[str, Any]], changed: list[str],
+                      resolvable: Mapping[str, bool]) -> list[Flag]:
         flags = []
         for path, risk in sorted(facts.update_risks.items()):
             segs = _path(path)
-            o, n = _get(old_props, segs), _get(new_props, segs)
-            hit = risk.when == "present" or (segs[0] in changed and not _equal(o, n, True))
+            o, n = _get(props[0], segs), _get(props[1], segs)
+            hit = risk.when == "present" or (segs[0] in changed and not _equal(
+                o, n, resolvable.get(str(segs[0]), True)))
             if hit and risk.applies(None if o is _MISSING else o, None if n is _MISSING else n):
                 reason = risk.reason
                 if res["type"].startswith(PROVIDER_PREFIX):
