@@ -440,8 +440,9 @@ class _Differ:
         return False, [
             Flag(risk.severity, "provider", f"moves to provider {split_urn(new_ref)[3]} ({key} "
                  f"{json.dumps(display(before.get(key)))} => {json.dumps(display(after.get(key)))})"
-                 " without replacement: the resource is not moved, Pulumi just calls the other "
-                 "region")
+                 " without replacement (the engine asks the provider's DiffConfig since "
+                 "pulumi/pulumi#18509; older engines replace it): the resource is not moved, "
+                 "Pulumi just calls the other region")
             for key in changed if (risk := pfacts.update_risks.get(key))]
 
     def _update_flags(self, facts: TypeFacts, res: Mapping[str, Any],
