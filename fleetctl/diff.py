@@ -1,26 +1,13 @@
 """What ``pulumi preview --diff`` would do, from the engine views of an earlier run and this one.
 
-A view is the list :meth:`fleetctl.capture.Capture.engine_view` returns (``type``, ``name``,
-``urn``, ``parent``, ``provider``, ``custom``, ``properties``, ``dependencies``,
-``propertyDependencies``), optionally with ``options`` per resource (:func:`capture_view` adds
-them from the registrations). :func:`diff` is a pure function of two views; it models the engine
-and the Terraform bridge as follows (see ``docs/lifecycle.md`` for sources and limits):
-
-* identity is the URN: a rename or re-parent is a delete plus a create unless an alias
-  (``options.aliasURNs`` / ``options.aliases``, or an alias of the parent) names the old URN;
-* inputs are compared after ``ignoreChanges`` (the old value is kept), and an input the provider
-  computes (``optional_computed``) that the program stops setting keeps the state's value;
-* an input holding the unknown sentinel is an output of another resource: if that resource is
-  created or replaced in this plan, the input is unknown, i.e. changed (a ForceNew input then
-  cascades the replacement); otherwise it resolves to what the earlier run had;
-* a change of a ForceNew input (lifecycle table), of a ``replaceOnChanges`` path or of the
-  provider's replace keys is a replacement, create-before-delete unless ``deleteBeforeReplace``,
-  the bridge (an explicitly set auto-named ``name``) or a dynamic provider asks otherwise;
-* updates the table calls destructive or risky, and updates of inputs the provider never looks
-  at (no-op updates), are flagged; so are deletions the provider refuses.
-
-Secrets compare by value (or by the digest a state file keeps) and are never shown. The formats
-around it (views from captures, state files, the text and JSON plan) are in ``fleetctl.diff_io``.
+A view is the list :meth:`fleetctl.capture.Capture.engine_view` returns, optionally with each
+resource's registration ``options`` (``fleetctl.diff_io.capture_view``). :func:`diff` is a pure
+function of two views modelling the engine and the Terraform bridge: URN identity and aliases,
+``ignoreChanges``, unknown outputs of created or replaced resources cascading through
+``propertyDependencies``, ForceNew / ``replaceOnChanges`` / provider replacements and their
+delete-before-replace rules, and the lifecycle table's flags. ``docs/lifecycle.md`` gives the
+rules, their sources and what is not modelled. Secrets compare by value (or by the digest a state
+file keeps) and are never shown; the formats around the plan are in ``fleetctl.diff_io``.
 """
 
 from __future__ import annotations
