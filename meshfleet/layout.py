@@ -18,7 +18,7 @@ from meshfleet.specmodel import ClusterSpec, Cni, FleetSpec, PoolKind
 #: Addresses per node vSwitch beyond the nodes: the API server's CLB, NAT, ENIs of add-ons.
 NODE_OVERHEAD = 8
 
-Role = Literal["node", "pod", "transit-router", "fleet", "mesh"]
+Role = Literal["node", "pod", "transit-router", "fleet", "mesh", "nat"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class VSwitchPlan:
     zone: str
     cidr: str
     role: Role
-    """``node``, ``pod`` (Terway), ``transit-router``, ``fleet`` or ``mesh``."""
+    """``node``, ``pod`` (Terway), ``transit-router``, ``fleet``, ``mesh`` or ``nat`` (the
+    VPC's NAT gateway)."""
     cluster: str | None = None
 
     @property

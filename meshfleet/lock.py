@@ -21,7 +21,7 @@ from meshfleet.errors import LockError, Problem, StackNameError
 
 LOCK_VERSION = 1
 KEY_RE = re.compile(r"^(vpc|pod|service):[a-z0-9-]+$|^vswitch:[a-z0-9-]+:"
-                    r"(node:[a-z0-9-]+|pod:[a-z0-9-]+|transit-router|fleet|mesh):[a-z0-9-]+$")
+                    r"(node:[a-z0-9-]+|pod:[a-z0-9-]+|transit-router|fleet|mesh|nat):[a-z0-9-]+$")
 #: The rule each kind of entry is held to: the same as a pin of that kind in the spec.
 RULES = {"vpc": cidrs.VPC, "pod": cidrs.POD, "service": cidrs.SERVICE, "vswitch": cidrs.VSWITCH}
 #: Pulumi's own rule for a stack name (``pulumi stack init``): at most 100 characters of letters,

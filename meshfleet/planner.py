@@ -56,6 +56,7 @@ from meshfleet.specmodel import ClusterSpec, FleetSpec, Placement, PoolKind, Vpc
 __all__ = ["ClusterPlan", "PlacementPlan", "Plan", "PoolUse", "VSwitchPlan", "VpcPlan", "plan"]
 
 TR_VSWITCH_PREFIX = 28  # Alibaba recommends a dedicated /28 per zone for a TR attachment
+NAT_VSWITCH_PREFIX = 28  # an Enhanced NAT gateway takes one address of its own vSwitch
 PLACEMENT_VSWITCH_PREFIX = 27  # Fleet and ASM control planes take a few ENIs/SLB addresses
 FLANNEL_ROUTE_QUOTA = 200  # default VPC route table entries; Flannel uses one per node
 
@@ -128,9 +129,10 @@ def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:
 def _switch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec],
                      locked_zones: Mapping[str, list[str]]) -> list[Request]:
     """Every vSwitch of ``vpc``: node and Terway pod vSwitches per cluster (``clusters``, its
-    own) and zone, two transit-router vSwitches (``cen``), the Fleet's and the mesh's. Zones
-    the lock holds stay: a zone that sorts earlier never moves a transit-router, Fleet or mesh
-    vSwitch."""
+    own) and zone, two transit-router vSwitches (``cen``), the Fleet's and the mesh's, and the
+    NAT gateway's (``natGateway``: its own, so adding or removing a cluster never touches the
+    NAT). Zones the lock holds stay: a zone that sorts earlier never moves a transit-router,
+    Fleet, mesh or NAT vSwitch."""
     out: list[Request] = []
 
     def add(role: Role, zone: str, prefix: int, cluster: str | None = None,
@@ -157,6 +159,9 @@ def _switch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec],
                     c.pod_vswitches.get(zone), f"clusters.{c.name}.podVswitches.{zone}")
     for zone in sticky_zones("transit-router", vpc.transit_router_zones, 2):
         add("transit-router", zone, TR_VSWITCH_PREFIX)
+    if vpc.nat_gateway:
+        for zone in sticky_zones("nat", vpc.zones, 1):
+            add("nat", zone, NAT_VSWITCH_PREFIX, path=f"vpcs.{vpc.name}.natGateway")
     placements: tuple[tuple[Role, Placement], ...] = (("fleet", spec.fleet), ("mesh", spec.mesh))
     for role, placement in placements:
         if placement.vpc == vpc.name:
@@ -258,9 +263,13 @@ def _carve_vpc(vpc: VpcSpec, cidr: str, requests: list[Request], fixed: Mapping[
     for r in sorted(r for r in requests if r.key not in cidrs):
         got = space.take(r.prefix)
         if got is None:
+            advice = ("grow the VPC (prefix, growthBits) before it is created, or put the "
+                      "cluster in another VPC")
+            if r.switch is not None and r.switch.role == "nat":  # an existing VPC gaining a NAT
+                advice = (f"set vpcs.{vpc.name}.natGateway: false (the VPC then needs egress of "
+                          "its own) or free a /28 in it")
             raise _exhausted(r, f"VPC {vpc.name} ({net})", space.free_total,
-                             space.largest_free(), "grow the VPC (prefix, growthBits) before it "
-                             f"is created, or put the cluster in another VPC{note}")
+                             space.largest_free(), f"{advice}{note}")
         cidrs[r.key] = got
     switches = tuple(sorted((replace(r.switch, cidr=cidrs[r.key]) for r in requests
                              if r.switch is not None), key=lambda v: v.key))

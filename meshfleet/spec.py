@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from netaddr import IPNetwork
 
@@ -28,7 +28,6 @@ from meshfleet.cidrs import (
     FORBIDDEN_RANGES,
     PRIVATE_RANGES,
     CidrRule,
-    cidr_problem,
     overlapping_pairs,
 )
 from meshfleet.errors import Problem, SpecError
@@ -39,7 +38,9 @@ from meshfleet.specmodel import (
     CONTEXT_RE,
     FLEET_PROFILES,
     KINDS,
+    MESH_EDITION_OF,
     MESH_EDITIONS,
+    MESH_MODES,
     MESH_SPECS,
     NAME_RE,
     REGIONS,
@@ -55,6 +56,8 @@ from meshfleet.specmodel import (
     context_problem,
     node_cidr_mask,
 )
+from meshfleet.specnodes import node_pools
+from meshfleet.specreader import Reader as _Reader
 
 # The spec's room: parse_spec, and (re-exported) the types and constants it resolves into.
 __all__ = [
@@ -64,8 +67,6 @@ __all__ = [
     "VpcSpec", "parse_spec",
 ]
 
-L = TypeVar("L", bound=str)
-
 #: Default pools: RFC 1918, each kind preferring its own range so that kinds rarely interleave.
 DEFAULT_POOLS: Mapping[PoolKind, tuple[str, ...]] = {
     "vpc": PRIVATE_RANGES,
@@ -73,102 +74,6 @@ DEFAULT_POOLS: Mapping[PoolKind, tuple[str, ...]] = {
     "service": (PRIVATE_RANGES[2], PRIVATE_RANGES[1], PRIVATE_RANGES[0]),
 }
 POOL = CidrRule("pool", 8, 28)
-DEFAULT_INSTANCE_TYPES = ("ecs.g7.xlarge",)
-
-
-class _Reader:
-    """Reads typed fields out of raw config, collecting a Problem for each bad one."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def bad(self, path: str, value: Any, message: str) -> None:
-        self.problems.append(Problem(path, value, message))
-
-    def mapping(self, raw: Mapping[str, Any], key: str, path: str, *,
-                at_least_one: str | None = None) -> Mapping[str, Any]:
-        """``raw[key]`` as a mapping keyed by name; ``at_least_one``: what it must declare."""
-        value = raw.get(key, {})
-        if value is None:
-            value = {}
-        if not isinstance(value, Mapping):
-            self.bad(f"{path}{key}", value, "must be a mapping keyed by name")
-            return {}
-        if at_least_one and not value:
-            self.bad(f"{path}{key}", raw.get(key), f"must declare at least one {at_least_one}")
-        return value
-
-    def unknown_keys(self, raw: Mapping[str, Any], allowed: set[str], path: str) -> None:
-        for key in sorted(set(raw) - allowed, key=str):
-            self.bad(f"{path}{key}", raw[key], f"is not a known field; allowed: "
-                                               f"{', '.join(sorted(allowed))}")
-
-    def integer(self, raw: Mapping[str, Any], key: str, path: str, default: int,
-                lo: int, hi: int) -> int:
-        value = raw.get(key, default)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # YAML/JSON config may hand integers over as floats
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            self.bad(f"{path}{key}", value, f"must be a whole number from {lo} to {hi}")
-            return default
-        return value
-
-    def boolean(self, raw: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
-        value = raw.get(key, default)
-        if not isinstance(value, bool):
-            self.bad(f"{path}{key}", value, "must be true or false")
-            return default
-        return value
-
-    def choice(self, raw: Mapping[str, Any], key: str, path: str, default: L,
-               allowed: tuple[L, ...], what: str) -> L:
-        value = raw.get(key, default)
-        for option in allowed:
-            if value == option:
-                return option
-        self.bad(f"{path}{key}", value, f"is not a {what} meshfleet supports; allowed: "
-                                        f"{', '.join(allowed)}")
-        return default
-
-    def strings(self, raw: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.bad(f"{path}{key}", value, "must be a list of strings")
-            return ()
-        if len(set(value)) != len(value):
-            self.bad(f"{path}{key}", value, "lists a value twice")
-        return tuple(dict.fromkeys(value))
-
-    def optional_str(self, raw: Mapping[str, Any], key: str, path: str) -> str | None:
-        value = raw.get(key)
-        if value is not None and not isinstance(value, str):
-            self.bad(f"{path}{key}", value, "must be a string")
-            return None
-        return value
-
-    def cidr(self, value: Any, path: str, rule: CidrRule) -> str | None:
-        """``value`` if it is a CIDR of ``rule``'s kind, else None after a Problem."""
-        message = cidr_problem(value, rule)
-        if message:
-            self.bad(path, value, message)
-            return None
-        return str(value)
-
-    def entry(self, section: str, name: Any, body: Any) -> bool:
-        """A keyed entry such as ``vpcs.<name>``: a valid name whose body is a mapping."""
-        if not self.name(name, f"{section}.{name}"):
-            return False
-        if not isinstance(body, Mapping):
-            self.bad(f"{section}.{name}", body, "must be a mapping")
-            return False
-        return True
-
-    def name(self, name: Any, path: str) -> bool:
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            self.bad(path, name, "is not a valid name: lower-case letters, digits and '-', "
-                                 "starting with a letter, at most 40 characters")
-            return False
-        return True
 
 
 def _zone_ok(zone: str, region: str) -> bool:
@@ -198,7 +103,8 @@ def parse_spec(raw: Any) -> FleetSpec:
                 if (cluster := _cluster(r, cname, body, vpcs, str(name)))}
     fleet = _fleet(r, raw.get("fleet"), vpcs, str(name))
     mesh = _mesh(r, raw.get("mesh"), vpcs, str(name))
-    if fleet is not None and mesh is not None and fleet.context == mesh.context:
+    if (fleet is not None and mesh is not None and mesh.mode == "standalone"
+            and fleet.context == mesh.context):
         r.bad("mesh.context", mesh.context, "must differ from the Fleet's context (one "
                                             "kubeconfig holds both)")
     _check_pins(r, vpcs, clusters, reserved)
@@ -255,7 +161,7 @@ def _vpc(r: _Reader, vname: Any, body: Any, regions: Mapping[str, tuple[str, ...
     if not r.entry("vpcs", vname, body):
         return None
     r.unknown_keys(body, {"region", "zones", "cidr", "prefix", "growthBits",
-                          "transitRouterZones"}, path)
+                          "transitRouterZones", "natGateway"}, path)
     region = body.get("region")
     if not isinstance(region, str) or region not in regions:
         r.bad(f"{path}region", region, f"names no region of this spec; allowed: "
@@ -279,7 +185,8 @@ def _vpc(r: _Reader, vname: Any, body: Any, regions: Mapping[str, tuple[str, ...
     if cen:
         candidates = _tr_zones(r, path, body, region, zones, pinned)
     return VpcSpec(vname, region, f"{fleet_name}-{vname}", tuple(zones), cidr, prefix,
-                   r.integer(body, "growthBits", path, 2, 0, 8), candidates)
+                   r.integer(body, "growthBits", path, 2, 0, 8),
+                   r.boolean(body, "natGateway", path, True), candidates)
 
 
 def _tr_zones(r: _Reader, path: str, body: Mapping[str, Any], region: str,
@@ -314,7 +221,8 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
         return None
     r.unknown_keys(body, {"vpc", "cni", "zones", "maxNodes", "podsPerNode", "serviceIps",
                           "clusterSpec", "kubernetesVersion", "deletionProtection", "nodePool",
-                          "podCidr", "serviceCidr", "vswitches", "podVswitches"}, path)
+                          "systemPool", "nodePools", "podCidr", "serviceCidr", "vswitches",
+                          "podVswitches"}, path)
     vpc = vpcs.get(str(body.get("vpc", "")))
     if vpc is None:
         r.bad(f"{path}vpc", body.get("vpc"), f"names no VPC of this spec; allowed: "
@@ -352,6 +260,7 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
                                                    f"{', '.join(zones)}")
             elif c := r.cidr(value, f"{path}{key}.{zone}", cidrs.VSWITCH):
                 pins[key][zone] = c
+    system, pools = node_pools(r, body, path, max_nodes)
     return ClusterSpec(
         name=cname, vpc=vpc.name, region=vpc.region, display_name=f"{fleet_name}-{cname}",
         cni=cni, zones=zones, max_nodes=max_nodes, pods_per_node=pods, node_cidr_mask=mask,
@@ -360,26 +269,9 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
                               "ACK cluster spec"),
         kubernetes_version=r.optional_str(body, "kubernetesVersion", path),
         deletion_protection=r.boolean(body, "deletionProtection", path, True),
-        node_pool=_node_pool(r, body, path, max_nodes), pod_cidr=pod_cidr,
+        system_pool=system, node_pools=pools, pod_cidr=pod_cidr,
         service_cidr=service_cidr, vswitches=pins["vswitches"],
         pod_vswitches=pins["podVswitches"])
-
-
-def _node_pool(r: _Reader, body: Mapping[str, Any], path: str, max_nodes: int) -> NodePoolSpec:
-    raw = r.mapping(body, "nodePool", path)
-    p = f"{path}nodePool."
-    r.unknown_keys(raw, {"instanceTypes", "desiredSize", "minSize", "maxSize", "systemDiskSize"},
-                   p)
-    lo = r.integer(raw, "minSize", p, 0, 0, max_nodes) if "minSize" in raw else None
-    hi = r.integer(raw, "maxSize", p, 1, 1, max_nodes) if "maxSize" in raw else None
-    if (lo is None) != (hi is None) or (lo is not None and hi is not None and lo >= hi):
-        # The provider requires max_size > min_size for an auto-scaling node pool.
-        r.bad(f"{p}minSize", [lo, hi], "and maxSize go together, with minSize < maxSize")
-    return NodePoolSpec(
-        instance_types=r.strings(raw, "instanceTypes", p) or DEFAULT_INSTANCE_TYPES,
-        desired_size=r.integer(raw, "desiredSize", p, min(2, max_nodes), 0, max_nodes),
-        min_size=lo, max_size=hi,
-        system_disk_size=r.integer(raw, "systemDiskSize", p, 120, 40, 2048))
 
 
 def _placement(r: _Reader, body: Any, what: str, extra: set[str], vpcs: Mapping[str, VpcSpec],
@@ -426,17 +318,37 @@ def _fleet(r: _Reader, body: Any, vpcs: Mapping[str, VpcSpec],
         deletion_protection=r.boolean(body, "deletionProtection", "fleet.", True))
 
 
+#: Mesh fields that configure meshfleet's own ASM instance, so they do nothing in ``fleet`` mode.
+STANDALONE_ONLY = ("spec", "version", "name", "context")
+
+
 def _mesh(r: _Reader, body: Any, vpcs: Mapping[str, VpcSpec],
           fleet_name: str) -> MeshPlacement | None:
-    got = _placement(r, body, "mesh", {"clusterSpec", "edition", "version"}, vpcs, fleet_name)
+    got = _placement(r, body, "mesh", {"mode", "spec", "clusterSpec", "edition", "version"},
+                     vpcs, fleet_name)
     if got is None:
         return None
     vpc, zones, name, context = got
+    for old in ("clusterSpec", "edition"):
+        if old in body:
+            r.bad(f"mesh.{old}", body[old], (
+                "is replaced by mesh.spec (standard | enterprise | ultimate), which sets the ASM "
+                "spec and its edition together (standard: edition Default; enterprise, "
+                "ultimate: edition Pro). For an ASM instance already deployed with edition Pro "
+                "write `spec: enterprise` (or ultimate): the edition stays and the spec changes "
+                "in place; `spec: standard` would REPLACE it (edition is ForceNew)"))
+    mode = r.choice(body, "mode", "mesh.", "standalone", MESH_MODES, "mesh mode")
+    if mode == "fleet":
+        for key in STANDALONE_ONLY:
+            if key in body:
+                r.bad(f"mesh.{key}", body[key], (
+                    "configures meshfleet's own ASM instance, which mode fleet does not create "
+                    "(the ACK One Fleet makes and chooses its own mesh): remove it, or use mode "
+                    "standalone"))
+    spec = r.choice(body, "spec", "mesh.", "standard", MESH_SPECS, "ASM spec")
     return MeshPlacement(
-        vpc.name, vpc.region, zones, name, context,
-        cluster_spec=r.choice(body, "clusterSpec", "mesh.", "standard", MESH_SPECS, "ASM spec"),
-        edition=r.choice(body, "edition", "mesh.", "Default", MESH_EDITIONS, "ASM edition"),
-        version=r.optional_str(body, "version", "mesh."))
+        vpc.name, vpc.region, zones, name, context, mode=mode, cluster_spec=spec,
+        edition=MESH_EDITION_OF[spec], version=r.optional_str(body, "version", "mesh."))
 
 
 def _check_pins(r: _Reader, vpcs: Mapping[str, VpcSpec], clusters: Mapping[str, ClusterSpec],

@@ -20,6 +20,7 @@ Connectivity = Literal["cen", "public"]
 AckClusterSpec = Literal["ack.pro.small", "ack.standard"]
 MeshClusterSpec = Literal["standard", "enterprise", "ultimate"]
 MeshEdition = Literal["Default", "Pro"]
+MeshMode = Literal["standalone", "fleet"]
 FleetProfile = Literal["Default", "XFlow"]
 PoolKind = Literal["vpc", "pod", "service"]
 
@@ -28,6 +29,12 @@ CONNECTIVITY: tuple[Connectivity, ...] = get_args(Connectivity)
 ACK_SPECS: tuple[AckClusterSpec, ...] = get_args(AckClusterSpec)
 MESH_SPECS: tuple[MeshClusterSpec, ...] = get_args(MeshClusterSpec)
 MESH_EDITIONS: tuple[MeshEdition, ...] = get_args(MeshEdition)
+MESH_MODES: tuple[MeshMode, ...] = get_args(MeshMode)
+#: The ASM edition each spec needs. ASM's DescribeServiceMeshDetail documents Profile ``Default``
+#: as the Standard edition and ``Pro`` as the Enterprise and Ultimate editions, and the provider's
+#: own tests pair them so; the spec field sets both, so the two can never disagree.
+MESH_EDITION_OF: Mapping[MeshClusterSpec, MeshEdition] = {
+    "standard": "Default", "enterprise": "Pro", "ultimate": "Pro"}
 FLEET_PROFILES: tuple[FleetProfile, ...] = get_args(FleetProfile)
 KINDS: tuple[PoolKind, ...] = get_args(PoolKind)
 
@@ -75,24 +82,39 @@ def node_cidr_mask(cni: Cni, pods_per_node: int) -> int | None:
     return min(28, max(24, 32 - math.ceil(math.log2(pods_per_node + 1))))
 
 
+#: The pool every cluster gets, fixed-size: nodes of an auto-scaling pool are kept free of system
+#: components (CoreDNS, the CNI's controllers, add-ons), so a cluster needs one fixed pool for them.
+SYSTEM_POOL = "system"
+#: Fewer than two system nodes would leave CoreDNS and the add-ons without a second replica.
+SYSTEM_POOL_MIN_SIZE = 2
+
+
 @dataclass(frozen=True)
 class NodePoolSpec:
-    """The cluster's worker node pool."""
+    """One node pool of a cluster: the fixed-size system pool, or a named pool."""
 
+    name: str
+    """The pool's key: ``system``, or its key under ``nodePools``. Child names come from it
+    (``<cluster>-<name>``), so it is the pool's identity."""
     instance_types: tuple[str, ...]
     """ECS instance types, tried in order. Default ``ecs.g7.xlarge``."""
-    desired_size: int
-    """Nodes to start with. Default 2 (at most ``maxNodes``)."""
+    desired_size: int | None
+    """Fixed size: the number of nodes (default 2). None for an auto-scaling pool."""
     min_size: int | None
-    """With ``max_size``: enable auto scaling between the two. Default: no auto scaling."""
+    """With ``max_size``: auto scaling between the two (the autoscaler owns the count)."""
     max_size: int | None
-    """Upper bound for auto scaling; at most the cluster's ``maxNodes``."""
+    """Upper bound of an auto-scaling pool."""
     system_disk_size: int
     """System disk GiB per node. Default 120."""
 
     @property
     def auto_scaling(self) -> bool:
         return self.min_size is not None and self.max_size is not None
+
+    @property
+    def most_nodes(self) -> int:
+        """The most nodes this pool can ever have: its fixed size or its ``max_size``."""
+        return (self.max_size if self.max_size is not None else self.desired_size) or 0
 
 
 @dataclass(frozen=True)
@@ -125,7 +147,11 @@ class ClusterSpec:
     """ACK Kubernetes version; None: the provider's latest."""
     deletion_protection: bool
     """Refuse deletion of the cluster in the console/API. Default on."""
-    node_pool: NodePoolSpec
+    system_pool: NodePoolSpec
+    """The fixed-size pool for system components (``systemPool``): at least 2 nodes."""
+    node_pools: Mapping[str, NodePoolSpec]
+    """Further pools keyed by name (``nodePools.<name>``), fixed or auto scaling. Default: none.
+    The system pool plus every pool's most nodes stay within ``max_nodes``."""
     pod_cidr: str | None
     """Pinned Flannel pod CIDR (only for clusters that already exist or must match elsewhere)."""
     service_cidr: str | None
@@ -134,6 +160,16 @@ class ClusterSpec:
     """Pinned node vSwitch CIDRs by zone."""
     pod_vswitches: Mapping[str, str]
     """Pinned Terway pod vSwitch CIDRs by zone."""
+
+    @property
+    def pools(self) -> tuple[NodePoolSpec, ...]:
+        """Every node pool: the system pool first, then the named pools by name."""
+        return (self.system_pool, *(self.node_pools[k] for k in sorted(self.node_pools)))
+
+    @property
+    def auto_scaling(self) -> bool:
+        """Whether any pool auto scales (the cluster then declares its autoscaler settings)."""
+        return any(p.auto_scaling for p in self.node_pools.values())
 
 
 @dataclass(frozen=True)
@@ -152,6 +188,10 @@ class VpcSpec:
     """Fixed VPC size (prefix length). None: what its vSwitches need, grown by ``growth_bits``."""
     growth_bits: int
     """Room for growth: the auto-sized VPC is 2^growth_bits times its need (default 2)."""
+    nat_gateway: bool
+    """Own one Internet NAT gateway (Enhanced, on its own vSwitch), its EIP and one SNAT entry
+    per node and pod vSwitch, so every cluster in the VPC shares one egress (``natGateway``).
+    Default on; off when the VPC has egress already (a NAT made elsewhere)."""
     transit_router_zones: tuple[str, ...]
     """Candidate zones of the two transit-router vSwitches (``cen`` only, else empty): the pinned
     ``transitRouterZones``, else the VPC's zones where transit routers are documented (every
@@ -190,10 +230,14 @@ class FleetPlacement(Placement):
 class MeshPlacement(Placement):
     """The ASM instance."""
 
+    mode: MeshMode
+    """``standalone`` (the default): meshfleet's own ASM instance, every cluster a member, and
+    the merged kubeconfig as connection path (4). ``fleet``: the ACK One Fleet's own mesh
+    (``EnableMesh``), which the service creates and chooses; no standalone ASM instance."""
     cluster_spec: MeshClusterSpec
-    """``standard`` (the default), ``enterprise`` or ``ultimate``."""
+    """The spec field ``mesh.spec``: ``standard`` (the default), ``enterprise`` or ``ultimate``."""
     edition: MeshEdition
-    """``Default`` (the default) or ``Pro``."""
+    """Follows ``cluster_spec`` (:data:`MESH_EDITION_OF`): never written on its own."""
     version: str | None
     """ASM version; None: the provider's."""
 

@@ -2,7 +2,7 @@
 
 A dynamic resource drives an Alibaba product API through its official SDK client (ACK One's
 ``alibabacloud-adcp20220101`` for ``FleetFeatures``; ASM's ``alibabacloud-servicemesh20200111``
-for a mesh membership next). What every such resource needs is here, once:
+for ``MeshMembership``). What every such resource needs is here, once:
 
 * :data:`CREDENTIAL_KEYS`: the alicloud provider's credential settings in the stack config;
 * :func:`resolve_credentials`: the first complete AccessKey pair, looked up as the alicloud
@@ -10,9 +10,10 @@ for a mesh membership next). What every such resource needs is here, once:
   default chain: profile file, ECS RAM role, OIDC);
 * :func:`openapi_config`: the SDK ``Config`` for a region's endpoint, from which each product's
   client factory builds its client (``Client(openapi_config(credentials, region))``);
-* :func:`call_with_retries`: one API call by action name, retrying only throttling with capped
-  exponential backoff, every other failure raised as an :class:`AlibabaApiError` carrying the
-  API's code, message and request id; :func:`is_not_found` for reads and deletes;
+* :func:`call_with_retries`: one API call by action name, retrying throttling (or, for calls that
+  are safe to repeat, every transient failure: :func:`is_transient`) with capped exponential
+  backoff, every other failure raised as an :class:`AlibabaApiError` carrying the API's code,
+  message and request id; :func:`is_not_found` for reads and deletes;
 * :class:`ApiResourceProvider`: a ``pulumi.dynamic.ResourceProvider`` base that keeps the
   credentials out of the pickled provider (the state stores it as ``__provider``), resolves them
   inside each method and builds the product client for the resource's own region.
@@ -21,18 +22,24 @@ for a mesh membership next). What every such resource needs is here, once:
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import pulumi.dynamic as dyn
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
 from Tea.exceptions import TeaException
 
 from meshfleet.errors import MeshfleetError, Problem
 
 T = TypeVar("T")
 C = TypeVar("C")
+
+REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
+"""A region id such as ``cn-hangzhou``: it picks a product's endpoint."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,19 @@ def is_throttling(code: str | None) -> bool:
     return code is not None and (code == "Throttling" or code.startswith("Throttling."))
 
 
+def is_throttled(exc: TeaException) -> bool:
+    """The default retry rule: the API throttled the call."""
+    return is_throttling(error_code(exc))
+
+
+def is_transient(exc: TeaException) -> bool:
+    """What the alicloud provider retries (its NeedRetry): throttling, ``ServiceUnavailable`` and
+    any 5xx response. Only for calls whose repetition is harmless or detected afterwards."""
+    status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
+    return (is_throttled(exc) or error_code(exc) == "ServiceUnavailable"
+            or (isinstance(status, int) and status >= 500))
+
+
 def is_not_found(code: str | None) -> bool:
     """A missing resource. Unconfirmed for adcp and ASM, whose references list no not-found
     code: their codes for a missing cluster contain ``NotFound`` (e.g. ErrorClusterNotFound), as
@@ -173,15 +193,17 @@ class Backoff:
 
 def call_with_retries(action: str, target: str, fn: Callable[[], T], *, backoff: Backoff,
                       sleep: Callable[[float], None],
-                      error: type[AlibabaApiError] = AlibabaApiError) -> T:
+                      error: type[AlibabaApiError] = AlibabaApiError,
+                      retry_if: Callable[[TeaException], bool] = is_throttled) -> T:
     """``fn()`` (one SDK call of ``action`` on ``target``, e.g. ``ClusterId=c-1``), retried
-    while the API throttles; any other SDK failure, or the last throttling, as ``error``."""
+    while ``retry_if`` (default: the API throttles); any other SDK failure, or the last retried
+    one, as ``error``."""
     for attempt in range(1, backoff.max_attempts + 1):
         try:
             return fn()
         except TeaException as exc:
             code = error_code(exc)
-            if is_throttling(code) and attempt < backoff.max_attempts:
+            if retry_if(exc) and attempt < backoff.max_attempts:
                 sleep(backoff.delay(attempt))  # one resource per target: no herd to spread
                 continue
             raise error(action=action, target=target, code=code,
@@ -234,10 +256,28 @@ class ApiResourceProvider(dyn.ResourceProvider, Generic[C]):
         return self._client_factory(credentials, region)
 
     def call(self, action: str, target: str, fn: Callable[[], T],
-             error: type[AlibabaApiError] = AlibabaApiError) -> T:
+             error: type[AlibabaApiError] = AlibabaApiError,
+             retry_if: Callable[[TeaException], bool] = is_throttled) -> T:
         """:func:`call_with_retries` with this provider's backoff and sleep."""
         return call_with_retries(action, target, fn, backoff=self._backoff, sleep=self.pause,
-                                 error=error)
+                                 error=error, retry_if=retry_if)
 
     def pause(self, seconds: float) -> None:
         (time.sleep if self._sleep is None else self._sleep)(seconds)
+
+
+def is_unknown(value: Any) -> bool:
+    """Unknown at preview: the provider server hands Check/Diff ``Unknown()`` objects (it
+    deserializes with keep_unknowns), the wire and the policy pack use the sentinel string."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
+def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any],
+                 keys: tuple[str, ...]) -> list[str]:
+    """Input ``keys`` whose value differs; an unknown new value counts as a change."""
+    changed = []
+    for key in keys:
+        new = news.get(key)
+        if is_unknown(new) or new != olds.get(key):
+            changed.append(key)
+    return changed

@@ -1,5 +1,6 @@
 """What every component shares: raising problems before anything is registered, the one check a
-component makes of a CIDR (it must be concrete), and name fragments.
+component makes of a CIDR (it must be concrete), name fragments, and the security-group rules
+that admit the rest of the fleet.
 
 Components plan nothing and re-check no rule of the spec or the plan; they refuse only what they
 alone can see: a value that is still a Pulumi Output where a concrete one is needed, and ids
@@ -8,12 +9,15 @@ that do not match what the plan asks for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_alicloud as alicloud
 
 from meshfleet.cidrs import cidr_problem
-from meshfleet.errors import Problem, SpecError
+from meshfleet.errors import MeshfleetError, Problem, SpecError
 
 
 def cidr_problems(path: str, value: Any) -> list[Problem]:
@@ -40,6 +44,66 @@ def raise_problems(problems: list[Problem]) -> None:
         raise SpecError(problems)
 
 
+class MissingOutputError(MeshfleetError):
+    """A computed output the program needs was not reported by the provider."""
+
+    title = "A provider reported no value meshfleet needs"
+
+
+def reported(value: str | None, what: str) -> str:
+    """``value``, a computed output read at apply time; a clear error if the provider left it
+    empty (e.g. a security group id), rather than a rule on no group.
+
+    >>> reported("sg-1", "x")
+    'sg-1'
+    """
+    if not value:
+        raise MissingOutputError([Problem(what, value, "is empty: the rules admitting the fleet "
+                                                       "cannot be attached; add them by hand or "
+                                                       "report the provider's output")])
+    return value
+
+
 def cidr_key(cidr: str) -> str:
     """A resource-name fragment for a CIDR: ``10.0.0.0/8`` -> ``10-0-0-0-8``."""
     return cidr.replace(".", "-").replace("/", "-")
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What a security-group rule admits: a protocol and a port range, named for child names."""
+
+    label: str | None
+    """Name fragment of the rules (``<prefix>-<label>-from-<cidr>``); None: ``<prefix>-from-``."""
+    protocol: str
+    port_range: str
+    """Alibaba's ``from/to`` form, ``-1/-1`` for every port."""
+    what: str
+    """What the ports are, for the rule's description."""
+
+
+ALL_TRAFFIC = Ports(None, "all", "-1/-1", "traffic")
+API_SERVER = Ports("api", "tcp", "6443/6443", "the API server")
+#: istiod: 15010 xDS (plaintext), 15012 xDS and CA (TLS), 15014 monitoring, 15017 webhooks.
+ISTIO_CONTROL_PLANE = Ports("istio", "tcp", "15010/15017", "the Istio control plane")
+
+
+def admit(prefix: str, security_group_id: pulumi.Input[str], cidrs: Mapping[str, str],
+          ports: Ports, parent: pulumi.Resource) -> list[alicloud.ecs.SecurityGroupRule]:
+    """One ingress rule per CIDR (keyed by a stable name fragment) on ``security_group_id``.
+
+    Every field of a rule but its description is ForceNew, so a rule is never updated: a new
+    CIDR adds a rule, a CIDR that goes away removes one, the others stay.
+    """
+    rules = []
+    for key, cidr in sorted(cidrs.items()):
+        name = f"{prefix}-{ports.label}-from-{key}" if ports.label else f"{prefix}-from-{key}"
+        rules.append(alicloud.ecs.SecurityGroupRule(
+            name,
+            alicloud.ecs.SecurityGroupRuleArgs(
+                security_group_id=security_group_id, type="ingress",
+                ip_protocol=ports.protocol, port_range=ports.port_range, cidr_ip=cidr,
+                nic_type="intranet", policy="accept", priority=1,
+                description=f"meshfleet: {ports.what} from {key} ({cidr})"),
+            opts=pulumi.ResourceOptions(parent=parent)))
+    return rules

@@ -4,6 +4,16 @@ The Fleet lives in its planned VPC on one planned vSwitch (``ackone.Cluster`` ne
 member cluster gets its own ``ackone.MembershipAttachment`` named after the cluster key, so adding
 or removing a cluster touches exactly one attachment. A cluster belongs to one Fleet only.
 
+Attachments are made one after another, in name order: each attach (AttachClusterToHub) is
+followed by the provider's wait for the Fleet to be ``running`` again, and a call made while the
+Fleet is busy with another attach fails with a state conflict the provider does not retry
+(resource_alicloud_ack_one_membership_attachment.go retries only NeedRetry errors).
+
+The Fleet's security group (``network.security_group_ids``, a computed output: the first one, the
+group ACK One creates for the Fleet's control plane) admits the API server (6443) from the fleet's
+aggregates (``Plan.supernets``): member clusters in other VPCs reach the Fleet over CEN, and the
+groups ACK creates admit only their own VPC.
+
 What the provider cannot do (the Fleet's public endpoint, its kubeconfig and its mesh feature) is
 done by ``FleetFeatures`` (meshfleet/components/fleet_features.py), wired in by ``MeshFleet``.
 """
@@ -17,7 +27,14 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from meshfleet.components.common import raise_problems
+from meshfleet.components.common import (
+    API_SERVER,
+    admit,
+    cidr_key,
+    cidr_problems,
+    raise_problems,
+    reported,
+)
 from meshfleet.errors import Problem
 from meshfleet.layout import Plan
 from meshfleet.specmodel import FleetProfile
@@ -42,6 +59,9 @@ class FleetArgs:
     member_depends_on: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
     """Per cluster name: what must exist before that cluster can join, i.e. the private route
     between the Fleet's VPC and the cluster's (CEN). Default: nothing."""
+    peer_cidrs: Mapping[str, str] = field(default_factory=dict)
+    """Private CIDRs of the fleet the Fleet's security group admits on the API-server port,
+    keyed by a stable name fragment (``Plan.supernets``). Default: none."""
 
     @classmethod
     def from_plan(cls, plan: Plan, vpc_id: pulumi.Input[str], vswitch_id: pulumi.Input[str],
@@ -51,7 +71,8 @@ class FleetArgs:
         """The arguments for ``plan``'s Fleet, in its VPC ``vpc_id`` on its planned vSwitch."""
         fleet = plan.spec.fleet
         return cls(fleet.name, vpc_id, [vswitch_id], cluster_ids, fleet.profile, fleet.argocd,
-                   dict(member_depends_on or {}))
+                   dict(member_depends_on or {}),
+                   peer_cidrs={cidr_key(s): s for s in plan.supernets})
 
     def problems(self) -> list[Problem]:
         out = []
@@ -61,6 +82,8 @@ class FleetArgs:
         if extra:
             out.append(Problem("fleet.member_depends_on", extra, "names clusters that are not "
                                                                  "members"))
+        for key, cidr in self.peer_cidrs.items():
+            out += cidr_problems(f"fleet.peerCidrs.{key}", cidr)
         return out
 
 
@@ -70,6 +93,7 @@ class Fleet(pulumi.ComponentResource):
     fleet: alicloud.ackone.Cluster
     memberships: dict[str, alicloud.ackone.MembershipAttachment]
     """Membership attachments by cluster name."""
+    security_rules: list[alicloud.ecs.SecurityGroupRule]
     fleet_id: pulumi.Output[str]
     """The Fleet instance's id (an ACK cluster id of the hub)."""
     membership_ids: dict[str, pulumi.Output[str]]
@@ -89,16 +113,23 @@ class Fleet(pulumi.ComponentResource):
                 argocd_enabled=args.argocd),
             opts=pulumi.ResourceOptions(parent=self))
         self.fleet_id = self.fleet.id
+        group = self.fleet.network.apply(
+            lambda n: reported(next(iter(n.security_group_ids or ()), None),
+                               "the Fleet's network.securityGroupIds"))
+        self.security_rules = admit(name, group, args.peer_cidrs, API_SERVER, self)
         self.memberships = {}
+        previous: alicloud.ackone.MembershipAttachment | None = None
         for cluster, cluster_id in sorted(args.cluster_ids.items()):
-            waits = list(args.member_depends_on.get(cluster, ()))
-            self.memberships[cluster] = alicloud.ackone.MembershipAttachment(
+            # Joining needs the Fleet <-> cluster API servers reachable (the route over CEN),
+            # and one attach at a time: after the previous one in name order.
+            waits = [*args.member_depends_on.get(cluster, ()), *self.security_rules]
+            if previous is not None:
+                waits.append(previous)
+            previous = self.memberships[cluster] = alicloud.ackone.MembershipAttachment(
                 f"{name}-{cluster}",
                 alicloud.ackone.MembershipAttachmentArgs(
                     cluster_id=self.fleet.id, sub_cluster_id=cluster_id),
-                # Joining needs the Fleet <-> cluster API servers reachable: wait for the route.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=waits) if waits
-                else pulumi.ResourceOptions(parent=self))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=waits))
         self.membership_ids = {k: m.id for k, m in self.memberships.items()}
         self.register_outputs(self._outputs())
 

@@ -3,9 +3,9 @@
 pulumi_alicloud's ``ackone.Cluster`` exposes neither the Fleet's mesh feature, nor its public API
 endpoint, nor its kubeconfig. The ACK One API (adcp 2022-01-01) does, so ``FleetFeatures`` is a
 Pulumi dynamic resource that drives it through the official SDK ``alibabacloud-adcp20220101``
-(``meshfleet.components.fleet_features_provider``: which calls it makes, and why it verifies the
-Fleet's binding to the ASM instance rather than setting it). Its inputs and outputs, as the
-engine and the policy pack see them, are in ``docs/contracts.md``.
+(``meshfleet.components.fleet_features_provider``: which calls it makes, why it cannot bind a
+given ASM instance, and the order that keeps a failed call from leaving a protected Fleet). Its
+inputs and outputs, as the engine and the policy pack see them, are in ``docs/contracts.md``.
 """
 
 from __future__ import annotations
@@ -50,12 +50,14 @@ class FleetFeaturesArgs:
     region: str
     """The Fleet's region, e.g. ``cn-hangzhou``: it selects the adcp endpoint. Required."""
 
-    mesh_id: pulumi.Input[str]
-    """The ASM instance the Fleet's mesh feature must be bound to (``servicemesh.ServiceMesh.id``).
-    Verified, not set: the adcp API takes no mesh id (see ``fleet_features_provider``)."""
+    mesh_id: pulumi.Input[str] | None = None
+    """An ASM instance the Fleet's mesh must turn out to be bound to; verified, never set (the
+    adcp API takes no mesh id), and only with ``enable_mesh``. Default None: the Fleet's own
+    mesh is whatever it reports (``boundMeshId``)."""
 
-    enable_mesh: bool = True
-    """Turn the Fleet's mesh feature on (``EnableMesh``). Default True: path (4) needs it."""
+    enable_mesh: bool = False
+    """Turn the Fleet's mesh feature on (``EnableMesh``): mesh mode ``fleet``. Default False
+    (mode ``standalone``: meshfleet's own ASM instance, reached through the merged kubeconfig)."""
 
     public_api_server: bool = False
     """Associate an EIP with the Fleet's API server (``PublicApiServerEnabled``) and export the
@@ -70,20 +72,25 @@ class FleetFeaturesArgs:
     ``public_api_server``. Default None: the service allocates one."""
 
     @classmethod
-    def from_plan(cls, plan: Plan, fleet_id: pulumi.Input[str],
-                  mesh_id: pulumi.Input[str]) -> FleetFeaturesArgs:
-        """The features ``plan``'s Fleet needs: the mesh on, the public endpoint only in
-        ``public`` mode, deletion protection as the spec says."""
-        return cls(fleet_id=fleet_id, region=plan.fleet.region, mesh_id=mesh_id,
-                   enable_mesh=True, public_api_server=plan.spec.connectivity == "public",
+    def from_plan(cls, plan: Plan, fleet_id: pulumi.Input[str]) -> FleetFeaturesArgs:
+        """The features ``plan``'s Fleet needs: its own mesh only in mesh mode ``fleet``, the
+        public endpoint only in ``public`` mode, deletion protection as the spec says."""
+        return cls(fleet_id=fleet_id, region=plan.fleet.region,
+                   enable_mesh=plan.spec.mesh.mode == "fleet",
+                   public_api_server=plan.spec.connectivity == "public",
                    deletion_protection=plan.spec.fleet.deletion_protection)
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
         for name in ("fleet_id", "mesh_id"):
             value = getattr(self, name)
+            if name == "mesh_id" and value is None:
+                continue
             if value is None or (isinstance(value, str) and not value.strip()):
                 problems.append(Problem(name, value, "must be an id or an Output of one"))
+        if self.mesh_id is not None and not self.enable_mesh:
+            problems.append(Problem("mesh_id", self.mesh_id, "is verified only with "
+                                                             "enable_mesh=True"))
         if not isinstance(self.region, str) or not REGION_RE.match(self.region):
             problems.append(
                 Problem("region", self.region, "must be a region id like 'cn-hangzhou'")
@@ -124,7 +131,7 @@ class FleetFeatures(dyn.Resource):
             "kind": KIND,
             "fleetId": args.fleet_id,
             "regionId": args.region,
-            "meshId": args.mesh_id,
+            "meshId": args.mesh_id,  # None is dropped from the inputs
             "enableMesh": args.enable_mesh,
             "publicApiServerEnabled": args.public_api_server,
             "deletionProtection": args.deletion_protection,

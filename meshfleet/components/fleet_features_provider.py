@@ -8,15 +8,23 @@ The ACK One API (adcp 2022-01-01), through the official SDK ``alibabacloud-adcp2
 * ``DescribeHubClusterKubeconfig(PrivateIpAddress=...)`` returns the Fleet's kubeconfig, intranet
   unless the public endpoint is wanted. It becomes the secret output ``kubeconfig``.
 
-Binding to the ASM instance (a judgement, read from the SDK's models.py):
-``UpdateHubClusterFeature`` has an ``EnableMesh`` flag but NO mesh-id parameter, and no other adcp
-request names a mesh to bind (``AttachClusterToHub`` only has an ``AttachToMesh`` flag). The service
-chooses the ASM instance itself and reports its choice in
-``DescribeHubClusterDetails.Cluster.MeshConfig.MeshId``. So this resource cannot *set* the binding,
-it *verifies* it: before enabling, a Fleet already bound to a different mesh is refused (nothing is
-changed); after enabling, it polls (bounded) until MeshId is reported and fails with both ids if it
-is not the declared ``meshId``. ``read`` reports the bound id as ``meshId``, so a rebinding done
-outside Pulumi shows up as a diff at the next refresh.
+The Fleet's mesh (read from the SDK's models.py): ``UpdateHubClusterFeature`` has an
+``EnableMesh`` flag but NO mesh-id parameter, and no other adcp request names a mesh to bind
+(``AttachClusterToHub`` only has an ``AttachToMesh`` flag); ASM's DescribeServiceMeshDetail
+reports ``OwnerType: ackone`` for "an ASM instance created for ACK One". So enabling the mesh
+gives the Fleet a mesh the service creates or chooses, reported in
+``DescribeHubClusterDetails.Cluster.MeshConfig.MeshId`` (the output ``boundMeshId``); it cannot
+bind a given ASM instance. meshfleet's spec makes that a choice (``mesh.mode``): ``standalone``
+leaves the Fleet's mesh off, ``fleet`` turns it on and uses what it reports. An optional declared
+``meshId`` is verified, never set: a Fleet already bound to another mesh is refused before
+anything changes, and after enabling it polls (bounded) until MeshId is reported and fails with
+both ids if it differs. ``read`` reports the bound id as ``meshId`` when one is declared.
+
+Order and rollback: deletion protection is switched on only after the features are switched and
+the binding verified, in a call of its own (switched off, it goes first), so a failed binding never
+leaves a protected Fleet that ``pulumi destroy`` cannot delete; when the features call succeeds
+but the binding fails, the features this call changed are switched back before the error is
+raised. Deleting the resource switches protection off first, then the features.
 
 Credentials are the alicloud provider's (``meshfleet.components.alibaba_api``: stack config,
 environment, then the SDK's default chain), resolved inside each provider method so the pickled
@@ -27,23 +35,23 @@ What the engine and the policy pack see of this resource is described in ``docs/
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import pulumi.dynamic as dyn
 from alibabacloud_adcp20220101 import models as adcp
-from pulumi.output import Unknown
-from pulumi.runtime.rpc import UNKNOWN
 
 from meshfleet.components.alibaba_api import (
+    REGION_RE,
     AlibabaApiError,
     ApiResourceProvider,
     Backoff,
     ClientFactory,
     Credentials,
+    changed_keys,
     is_not_found,
+    is_unknown,
     openapi_config,
 )
 from meshfleet.errors import MeshfleetError, Problem
@@ -53,17 +61,9 @@ KIND = "meshfleet:ackone:FleetFeatures"
 
 # The inputs the engine (and the policy pack) see, as docs/contracts.md describes them.
 # "apiServerEipId" is optional and only present when set.
-INPUT_KEYS: tuple[str, ...] = (
-    "kind",
-    "fleetId",
-    "regionId",
-    "meshId",
-    "enableMesh",
-    "publicApiServerEnabled",
-    "deletionProtection",
-    "privateKubeconfig",
-    "apiServerEipId",
-)
+INPUT_KEYS: tuple[str, ...] = ("kind", "fleetId", "regionId", "meshId", "enableMesh",
+                               "publicApiServerEnabled", "deletionProtection",
+                               "privateKubeconfig", "apiServerEipId")
 REPLACE_KEYS = frozenset({"fleetId", "regionId"})
 """Another Fleet is another resource; everything else is switched in place."""
 
@@ -72,12 +72,7 @@ OUTPUT_KEYS: tuple[str, ...] = ("kubeconfig", "boundMeshId", "apiServerEndpoint"
 # The values the Fleet has when nobody asked for a feature (adcp API reference: DeletionProtection
 # "Default value: false"; a Fleet is created without mesh and, from ackone.Cluster, without EIP).
 FEATURE_DEFAULTS: Mapping[str, bool] = {
-    "enableMesh": False,
-    "publicApiServerEnabled": False,
-    "deletionProtection": False,
-}
-
-REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
+    "enableMesh": False, "publicApiServerEnabled": False, "deletionProtection": False}
 
 T = TypeVar("T")
 
@@ -174,30 +169,21 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
         return self.call(action, f"ClusterId={fleet_id}", fn, error=AdcpApiError)
 
     def _update(self, client: AdcpClient, request: adcp.UpdateHubClusterFeatureRequest) -> None:
-        self._call(
-            "UpdateHubClusterFeature",
-            request.cluster_id,
-            lambda: client.update_hub_cluster_feature(request),
-        )
+        self._call("UpdateHubClusterFeature", request.cluster_id,
+                   lambda: client.update_hub_cluster_feature(request))
 
     def _details(self, client: AdcpClient, fleet_id: str) -> _LiveFleet:
         request = adcp.DescribeHubClusterDetailsRequest(cluster_id=fleet_id)
-        response = self._call(
-            "DescribeHubClusterDetails",
-            fleet_id,
-            lambda: client.describe_hub_cluster_details(request),
-        )
+        response = self._call("DescribeHubClusterDetails", fleet_id,
+                              lambda: client.describe_hub_cluster_details(request))
         return _LiveFleet.from_response(response)
 
     def _kubeconfig(self, client: AdcpClient, fleet_id: str, private: bool) -> str:
         request = adcp.DescribeHubClusterKubeconfigRequest(
             cluster_id=fleet_id, private_ip_address=private
         )
-        response = self._call(
-            "DescribeHubClusterKubeconfig",
-            fleet_id,
-            lambda: client.describe_hub_cluster_kubeconfig(request),
-        )
+        response = self._call("DescribeHubClusterKubeconfig", fleet_id,
+                              lambda: client.describe_hub_cluster_kubeconfig(request))
         body = response.body
         if body is None or not body.kubeconfig:
             raise AdcpApiError(
@@ -209,27 +195,24 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
             )
         return str(body.kubeconfig)
 
-    def _await_mesh_binding(self, client: AdcpClient, fleet_id: str, mesh_id: str) -> _LiveFleet:
-        """Poll until the Fleet reports its mesh; fail if it is not ``mesh_id``."""
+    def _await_mesh_binding(self, client: AdcpClient, fleet_id: str,
+                            mesh_id: str | None) -> _LiveFleet:
+        """Poll until the Fleet reports its mesh; fail if it is not ``mesh_id`` (when given)."""
         for check in range(1, self._mesh_checks + 1):
             live = self._details(client, fleet_id)
             if live.enable_mesh and live.mesh_id:
-                _require_binding(fleet_id, mesh_id, live.mesh_id)
+                if mesh_id is not None:
+                    _require_binding(fleet_id, mesh_id, live.mesh_id)
                 return live
             if check < self._mesh_checks:
                 self.pause(self._mesh_check_interval)
-        raise MeshBindingError(
-            [
-                Problem(
-                    f"fleet {fleet_id}.MeshConfig",
-                    None,
+        raise MeshBindingError([Problem(
+                    f"fleet {fleet_id}.MeshConfig", None,
                     f"reported no mesh binding after {self._mesh_checks} checks "
                     f"({self._mesh_check_interval:g}s apart); the declared ASM instance is "
-                    f"{mesh_id!r}. The feature request was accepted: run `pulumi up` again to "
-                    "resume, or check the Fleet in the ACK One console.",
-                )
-            ]
-        )
+                    f"{mesh_id or '(none: the Fleet chooses)'}. The features this call switched "
+                    "were switched back; run `pulumi up` again to retry, or check the Fleet in "
+                    "the ACK One console.")])
 
     def _outputs(
         self, client: AdcpClient, props: Mapping[str, Any], live: _LiveFleet
@@ -264,41 +247,65 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
             delete_before_replace=bool(replaces) and "fleetId" not in changed,
         )
 
+    def _switch(self, client: AdcpClient, request: adcp.UpdateHubClusterFeatureRequest,
+                props: Mapping[str, Any], undo: adcp.UpdateHubClusterFeatureRequest
+                ) -> _LiveFleet:
+        """Send ``request`` (when it switches anything), verify the mesh binding; on a failed
+        verification send ``undo`` (what the request changed, switched back), then raise."""
+        fleet_id = str(props["fleetId"])
+        if len(request.to_map()) > 1:  # more than ClusterId: something to switch
+            self._update(client, request)
+        try:
+            if props["enableMesh"]:
+                return self._await_mesh_binding(client, fleet_id, props.get("meshId") or None)
+            return self._details(client, fleet_id)
+        except MeshfleetError as failure:
+            if len(request.to_map()) > 1 and len(undo.to_map()) > 1:
+                try:
+                    self._update(client, undo)
+                except AdcpApiError as rollback:
+                    raise FleetFeaturesError([*failure.problems, Problem(
+                        "rollback", undo.to_map(), f"could not be sent ({rollback.code}): switch "
+                        "these features back by hand")]) from failure
+            raise
+
+    def _protect(self, client: AdcpClient, fleet_id: str, on: bool) -> None:
+        self._update(client, adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id,
+                                                                 deletion_protection=on))
+
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
-        """Switch on the declared features the Fleet lacks, verify, fetch the kubeconfig."""
+        """Switch on the declared features the Fleet lacks, verify, then deletion protection,
+        then fetch the kubeconfig."""
         _raise_problems(props)
-        fleet_id, mesh_id = str(props["fleetId"]), str(props["meshId"])
+        fleet_id, declared = str(props["fleetId"]), props.get("meshId") or None
         client = self.client(str(props["regionId"]))
         live = self._details(client, fleet_id)
-        if props["enableMesh"] and live.enable_mesh and live.mesh_id:
+        if props["enableMesh"] and live.enable_mesh and live.mesh_id and declared:
             # Refuse before touching anything: the API cannot move a Fleet to another mesh.
-            _require_binding(fleet_id, mesh_id, live.mesh_id)
-        request = adcp.UpdateHubClusterFeatureRequest(
-            cluster_id=fleet_id,
-            # DescribeHubClusterDetails does not report deletion protection: always send it.
-            deletion_protection=bool(props["deletionProtection"]),
-        )
+            _require_binding(fleet_id, declared, live.mesh_id)
+        request = adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id)
         if bool(props["enableMesh"]) != live.enable_mesh:
             request.enable_mesh = bool(props["enableMesh"])
         _set_public(request, props, live)
-        self._update(client, request)
-        if props["enableMesh"]:
-            live = self._await_mesh_binding(client, fleet_id, mesh_id)
-        else:
-            live = self._details(client, fleet_id)
+        undo = _undo(request, live.enable_mesh, live.public_api_server, live.eip_id)
+        live = self._switch(client, request, props, undo)
+        # Last, once the binding is verified; always sent (the API does not report it).
+        self._protect(client, fleet_id, bool(props["deletionProtection"]))
         return dyn.CreateResult(fleet_id, self._outputs(client, props, live))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
-        """Send only the features whose inputs changed; re-verify the mesh; refresh kubeconfig."""
+        """Send only the features whose inputs changed; re-verify the mesh; refresh kubeconfig.
+        Deletion protection switched off goes first, switched on goes last."""
         _raise_problems(news)
-        fleet_id, mesh_id = str(news["fleetId"]), str(news["meshId"])
+        fleet_id = str(news["fleetId"])
         changed = _changed_keys(olds, news)
         client = self.client(str(news["regionId"]))
+        protect = bool(news["deletionProtection"]) if "deletionProtection" in changed else None
+        if protect is False:
+            self._protect(client, fleet_id, False)
         request = adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id)
         if "enableMesh" in changed:
             request.enable_mesh = bool(news["enableMesh"])
-        if "deletionProtection" in changed:
-            request.deletion_protection = bool(news["deletionProtection"])
         if "publicApiServerEnabled" in changed:
             request.public_api_server_enabled = bool(news["publicApiServerEnabled"])
         if news.get("publicApiServerEnabled") and (
@@ -306,12 +313,11 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
         ):
             request.api_server_eip_id = news.get("apiServerEipId") or None
             request.public_api_server_enabled = True
-        if len(request.to_map()) > 1:  # more than ClusterId: something to switch
-            self._update(client, request)
-        if news["enableMesh"]:
-            live = self._await_mesh_binding(client, fleet_id, mesh_id)
-        else:
-            live = self._details(client, fleet_id)
+        undo = _undo(request, bool(olds.get("enableMesh")),
+                     bool(olds.get("publicApiServerEnabled")), olds.get("apiServerEipId") or "")
+        live = self._switch(client, request, news, undo)
+        if protect:
+            self._protect(client, fleet_id, True)
         return dyn.UpdateResult(self._outputs(client, news, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
@@ -333,7 +339,7 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
         observed = dict(props)
         observed["fleetId"] = fleet_id
         observed["enableMesh"] = live.enable_mesh
-        if live.enable_mesh and live.mesh_id:
+        if props.get("meshId") and live.enable_mesh and live.mesh_id:
             observed["meshId"] = live.mesh_id  # drift to another mesh shows as a meshId diff
         observed["publicApiServerEnabled"] = live.public_api_server
         if live.public_api_server and props.get("apiServerEipId") and live.eip_id:
@@ -342,19 +348,22 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
         return dyn.ReadResult(fleet_id, self._outputs(client, observed, live))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Restore the defaults this resource changed, so the Fleet itself stays deletable."""
+        """Restore the defaults this resource changed, so the Fleet itself stays deletable:
+        deletion protection first (in a call of its own), then the features."""
         fleet_id = str(props["fleetId"])
         request = adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id)
         if props.get("enableMesh"):
             request.enable_mesh = FEATURE_DEFAULTS["enableMesh"]
         if props.get("publicApiServerEnabled"):
             request.public_api_server_enabled = FEATURE_DEFAULTS["publicApiServerEnabled"]
-        if props.get("deletionProtection"):
-            request.deletion_protection = FEATURE_DEFAULTS["deletionProtection"]
-        if len(request.to_map()) == 1:
+        if not props.get("deletionProtection") and len(request.to_map()) == 1:
             return  # every feature already at its default: nothing to undo
         try:
-            self._update(self.client(str(props["regionId"])), request)
+            client = self.client(str(props["regionId"]))
+            if props.get("deletionProtection"):
+                self._protect(client, fleet_id, FEATURE_DEFAULTS["deletionProtection"])
+            if len(request.to_map()) > 1:
+                self._update(client, request)
         except AdcpApiError as exc:
             if not is_not_found(exc.code):
                 raise  # the Fleet is gone already: nothing left to restore
@@ -403,49 +412,50 @@ def _set_public(
             request.api_server_eip_id = eip
 
 
+def _undo(request: adcp.UpdateHubClusterFeatureRequest, enable_mesh: bool, public: bool,
+          eip: str) -> adcp.UpdateHubClusterFeatureRequest:
+    """The request that switches back what ``request`` changes, to the values before it."""
+    undo = adcp.UpdateHubClusterFeatureRequest(cluster_id=request.cluster_id)
+    if request.enable_mesh is not None and request.enable_mesh != enable_mesh:
+        undo.enable_mesh = enable_mesh
+    if request.public_api_server_enabled is not None and (
+            request.public_api_server_enabled != public or request.api_server_eip_id):
+        undo.public_api_server_enabled = public
+        if public and eip:
+            undo.api_server_eip_id = eip
+    return undo
+
+
 def _require_binding(fleet_id: str, declared: str, bound: str) -> None:
     if bound != declared:
-        raise MeshBindingError(
-            [
-                Problem(
-                    f"fleet {fleet_id}.MeshConfig.MeshId",
-                    bound,
-                    f"is not the declared ASM instance {declared!r}. UpdateHubClusterFeature has "
-                    "no mesh-id parameter, so the binding cannot be moved from here: declare "
-                    "the bound mesh, or disable the Fleet's mesh and bind it to the declared one.",
-                )
-            ]
-        )
-
-
-def _is_unknown(value: Any) -> bool:
-    """Unknown at preview: the provider server hands Check/Diff ``Unknown()`` objects (it
-    deserializes with keep_unknowns), the wire and the policy pack use the sentinel string."""
-    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+        raise MeshBindingError([Problem(
+            f"fleet {fleet_id}.MeshConfig.MeshId", bound,
+            f"is not the declared ASM instance {declared!r}. UpdateHubClusterFeature has no "
+            "mesh-id parameter, so the binding cannot be moved from here: use mesh mode fleet "
+            "(the Fleet's own mesh) or standalone (the Fleet's mesh off)")])
 
 
 def _changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-    """Input keys whose value differs; an unknown new value counts as a change."""
-    changed = []
-    for key in INPUT_KEYS:
-        new = news.get(key)
-        if _is_unknown(new) or new != olds.get(key):
-            changed.append(key)
-    return changed
+    return changed_keys(olds, news, INPUT_KEYS)
 
 
 def _problems(props: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
 
     def known(key: str) -> bool:
-        return not _is_unknown(props.get(key))
+        return not is_unknown(props.get(key))
 
     if props.get("kind") != KIND:
         problems.append(Problem("kind", props.get("kind"), f"must be {KIND!r}"))
     for key in ("fleetId", "meshId"):
         value = props.get(key)
+        if key == "meshId" and value is None:
+            continue  # optional: the Fleet chooses its mesh (mode fleet) or has none
         if known(key) and (not isinstance(value, str) or not value.strip()):
             problems.append(Problem(key, value, "must be a non-empty id string"))
+    if props.get("meshId") is not None and props.get("enableMesh") is False:
+        problems.append(Problem("meshId", props.get("meshId"),
+                                "is verified only with enableMesh=true"))
     region = props.get("regionId")
     if known("regionId") and (not isinstance(region, str) or not REGION_RE.match(region)):
         problems.append(Problem("regionId", region, "must be a region id such as 'cn-hangzhou'"))
@@ -477,7 +487,7 @@ def _problems(props: Mapping[str, Any]) -> list[Problem]:
 
 def _raise_problems(props: Mapping[str, Any]) -> None:
     problems = _problems(props)
-    unknown = [k for k in INPUT_KEYS if _is_unknown(props.get(k))]
+    unknown = [k for k in INPUT_KEYS if is_unknown(props.get(k))]
     problems += [Problem(k, None, "is still unknown at apply time") for k in unknown]
     if problems:
         raise FleetFeaturesError(problems)

@@ -55,8 +55,32 @@ def merge_kubeconfigs(
     if problems or fleet is None or mesh is None:
         raise KubeconfigError(problems)
 
+    return _document(((fleet_context, fleet), (mesh_context, mesh)))
+
+
+def renamed_kubeconfig(kubeconfig: str, *, context: str) -> str:
+    """The active context of ``kubeconfig`` alone, its cluster, user and context renamed to
+    ``context`` (mesh mode ``fleet``: the Fleet serves the mesh's resources, one context).
+
+    >>> kc = ("clusters: [{name: kubernetes, cluster: {server: 'https://10.0.0.1:6443'}}]\n"
+    ...       "users: [{name: admin, user: {token: t}}]\n"
+    ...       "contexts: [{name: c, context: {cluster: kubernetes, user: admin}}]\n")
+    >>> yaml.safe_load(renamed_kubeconfig(kc, context="fleet"))["contexts"]
+    [{'name': 'fleet', 'context': {'cluster': 'fleet', 'user': 'fleet'}}]
+    """
+    problems = [Problem("context", context, m) for m in [context_problem(context)] if m]
+    entries = _active_entries("kubeconfig", kubeconfig, problems)
+    if problems or entries is None:
+        raise KubeconfigError(problems)
+    return _document(((context, entries),))
+
+
+def _document(named: tuple[tuple[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]],
+                           ...]) -> str:
+    """A kubeconfig of these (context name, (cluster, user, context)) entries; the first is
+    current."""
     clusters, users, contexts = [], [], []
-    for name, (cluster, user, context) in ((fleet_context, fleet), (mesh_context, mesh)):
+    for name, (cluster, user, context) in named:
         clusters.append({"name": name, "cluster": cluster})
         users.append({"name": name, "user": user})
         ctx: dict[str, Any] = {"cluster": name, "user": name}
@@ -70,7 +94,7 @@ def merge_kubeconfigs(
         "clusters": clusters,
         "users": users,
         "contexts": contexts,
-        "current-context": fleet_context,
+        "current-context": named[0][0],
     }
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
 
@@ -110,6 +134,15 @@ def merged_kubeconfig_output(
     )
     # Secret even when the inputs were not marked so: the result carries client keys.
     return pulumi.Output.secret(merged)
+
+
+def fleet_kubeconfig_output(fleet_kubeconfig: pulumi.Output[str], *,
+                            fleet_context: str) -> pulumi.Output[str]:
+    """:func:`renamed_kubeconfig` over an Output; the result is always a secret."""
+    if (message := context_problem(fleet_context)) is not None:
+        raise KubeconfigError([Problem("fleet_context", fleet_context, message)])
+    return pulumi.Output.secret(fleet_kubeconfig.apply(
+        lambda kc: renamed_kubeconfig(kc, context=fleet_context)))
 
 
 def _active_entries(

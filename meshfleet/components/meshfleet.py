@@ -4,17 +4,28 @@ Resource tree (URN nesting follows real dependency)::
 
     MeshFleet
     ├── alicloud.Provider per region (nothing regional ever uses the default provider)
-    ├── Network per VPC ── vpc.Network, vpc.Switch per planned vSwitch
-    │   └── AckCluster per cluster of that VPC ── ManagedKubernetes, NodePool, SG rules
+    ├── Network per VPC ── vpc.Network, vpc.Switch per planned vSwitch, NAT gateway + EIP +
+    │   │                   SNAT entry per node/pod vSwitch (``natGateway``)
+    │   └── AckCluster per cluster of that VPC ── ManagedKubernetes, NodePools (system first),
+    │                                              AutoscalingConfig, SG rules
     ├── CenBackbone (``cen`` connectivity only)
-    ├── Fleet ── ackone.Cluster, MembershipAttachment per cluster
-    ├── Mesh ── servicemesh.ServiceMesh (+ Pilot EIP in ``public`` mode)
-    └── FleetFeatures (dynamic: the Fleet's mesh feature, endpoint and kubeconfig)
+    ├── Fleet ── ackone.Cluster, SG rules, MembershipAttachment per cluster (one at a time)
+    ├── Mesh ── servicemesh.ServiceMesh (no members of its own), SG rules, MeshMembership per
+    │           cluster (one at a time) (+ Pilot EIP in ``public`` mode)   [mesh mode standalone]
+    ├── MeshMembership per cluster, on the Fleet's own mesh                   [mesh mode fleet]
+    └── FleetFeatures (dynamic: the Fleet's mesh in mode fleet, endpoint, deletion protection,
+                       kubeconfig)
 
-The graph keeps independent work parallel: a cluster waits only on its own vSwitches, never on
-another cluster or on CEN. What truly needs private reachability waits for CEN: a Fleet membership
-of a cluster outside the Fleet's VPC, and the mesh when a member is outside its VPC (both services
-check API-server reachability when a cluster is added).
+The graph keeps independent work parallel: a cluster waits only on its own vSwitches and their
+SNAT entries, never on another cluster or on CEN. What truly needs private reachability waits for
+CEN: a Fleet membership and a mesh membership of a cluster outside the Fleet's (mesh's) VPC (both
+services check API-server reachability when a cluster is added). Memberships of one Fleet or one
+mesh are added one after another in name order: both services run one membership change at a
+time and wait for the Fleet (mesh) to be running again between them.
+
+Destroy runs in reverse: memberships before the mesh and the Fleet (each depends on their id),
+SNAT entries before the NAT gateway, clusters before their vSwitches. Deletion protection of
+clusters and the Fleet is switched off through the spec first (README, "Day 2 and destroy").
 """
 
 from __future__ import annotations
@@ -32,8 +43,9 @@ from meshfleet.components.cluster import AckCluster, AckClusterArgs
 from meshfleet.components.common import raise_problems
 from meshfleet.components.fleet import Fleet, FleetArgs
 from meshfleet.components.fleet_features import FleetFeatures, FleetFeaturesArgs
-from meshfleet.components.kubeconfig import merged_kubeconfig_output
+from meshfleet.components.kubeconfig import fleet_kubeconfig_output, merged_kubeconfig_output
 from meshfleet.components.mesh import Mesh, MeshArgs
+from meshfleet.components.mesh_membership import MeshMembership, memberships_in_order
 from meshfleet.components.network import Network, NetworkArgs
 from meshfleet.errors import Problem
 from meshfleet.layout import Plan
@@ -48,8 +60,9 @@ class MeshFleetArgs:
     ``meshfleet.pipeline.plan_stack`` (or ``meshfleet.planner.plan`` and the stack's lock) so
     nothing that exists is renumbered."""
     fleet_features: bool = True
-    """Declare ``FleetFeatures`` (Fleet mesh feature, public endpoint in ``public`` mode,
-    deletion protection, Fleet kubeconfig) and export the merged kubeconfig. Default True."""
+    """Declare ``FleetFeatures`` (the Fleet's own mesh in mesh mode ``fleet``, public endpoint
+    in ``public`` mode, deletion protection, Fleet kubeconfig) and export the merged kubeconfig.
+    Default True; mesh mode ``fleet`` needs it."""
 
     def problems(self) -> list[Problem]:
         """What the children would refuse, checked before the first resource: every CIDR of
@@ -61,6 +74,9 @@ class MeshFleetArgs:
             out += NetworkArgs.from_plan(v).problems()
         for c in p.clusters.values():
             out += AckClusterArgs.from_plan(p, c.name, keys).problems()
+        if p.spec.mesh.mode == "fleet" and not self.fleet_features:
+            out.append(Problem("mesh.mode", "fleet", "needs fleet_features: the Fleet's own mesh "
+                                                     "is switched on by FleetFeatures"))
         return out
 
 
@@ -72,7 +88,10 @@ class MeshFleet(pulumi.ComponentResource):
     clusters: dict[str, AckCluster]
     cen: CenBackbone | None
     fleet: Fleet
-    mesh: Mesh
+    mesh: Mesh | None
+    """The standalone ASM instance (None in mesh mode ``fleet``)."""
+    mesh_memberships: dict[str, MeshMembership]
+    """Mesh memberships by cluster name (of the standalone mesh or of the Fleet's own)."""
     features: FleetFeatures | None
 
     vpc_ids: dict[str, pulumi.Output[str]]
@@ -81,16 +100,16 @@ class MeshFleet(pulumi.ComponentResource):
     """ACK cluster ids by cluster name."""
     fleet_id: pulumi.Output[str]
     """The ACK One Fleet instance id."""
-    mesh_id: pulumi.Output[str]
-    """The ASM instance id."""
+    mesh_id: pulumi.Output[str] | None
+    """The ASM instance id (in mesh mode ``fleet``, the one the Fleet reports)."""
     cen_id: pulumi.Output[str] | None
     """The CEN instance id (None in ``public`` mode)."""
     api_endpoints: dict[str, Any]
     """API server endpoints: ``clusters.<name>.{intranet,internet}``, ``mesh``, ``fleet``."""
     kubeconfigs: dict[str, pulumi.Output[str]]
     """Cluster kubeconfigs by cluster name (secrets)."""
-    mesh_kubeconfig: pulumi.Output[str]
-    """The ASM instance's kubeconfig (secret)."""
+    mesh_kubeconfig: pulumi.Output[str] | None
+    """The ASM instance's kubeconfig (secret); None in mesh mode ``fleet``."""
     kubeconfig: pulumi.Output[str] | None
     """One kubeconfig with a Fleet context and a mesh context (secret); None without
     ``fleet_features``."""
@@ -123,11 +142,13 @@ class MeshFleet(pulumi.ComponentResource):
             v.name: Network(v.name, NetworkArgs.from_plan(v), opts=on(v.region, self))
             for v in sorted(plan.vpcs.values(), key=lambda v: v.name)}
         vswitch_ids = {k: i for n in self.networks.values() for k, i in n.vswitch_ids.items()}
+        snat = {k: e for n in self.networks.values() for k, e in n.snat_entries.items()}
 
         self.clusters = {}
         for c in sorted(plan.clusters.values(), key=lambda c: c.name):
+            egress = [snat[s.key] for s in (*c.node_vswitches, *c.pod_vswitches) if s.key in snat]
             self.clusters[c.name] = AckCluster(
-                c.name, AckClusterArgs.from_plan(plan, c.name, vswitch_ids),
+                c.name, AckClusterArgs.from_plan(plan, c.name, vswitch_ids, egress),
                 opts=on(c.region, self.networks[c.vpc]))  # nested in its VPC: cannot outlive it
 
         self.cen = None
@@ -154,42 +175,56 @@ class MeshFleet(pulumi.ComponentResource):
                               if (waits := needs_cen(plan.fleet.vpc, [c]))}),
             opts=on(plan.fleet.region, self))
 
-        self.mesh = Mesh(
-            f"{name}-mesh",
-            MeshArgs.from_plan(
-                plan, self.networks[plan.mesh.vpc].vpc_id, vswitch_ids[plan.mesh.vswitch.key],
-                cluster_ids, needs_cen(plan.mesh.vpc, list(cluster_ids))),
-            opts=on(plan.mesh.region, self))
-
         self.features = None
-        self.kubeconfig = None
-        fleet_endpoint: pulumi.Output[str] | None = None
         if args.fleet_features:
             self.features = FleetFeatures(
                 f"{name}-fleet-features",
-                FleetFeaturesArgs.from_plan(plan, self.fleet.fleet_id, self.mesh.mesh_id),
-                # The mesh feature needs every cluster joined and the ASM instance in place.
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    depends_on=[*self.fleet.memberships.values(), self.mesh.mesh]))
-            fleet_endpoint = self.features.apiServerEndpoint
-            self.kubeconfig = merged_kubeconfig_output(
-                self.features.kubeconfig, self.mesh.kubeconfig,
-                fleet_context=plan.spec.fleet.context, mesh_context=plan.spec.mesh.context)
+                FleetFeaturesArgs.from_plan(plan, self.fleet.fleet_id),
+                # After every attach: the Fleet runs one change at a time.
+                opts=pulumi.ResourceOptions(parent=self,
+                                            depends_on=list(self.fleet.memberships.values())))
+
+        # A member joins once its nodes and rules exist, and over CEN when it is far away.
+        mesh_vpc = plan.mesh.vpc if plan.spec.mesh.mode == "standalone" else plan.fleet.vpc
+        joins = {k: [*c.node_pools.values(), *c.security_rules, *needs_cen(mesh_vpc, [k])]
+                 for k, c in self.clusters.items()}
+        self.mesh, self.kubeconfig, self.mesh_kubeconfig = None, None, None
+        if plan.spec.mesh.mode == "standalone":
+            self.mesh = Mesh(
+                f"{name}-mesh",
+                MeshArgs.from_plan(
+                    plan, self.networks[plan.mesh.vpc].vpc_id,
+                    vswitch_ids[plan.mesh.vswitch.key], cluster_ids, joins),
+                opts=on(plan.mesh.region, self))
+            self.mesh_memberships = self.mesh.memberships
+            self.mesh_id, self.mesh_kubeconfig = self.mesh.mesh_id, self.mesh.kubeconfig
+            if self.features is not None:
+                self.kubeconfig = merged_kubeconfig_output(
+                    self.features.kubeconfig, self.mesh.kubeconfig,
+                    fleet_context=plan.spec.fleet.context, mesh_context=plan.spec.mesh.context)
+        else:
+            assert self.features is not None  # MeshFleetArgs.problems() refuses it otherwise
+            # The Fleet's own mesh, as the Fleet reports it; a member it added itself is
+            # adopted. Each joins after its Fleet attach (the Fleet is busy until then).
+            self.mesh_memberships = memberships_in_order(
+                f"{name}-mesh", self.features.boundMeshId, plan.fleet.region, cluster_ids,
+                {k: [*w, self.fleet.memberships[k]] for k, w in joins.items()}, self)
+            self.mesh_id = self.features.boundMeshId
+            self.kubeconfig = fleet_kubeconfig_output(self.features.kubeconfig,
+                                                      fleet_context=plan.spec.fleet.context)
+        fleet_endpoint = self.features.apiServerEndpoint if self.features is not None else None
 
         self.vpc_ids = {k: n.vpc_id for k, n in self.networks.items()}
         self.cluster_ids = cluster_ids
         self.fleet_id = self.fleet.fleet_id
-        self.mesh_id = self.mesh.mesh_id
         self.cen_id = self.cen.cen_id if self.cen is not None else None
         self.api_endpoints = {
             "clusters": {k: {"intranet": c.api_server_intranet,
                              "internet": c.api_server_internet}
                          for k, c in self.clusters.items()},
-            "mesh": self.mesh.api_server,
+            "mesh": self.mesh.api_server if self.mesh is not None else None,
             "fleet": fleet_endpoint}
         self.kubeconfigs = {k: c.kubeconfig for k, c in self.clusters.items()}
-        self.mesh_kubeconfig = self.mesh.kubeconfig
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:

@@ -1,9 +1,21 @@
-"""Network: one VPC and its planned vSwitches.
+"""Network: one VPC, its planned vSwitches and its egress (one NAT gateway).
 
 The CIDRs and display names come from the plan (``VpcPlan``); this component only declares them.
 Child names are the plan's stable names (``<vpc>-<role>[-<cluster>]-<zone>``) and the cloud-side
 display names carry the fleet name, so renaming the fleet's display prefix never replaces a
 vSwitch.
+
+Egress: when the plan gives the VPC a ``nat`` vSwitch (``vpcs.<name>.natGateway``, on by
+default) the VPC gets ONE Enhanced Internet NAT gateway on that vSwitch, one EIP bound to it and
+one SNAT entry per node and Terway pod vSwitch. Clusters are then created with
+``new_nat_gateway=False``: left to ACK, every cluster makes a NAT gateway and EIP of its own,
+clusters in one VPC race for its 0.0.0.0/0 route, and NATs ACK made can block the VPC's deletion.
+SNAT entries are per vSwitch (``source_vswitch_id``), so adding or removing a cluster adds or
+removes exactly its entries. The 0.0.0.0/0 route towards the NAT is not declared: Alibaba adds it
+to the VPC's system route table when an Internet NAT gateway is created and the table has no
+default route (documented for Internet NAT gateways; not verified here without an account).
+Destroy order follows the dependencies: SNAT entries, then the EIP association, then the NAT
+gateway and the EIP, then the vSwitches and the VPC.
 """
 
 from __future__ import annotations
@@ -19,6 +31,9 @@ from meshfleet.components.common import cidr_problems, raise_problems
 from meshfleet.errors import Problem
 from meshfleet.layout import VpcPlan, VSwitchPlan
 
+#: Bandwidth cap (Mbit/s) of the NAT gateway's EIP; billed by traffic, so the cap costs nothing.
+EGRESS_MBPS = 100
+
 
 @dataclass(frozen=True)
 class NetworkArgs:
@@ -32,6 +47,9 @@ class NetworkArgs:
     """Cloud-side VPC name (required)."""
     vswitches: Sequence[VSwitchPlan] = ()
     """The planned vSwitches: key, child name, display name, zone and CIDR. Default: none."""
+    nat_vswitch: str | None = None
+    """Plan key of the NAT gateway's own vSwitch (one of ``vswitches``); None: no NAT gateway
+    (the VPC has egress of its own). Default None."""
 
     @classmethod
     def from_plan(cls, vpc: VpcPlan) -> NetworkArgs:
@@ -41,13 +59,18 @@ class NetworkArgs:
         ...                               (), "demo-hz")).display_name
         'demo-hz'
         """
-        return cls(vpc.name, vpc.cidr, vpc.display_name, vpc.vswitches)
+        nat = vpc.by_role("nat")
+        return cls(vpc.name, vpc.cidr, vpc.display_name, vpc.vswitches,
+                   nat[0].key if nat else None)
 
     def problems(self) -> list[Problem]:
-        """Every CIDR must be concrete."""
+        """Every CIDR must be concrete; the NAT vSwitch must be one of the vSwitches."""
         out = cidr_problems(f"vpcs.{self.vpc}.cidr", self.cidr)
         for sw in self.vswitches:
             out += cidr_problems(f"vpcs.{self.vpc}.vswitches.{sw.key}", sw.cidr)
+        if self.nat_vswitch is not None and self.nat_vswitch not in {s.key for s in self.vswitches}:
+            out.append(Problem(f"vpcs.{self.vpc}.natGateway", self.nat_vswitch,
+                               "names no vSwitch of this VPC"))
         return out
 
 
@@ -63,6 +86,12 @@ class Network(pulumi.ComponentResource):
     """The vSwitch resources by plan key (``vswitch:<vpc>:<role>[:<cluster>]:<zone>``)."""
     vswitch_ids: dict[str, pulumi.Output[str]]
     """vSwitch ids by plan key."""
+    nat_gateway: alicloud.vpc.NatGateway | None
+    """The VPC's NAT gateway (None without ``nat_vswitch``)."""
+    egress_ip: pulumi.Output[str] | None
+    """The public address the VPC's clusters leave by (the NAT's EIP)."""
+    snat_entries: dict[str, alicloud.vpc.SnatEntry]
+    """SNAT entries by the plan key of their source vSwitch: what a cluster waits on."""
 
     def __init__(self, name: str, args: NetworkArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -83,8 +112,53 @@ class Network(pulumi.ComponentResource):
                     vswitch_name=sw.display_name),
                 opts=pulumi.ResourceOptions(parent=self))
         self.vswitch_ids = {k: s.id for k, s in self.vswitches.items()}
+        self.nat_gateway, self.egress_ip, self.snat_entries = None, None, {}
+        if args.nat_vswitch is not None:
+            self._egress(name, args)
         self.register_outputs(self._outputs())
+
+    def _egress(self, name: str, args: NetworkArgs) -> None:
+        """One NAT gateway with its EIP, and one SNAT entry per node and pod vSwitch."""
+        assert args.nat_vswitch is not None
+        child = pulumi.ResourceOptions(parent=self)
+        self.nat_gateway = nat = alicloud.vpc.NatGateway(
+            f"{name}-nat",
+            alicloud.vpc.NatGatewayArgs(
+                vpc_id=self.vpc.id, vswitch_id=self.vswitches[args.nat_vswitch].id,
+                nat_gateway_name=f"{args.display_name}-nat", nat_type="Enhanced",
+                network_type="internet", payment_type="PayAsYouGo",
+                internet_charge_type="PayByLcu",
+                # Optional, ForceNew and read back without being computed: left unset, a live
+                # value would plan a replacement of the NAT gateway.
+                private_link_enabled=False,
+                description="meshfleet: egress of every cluster in this VPC"),
+            opts=child)
+        eip = alicloud.ecs.EipAddress(
+            f"{name}-nat",
+            alicloud.ecs.EipAddressArgs(
+                address_name=f"{args.display_name}-nat", bandwidth=str(EGRESS_MBPS),
+                internet_charge_type="PayByTraffic", payment_type="PayAsYouGo",
+                description="meshfleet: the NAT gateway's public address"),
+            opts=child)
+        bound = alicloud.ecs.EipAssociation(
+            f"{name}-nat",
+            alicloud.ecs.EipAssociationArgs(allocation_id=eip.id, instance_id=nat.id,
+                                            instance_type="Nat"),
+            opts=child)
+        self.egress_ip = eip.ip_address
+        # An Enhanced NAT gateway has one SNAT table; the provider reports it comma-joined.
+        table = nat.snat_table_ids.apply(lambda ids: ids.split(",")[0])
+        for sw in args.vswitches:
+            if sw.role not in ("node", "pod"):
+                continue  # transit-router, Fleet, mesh and NAT vSwitches send nothing out
+            self.snat_entries[sw.key] = alicloud.vpc.SnatEntry(
+                f"{sw.name}-snat",
+                alicloud.vpc.SnatEntryArgs(
+                    snat_table_id=table, source_vswitch_id=self.vswitches[sw.key].id,
+                    snat_ip=eip.ip_address, snat_entry_name=sw.display_name),
+                # SNAT on an address the NAT gateway does not hold yet is refused.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[bound]))
 
     def _outputs(self) -> Mapping[str, Any]:
         return {"vpc_id": self.vpc_id, "route_table_id": self.route_table_id,
-                "vswitch_ids": self.vswitch_ids}
+                "vswitch_ids": self.vswitch_ids, "egress_ip": self.egress_ip}
