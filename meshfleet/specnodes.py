@@ -47,7 +47,7 @@ def node_pools(r: Reader, body: Mapping[str, Any], path: str, max_nodes: int
         min_size=None, max_size=None,
         system_disk_size=r.integer(raw_system, "systemDiskSize", sp, 120, 40, 2048))
     pools: dict[str, NodePoolSpec] = {}
-    for name, raw in r.mapping(body, "nodePools", path).items():
+    for name, raw in sorted(r.mapping(body, "nodePools", path).items(), key=lambda kv: str(kv[0])):
         if not r.entry(f"{path}nodePools", name, raw):
             continue
         if name == SYSTEM_POOL:

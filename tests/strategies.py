@@ -37,14 +37,22 @@ def cluster_bodies(draw: st.DrawFn, vpc: str, zones: list[str]) -> dict[str, Any
         "cni": cni,
         "zones": draw(st.lists(st.sampled_from(zones), min_size=1, max_size=len(zones),
                                unique=True)),
-        "maxNodes": draw(st.sampled_from([1, 3, 10, 50, 100, 300])),
+        "maxNodes": draw(st.sampled_from([2, 3, 10, 50, 100, 300])),
         "podsPerNode": draw(st.sampled_from([16, 32, 64, 110])),
         "serviceIps": draw(st.sampled_from([256, 1000, 4096, 16384])),
     }
-    if draw(st.booleans()):
-        body["nodePool"] = {"instanceTypes": ["ecs.g7.xlarge"],
-                            "desiredSize": min(2, body["maxNodes"])}
+    if draw(st.booleans()):  # beside the 2-node system pool, within maxNodes
+        body["nodePools"] = {"workers": {"instanceTypes": ["ecs.g7.xlarge"],
+                                         "desiredSize": min(2, body["maxNodes"] - 2)}}
     return body
+
+
+def pool_floor(cluster: dict[str, Any]) -> int:
+    """The fewest ``maxNodes`` a raw cluster's pools allow: the system pool plus each pool's
+    most nodes (its fixed size or maxSize)."""
+    system = cluster.get("systemPool", {}).get("size", 2)
+    return int(system + sum(p.get("maxSize", p.get("desiredSize", 2))
+                            for p in cluster.get("nodePools", {}).values()))
 
 
 @st.composite
@@ -153,9 +161,10 @@ def pinned_fleet_specs(draw: st.DrawFn, max_regions: int = 6, max_vpcs: int = 10
 def rich_fleet_specs(draw: st.DrawFn, max_regions: int = 4, max_vpcs: int = 6,
                      max_clusters: int = 12) -> dict[str, Any]:
     """A valid raw fleet spec (see ``fleet_specs``) that also uses the optional fields: Fleet and
-    mesh zone, display name, context, profile, Argo CD, ASM spec and edition; transit-router
-    zones, a fixed VPC prefix, growthBits 0; ACK spec, Kubernetes version, deletion protection
-    off, auto-scaling node pools, odd sizes; the CEN bandwidth."""
+    mesh zone, display name, context, profile, Argo CD, the ASM spec, the Fleet's own mesh (mesh
+    mode fleet); transit-router zones, a fixed VPC prefix, growthBits 0, no NAT gateway; ACK spec,
+    Kubernetes version, deletion protection off, a larger system pool, auto-scaling and fixed
+    node pools, odd sizes; the CEN bandwidth."""
     import copy
 
     from meshfleet.planner import plan
@@ -178,9 +187,10 @@ def rich_fleet_specs(draw: st.DrawFn, max_regions: int = 4, max_vpcs: int = 6,
         raw["fleet"].update(profile=draw(st.sampled_from(["Default", "XFlow"])),
                             argocd=draw(st.booleans()))
     if draw(st.booleans()):
-        raw["mesh"].update(clusterSpec=draw(st.sampled_from(["standard", "enterprise",
-                                                             "ultimate"])),
-                           edition=draw(st.sampled_from(["Default", "Pro"])))
+        raw["mesh"].update(spec=draw(st.sampled_from(["standard", "enterprise", "ultimate"])))
+    elif draw(st.booleans()):  # the Fleet's own mesh: meshfleet's ASM settings do not apply
+        raw["mesh"] = {"vpc": raw["mesh"]["vpc"], "mode": "fleet",
+                       **({"zone": raw["mesh"]["zone"]} if "zone" in raw["mesh"] else {})}
     for _, vpc in sorted(raw["vpcs"].items()):
         ok = tr_ok(vpc["region"], vpc["zones"])
         if cen and len(ok) > 2 and draw(st.booleans()):
@@ -188,10 +198,12 @@ def rich_fleet_specs(draw: st.DrawFn, max_regions: int = 4, max_vpcs: int = 6,
                                                       max_size=2, unique=True))
         if draw(st.booleans()):
             vpc["growthBits"] = 0
+        if draw(st.booleans()):
+            vpc["natGateway"] = False
     for _, c in sorted(raw["clusters"].items()):
         if draw(st.booleans()):
             c["maxNodes"] = draw(st.sampled_from([2, 7, 33, 129, 1000]))
-            c["nodePool"] = {"desiredSize": 1}
+            c["nodePools"] = {"small": {"desiredSize": min(1, c["maxNodes"] - 2)}}
         if draw(st.booleans()):
             c["serviceIps"] = draw(st.sampled_from([1, 255, 257, 65536]))
         if draw(st.booleans()):
@@ -199,13 +211,15 @@ def rich_fleet_specs(draw: st.DrawFn, max_regions: int = 4, max_vpcs: int = 6,
                      kubernetesVersion="1.31.1-aliyun.1",
                      deletionProtection=draw(st.booleans()))
         if draw(st.booleans()):
-            top = int(c["maxNodes"])
+            system = draw(st.sampled_from([2, 3]))
+            top = int(c["maxNodes"]) - system  # what the system pool leaves
             lo = draw(st.integers(0, max(0, top - 1)))
             hi = draw(st.integers(lo + 1, top)) if top > lo else top
             if hi > lo:
-                c["nodePool"] = {"instanceTypes": ["ecs.g7.xlarge", "ecs.c7.2xlarge"],
-                                 "desiredSize": lo, "minSize": lo, "maxSize": hi,
-                                 "systemDiskSize": draw(st.sampled_from([40, 120, 500]))}
+                c["systemPool"] = {"size": system, "instanceTypes": ["ecs.g7.xlarge"]}
+                c["nodePools"] = {"scaling": {
+                    "instanceTypes": ["ecs.g7.xlarge", "ecs.c7.2xlarge"], "minSize": lo,
+                    "maxSize": hi, "systemDiskSize": draw(st.sampled_from([40, 120, 500]))}}
     # A fixed VPC size: what the planner would choose, or up to four times larger.
     p = plan(parse_spec(raw))
     for name, v in sorted(p.vpcs.items()):

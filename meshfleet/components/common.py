@@ -50,17 +50,17 @@ class MissingOutputError(MeshfleetError):
     title = "A provider reported no value meshfleet needs"
 
 
-def reported(value: str | None, what: str) -> str:
-    """``value``, a computed output read at apply time; a clear error if the provider left it
-    empty (e.g. a security group id), rather than a rule on no group.
+def reported(value: str | None, what: str, needed_for: str) -> str:
+    """``value``, a computed output read at apply time; a clear error naming it if the provider
+    left it empty, rather than a child resource aimed at nothing.
 
-    >>> reported("sg-1", "x")
+    >>> reported("sg-1", "x", "y")
     'sg-1'
     """
     if not value:
-        raise MissingOutputError([Problem(what, value, "is empty: the rules admitting the fleet "
-                                                       "cannot be attached; add them by hand or "
-                                                       "report the provider's output")])
+        raise MissingOutputError([Problem(what, value, f"is empty, so {needed_for} cannot be "
+                                                       "declared; create it by hand and report "
+                                                       "the provider's output")])
     return value
 
 

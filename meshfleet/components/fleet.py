@@ -115,7 +115,8 @@ class Fleet(pulumi.ComponentResource):
         self.fleet_id = self.fleet.id
         group = self.fleet.network.apply(
             lambda n: reported(next(iter(n.security_group_ids or ()), None),
-                               "the Fleet's network.securityGroupIds"))
+                               "the Fleet's network.securityGroupIds",
+                               "the rules admitting the fleet"))
         self.security_rules = admit(name, group, args.peer_cidrs, API_SERVER, self)
         self.memberships = {}
         previous: alicloud.ackone.MembershipAttachment | None = None

@@ -149,6 +149,8 @@ class Mesh(pulumi.ComponentResource):
     pilot_eip: alicloud.ecs.EipAddress | None
     memberships: dict[str, MeshMembership]
     """Memberships by cluster name."""
+    membership_ids: dict[str, pulumi.Output[str]]
+    """Membership ids (``<mesh id>:<cluster id>``) by cluster name."""
     security_rules: list[alicloud.ecs.SecurityGroupRule]
     mesh_id: pulumi.Output[str]
     """The ASM instance id."""
@@ -190,7 +192,8 @@ class Mesh(pulumi.ComponentResource):
                     pilot_public_eip_id=self.pilot_eip.id if self.pilot_eip else None)),
             opts=mesh_opts)
         group = self.mesh.network.apply(
-            lambda n: reported(n.security_group_id, "the ASM instance's network.securityGroupId"))
+            lambda n: reported(n.security_group_id, "the ASM instance's network.securityGroupId",
+                               "the rules admitting the fleet"))
         self.security_rules = [rule for ports in (API_SERVER, ISTIO_CONTROL_PLANE)
                                for rule in admit(name, group, args.peer_cidrs, ports, self)]
         # After the mesh's rules, so that sidecars reach istiod once a member joins.
@@ -198,6 +201,7 @@ class Mesh(pulumi.ComponentResource):
             name, self.mesh.id, args.region, args.cluster_ids,
             {c: [*args.member_depends_on.get(c, ()), *self.security_rules]
              for c in args.cluster_ids}, self)
+        self.membership_ids = {k: m.id for k, m in self.memberships.items()}
         self.mesh_id = self.mesh.id
         self.kubeconfig = pulumi.Output.secret(self.mesh.kubeconfig)
         self.api_server = pulumi.Output.unsecret(self.mesh.kubeconfig.apply(kubeconfig_server))
@@ -206,4 +210,4 @@ class Mesh(pulumi.ComponentResource):
     def _outputs(self) -> Mapping[str, Any]:
         return {"mesh_id": self.mesh_id, "kubeconfig": self.kubeconfig,
                 "api_server": self.api_server,
-                "membership_ids": {k: m.id for k, m in self.memberships.items()}}
+                "membership_ids": self.membership_ids}

@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from meshfleet.components.common import cidr_problems, raise_problems
+from meshfleet.components.common import cidr_problems, raise_problems, reported
 from meshfleet.errors import Problem
 from meshfleet.layout import VpcPlan, VSwitchPlan
 
@@ -147,7 +147,9 @@ class Network(pulumi.ComponentResource):
             opts=child)
         self.egress_ip = eip.ip_address
         # An Enhanced NAT gateway has one SNAT table; the provider reports it comma-joined.
-        table = nat.snat_table_ids.apply(lambda ids: ids.split(",")[0])
+        table = nat.snat_table_ids.apply(
+            lambda ids: reported(ids, "the NAT gateway's snatTableIds", "its SNAT entries")
+            .split(",")[0])
         for sw in args.vswitches:
             if sw.role not in ("node", "pod"):
                 continue  # transit-router, Fleet, mesh and NAT vSwitches send nothing out

@@ -44,7 +44,12 @@ TR_ASSOC = "alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTa
 TR_PROP = "alicloud:cen/transitRouterRouteTablePropagation:TransitRouterRouteTablePropagation"
 TR_ROUTE = "alicloud:cen/transitRouterRouteEntry:TransitRouterRouteEntry"
 VPC_ROUTE = "alicloud:vpc/routeEntry:RouteEntry"
+NAT = "alicloud:vpc/natGateway:NatGateway"
+SNAT = "alicloud:vpc/snatEntry:SnatEntry"
+EIP_ASSOC = "alicloud:ecs/eipAssociation:EipAssociation"
+AUTOSCALER = "alicloud:cs/autoscalingConfig:AutoscalingConfig"
 DYNAMIC = "pulumi-python:dynamic:Resource"
+MESH_MEMBERSHIP_KIND = "meshfleet:servicemesh:MeshMembership"
 COMPONENTS = {
     "meshfleet:index:MeshFleet", "meshfleet:network:Network", "meshfleet:cluster:AckCluster",
     "meshfleet:fleet:Fleet", "meshfleet:mesh:Mesh", "meshfleet:cen:CenBackbone"}
@@ -78,22 +83,28 @@ def plan_of(config: Mapping[str, Any], stack: str) -> Plan:
 def expected_counts(p: Plan) -> dict[str, int]:
     """Resources by type that the design declares for plan ``p`` (see meshfleet/components/*.py)."""
     public = p.spec.connectivity == "public"
+    standalone = p.spec.mesh.mode == "standalone"
     vpcs, clusters = list(p.vpcs.values()), list(p.clusters.values())
     regions = p.regions
     flannel = [c for c in clusters if c.cni == "flannel"]
     pairs = len(list(combinations(regions, 2)))
+    nat = [v for v in vpcs if v.by_role("nat")]  # one NAT gateway, EIP and association each
     counts = {
         PROVIDER: len(regions), VPC: len(vpcs), VSWITCH: sum(len(v.vswitches) for v in vpcs),
-        ACK: len(clusters), NODE_POOL: len(clusters), FLEET: 1, MEMBERSHIP: len(clusters),
-        MESH: 1, DYNAMIC: 1,
+        ACK: len(clusters), NODE_POOL: sum(len(c.spec.pools) for c in clusters),
+        AUTOSCALER: sum(c.spec.auto_scaling for c in clusters),
+        FLEET: 1, MEMBERSHIP: len(clusters),
+        MESH: int(standalone), DYNAMIC: 1 + len(clusters),  # FleetFeatures + mesh memberships
+        NAT: len(nat), EIP: len(nat), EIP_ASSOC: len(nat),
+        SNAT: sum(len(v.by_role("node")) + len(v.by_role("pod")) for v in nat),
         "meshfleet:index:MeshFleet": 1, "meshfleet:network:Network": len(vpcs),
         "meshfleet:cluster:AckCluster": len(clusters), "meshfleet:fleet:Fleet": 1,
-        "meshfleet:mesh:Mesh": 1,
+        "meshfleet:mesh:Mesh": int(standalone),
     }
     if public:
-        if any(c.vpc != p.mesh.vpc for c in clusters):
-            counts[EIP] = 1
-        return counts
+        if standalone and any(c.vpc != p.mesh.vpc for c in clusters):
+            counts[EIP] += 1  # Pilot's
+        return {k: v for k, v in counts.items() if v}
     counts.update({
         "meshfleet:cen:CenBackbone": 1, CEN: 1, TR: len(regions), TR_TABLE: len(regions),
         TR_VPC: len(vpcs), TR_PEER: pairs,
@@ -101,7 +112,9 @@ def expected_counts(p: Plan) -> dict[str, int]:
         TR_ROUTE: len(flannel) * len(regions),
         # aggregates (what they cover is checked in test_stack_example), never per remote range
         VPC_ROUTE: sum(len(p.routes[v.name]) for v in vpcs),
-        SG_RULE: len(clusters) * len(p.supernets),
+        # per aggregate: each cluster (all traffic), the Fleet (API server), the mesh (API
+        # server and istiod)
+        SG_RULE: (len(clusters) + 1 + 2 * standalone) * len(p.supernets),
     })
     if not pairs:
         del counts[TR_PEER]
@@ -146,17 +159,15 @@ class View:
     def expected_region(self, reg: Registration) -> str:
         """The region a regional resource belongs to, from the plan (not from its provider)."""
         p, t = self.plan, reg.type
-        if t in (VPC, VSWITCH):
-            net = self.ancestor(reg, "meshfleet:network:Network")
-            assert net is not None
-            return p.vpcs[net.name].region
-        if t in (ACK, NODE_POOL, SG_RULE):
-            ack = self.ancestor(reg, "meshfleet:cluster:AckCluster")
-            assert ack is not None
+        net = self.ancestor(reg, "meshfleet:network:Network")
+        ack = self.ancestor(reg, "meshfleet:cluster:AckCluster")
+        if ack is not None and t in (ACK, NODE_POOL, SG_RULE, AUTOSCALER):
             return p.clusters[ack.name].region
-        if t in (FLEET, MEMBERSHIP):
+        if net is not None and t in (VPC, VSWITCH, NAT, EIP, EIP_ASSOC, SNAT):
+            return p.vpcs[net.name].region
+        if t in (FLEET, MEMBERSHIP) or self.ancestor(reg, "meshfleet:fleet:Fleet"):
             return p.fleet.region
-        if t in (MESH, EIP):
+        if t in (MESH, EIP) or self.ancestor(reg, "meshfleet:mesh:Mesh"):
             return p.mesh.region
         if t == CEN:
             return p.fleet.region  # global; served by the Fleet's (home) region
@@ -176,6 +187,11 @@ class View:
             (table,) = self.deps(reg, "transitRouterRouteTableId")
             return self.expected_region(self.by_urn[table])
         raise AssertionError(f"no region rule for {t}")
+
+    def mesh_memberships(self) -> list[Registration]:
+        """The MeshMembership dynamic resources, in registration order."""
+        return [r for r in self.cap.by_type(DYNAMIC)
+                if r.inputs.get("kind") == MESH_MEMBERSHIP_KIND]
 
     def closure(self, urn: str) -> set[str]:
         """Every URN ``urn`` transitively waits on (dependencies + property dependencies)."""
@@ -207,10 +223,11 @@ def big_fleet() -> dict[str, Any]:
         clusters[f"c{n:02d}"] = {
             "vpc": vpc, "cni": cni, "maxNodes": 20 + 10 * (n % 4),
             "podsPerNode": 32 if cni == "terway" else 64,
-            "nodePool": {"desiredSize": 2, **({"minSize": 1, "maxSize": 10} if n % 2 else {})},
+            "nodePools": {"workers": {"minSize": 1, "maxSize": 10} if n % 2
+                          else {"desiredSize": 2}},
             "deletionProtection": n % 5 != 0,
         }
     return {"name": "big", "connectivity": "cen", "cenBandwidth": 50,
             "regions": {r: {"zones": z} for r, z in regions.items()}, "vpcs": vpcs,
             "clusters": clusters, "fleet": {"vpc": "hz-1", "context": "fleet"},
-            "mesh": {"vpc": "sh-1", "context": "mesh", "edition": "Pro"}}
+            "mesh": {"vpc": "sh-1", "context": "mesh", "spec": "enterprise"}}

@@ -93,10 +93,12 @@ def test_create_enables_mesh_and_protection_and_fetches_the_intranet_kubeconfig(
     fake = FakeAdcp()
     result = provider(fake).create(props())
 
-    assert fake.actions() == [DETAILS, UPDATE, DETAILS, KUBECONFIG]
+    # Deletion protection in a call of its own, only once the binding is verified.
+    assert fake.actions() == [DETAILS, UPDATE, DETAILS, UPDATE, KUBECONFIG]
     # Wire shapes: the SDK request models' own to_map().
     assert fake.requests(UPDATE) == [
-        {"ClusterId": FLEET, "EnableMesh": True, "DeletionProtection": True}
+        {"ClusterId": FLEET, "EnableMesh": True},
+        {"ClusterId": FLEET, "DeletionProtection": True},
     ]
     assert fake.requests(KUBECONFIG) == [{"ClusterId": FLEET, "PrivateIpAddress": True}]
     assert {region for _, region in fake.clients} == {"cn-hangzhou"}
@@ -123,10 +125,10 @@ def test_create_public_mode_sends_the_eip_and_fetches_the_public_kubeconfig() ->
         {
             "ClusterId": FLEET,
             "EnableMesh": True,
-            "DeletionProtection": True,
             "PublicApiServerEnabled": True,
             "ApiServerEipId": "eip-42",
-        }
+        },
+        {"ClusterId": FLEET, "DeletionProtection": True},
     ]
     assert fake.requests(KUBECONFIG) == [{"ClusterId": FLEET, "PrivateIpAddress": False}]
     assert yaml.safe_load(outs["kubeconfig"])["clusters"][0]["cluster"]["server"] == PUBLIC
@@ -150,12 +152,50 @@ def test_create_refuses_a_fleet_bound_to_another_mesh_without_changing_it() -> N
     assert UPDATE not in fake.actions()
 
 
-def test_create_fails_when_the_service_binds_another_mesh() -> None:
+def test_create_fails_when_the_service_binds_another_mesh_and_rolls_back() -> None:
     fake = FakeAdcp(binds_mesh="asm-chosen-by-service")
     with pytest.raises(MeshBindingError) as err:
         provider(fake).create(props())
     assert err.value.problems[0].value == "asm-chosen-by-service"
     assert repr(MESH) in str(err.value)
+    # Issue 12 item 9: never a protected Fleet with a mesh nobody declared. What the call
+    # switched on is switched back, and protection was never sent.
+    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "EnableMesh": True},
+                                     {"ClusterId": FLEET, "EnableMesh": False}]
+    assert (fake.enable_mesh, fake.deletion_protection) == (False, False)
+
+
+def test_a_failed_rollback_is_reported_with_what_to_switch_back() -> None:
+    fake = FakeAdcp(binds_mesh="asm-chosen-by-service")
+    fake.fail_next(UPDATE, *[])  # the first update succeeds
+    real = fake.update_hub_cluster_feature
+    sent: list[Any] = []
+
+    def second_fails(request: adcp.UpdateHubClusterFeatureRequest) -> Any:
+        sent.append(request)
+        if len(sent) == 2:
+            fake.fail_next(UPDATE, api_error("Forbidden.RAM", "no permission"))
+        return real(request)
+
+    fake.update_hub_cluster_feature = second_fails  # type: ignore[method-assign]
+    with pytest.raises(FleetFeaturesError) as err:
+        provider(fake).create(props())
+    paths = [p.path for p in err.value.problems]
+    assert paths[-1] == "rollback" and "by hand" in str(err.value)
+    assert "MeshConfig.MeshId" in paths[0] and fake.deletion_protection is False
+
+
+def test_mode_fleet_takes_the_mesh_the_fleet_reports() -> None:
+    fake = FakeAdcp(binds_mesh="asm-made-by-ackone")
+    inputs = {k: v for k, v in props().items() if k != "meshId"}  # None never reaches the wire
+    outs = provider(fake).create(inputs).outs or {}
+    assert outs["boundMeshId"] == "asm-made-by-ackone" and "meshId" not in outs
+    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "EnableMesh": True},
+                                     {"ClusterId": FLEET, "DeletionProtection": True}]
+    # A refresh keeps no meshId either: nothing was declared, so nothing drifts.
+    live = provider(fake).read(FLEET, outs).outs or {}
+    assert "meshId" not in live
+    assert FleetFeaturesProvider().diff(FLEET, live, inputs).changes is False
 
 
 def test_create_waits_for_the_asynchronous_mesh_binding() -> None:
@@ -172,11 +212,13 @@ def test_create_gives_up_waiting_for_the_binding_after_mesh_checks() -> None:
         provider(fake, sleeps, mesh_checks=5, mesh_check_interval=2.0).create(props())
     assert fake.actions().count(DETAILS) == 1 + 5
     assert sleeps == [2.0] * 4
+    assert fake.requests(UPDATE)[-1] == {"ClusterId": FLEET, "EnableMesh": False}
+    assert fake.deletion_protection is False
 
 
 def test_create_without_mesh_only_sets_protection() -> None:
-    fake = FakeAdcp()
-    outs = provider(fake).create(props(enableMesh=False)).outs or {}
+    fake = FakeAdcp()  # mesh mode standalone: the Fleet's own mesh stays off
+    outs = provider(fake).create(props(enableMesh=False, meshId=None)).outs or {}
     assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "DeletionProtection": True}]
     assert outs["boundMeshId"] == ""
 
@@ -249,7 +291,7 @@ def test_update_to_public_switches_the_endpoint_and_the_kubeconfig() -> None:
 def test_update_turning_the_mesh_off_sends_enable_mesh_false_and_skips_the_binding_check() -> None:
     fake = FakeAdcp()
     olds = created(fake)
-    outs = provider(fake).update(FLEET, olds, props(enableMesh=False)).outs or {}
+    outs = provider(fake).update(FLEET, olds, props(enableMesh=False, meshId=None)).outs or {}
     assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "EnableMesh": False}]
     assert outs["boundMeshId"] == "" and fake.enable_mesh is False
 
@@ -264,6 +306,24 @@ def test_update_of_mesh_id_alone_sends_nothing_and_verifies_the_binding() -> Non
 
     with pytest.raises(MeshBindingError):
         provider(fake).update(FLEET, olds, props(meshId="asm-0003"))
+
+
+def test_update_protection_off_goes_first_and_on_goes_after_the_binding() -> None:
+    fake = FakeAdcp(binds_mesh="asm-wrong")
+    olds = created(fake, enableMesh=False, meshId=None, deletionProtection=True)
+    # Turning the mesh on fails its binding: protection is switched off first, the mesh back.
+    with pytest.raises(MeshBindingError):
+        provider(fake).update(FLEET, olds, props(deletionProtection=False))
+    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "DeletionProtection": False},
+                                     {"ClusterId": FLEET, "EnableMesh": True},
+                                     {"ClusterId": FLEET, "EnableMesh": False}]
+    fake.calls.clear()
+    olds = created(fake, enableMesh=False, meshId=None, deletionProtection=False)
+    with pytest.raises(MeshBindingError):
+        provider(fake).update(FLEET, olds, props(deletionProtection=True))
+    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "EnableMesh": True},
+                                     {"ClusterId": FLEET, "EnableMesh": False}]
+    assert fake.deletion_protection is False  # never switched on: the binding failed first
 
 
 # ------------------------------------------------------------------------------------------
@@ -311,8 +371,10 @@ def test_delete_restores_the_defaults_it_changed_so_the_fleet_stays_deletable() 
     fake = FakeAdcp()
     outs = created(fake)
     provider(fake).delete(FLEET, outs)
+    # Protection first, in a call of its own: the Fleet is deletable even if the rest fails.
     assert fake.requests(UPDATE) == [
-        {"ClusterId": FLEET, "EnableMesh": False, "DeletionProtection": False}
+        {"ClusterId": FLEET, "DeletionProtection": False},
+        {"ClusterId": FLEET, "EnableMesh": False},
     ]
     assert (fake.enable_mesh, fake.deletion_protection, fake.public) == (False, False, False)
 
@@ -322,18 +384,14 @@ def test_delete_in_public_mode_also_removes_the_public_endpoint() -> None:
     outs = created(fake, publicApiServerEnabled=True, privateKubeconfig=False)
     provider(fake).delete(FLEET, outs)
     assert fake.requests(UPDATE) == [
-        {
-            "ClusterId": FLEET,
-            "EnableMesh": False,
-            "PublicApiServerEnabled": False,
-            "DeletionProtection": False,
-        }
+        {"ClusterId": FLEET, "DeletionProtection": False},
+        {"ClusterId": FLEET, "EnableMesh": False, "PublicApiServerEnabled": False},
     ]
 
 
 def test_delete_with_every_feature_at_its_default_calls_nothing() -> None:
     fake = FakeAdcp()
-    outs = created(fake, enableMesh=False, deletionProtection=False)
+    outs = created(fake, enableMesh=False, meshId=None, deletionProtection=False)
     provider(fake).delete(FLEET, outs)
     assert fake.calls == []
 
@@ -381,7 +439,7 @@ def test_throttling_is_retried_with_backoff_then_succeeds(error: Exception) -> N
     fake, sleeps = FakeAdcp(), Sleeps()
     fake.fail_next(UPDATE, error, error)
     outs = provider(fake, sleeps, base_delay=0.5).create(props()).outs or {}
-    assert fake.actions().count(UPDATE) == 3
+    assert fake.actions().count(UPDATE) == 3 + 1  # two throttled, then through; protection
     assert sleeps == [0.5, 1.0]
     assert outs["boundMeshId"] == MESH
 
@@ -605,7 +663,8 @@ def _program() -> tuple[FleetFeatures, list[pulumi.Resource]]:
     ]
     features = FleetFeatures(
         "fleet-features",
-        FleetFeaturesArgs(fleet_id=fleet.id, region="cn-hangzhou", mesh_id=mesh.id),
+        FleetFeaturesArgs(fleet_id=fleet.id, region="cn-hangzhou", mesh_id=mesh.id,
+                          enable_mesh=True),
         pulumi.ResourceOptions(depends_on=members),
     )
     return features, [fleet, mesh, *members]
@@ -824,6 +883,8 @@ def test_the_pickled_provider_runs_in_pulumis_dynamic_provider_server(
     )
     updates = [e["request"] for e in log if e.get("action") == UPDATE]
     assert updates == [
-        {"ClusterId": FLEET, "EnableMesh": True, "DeletionProtection": True},
-        {"ClusterId": FLEET, "EnableMesh": False, "DeletionProtection": False},
+        {"ClusterId": FLEET, "EnableMesh": True},
+        {"ClusterId": FLEET, "DeletionProtection": True},
+        {"ClusterId": FLEET, "DeletionProtection": False},
+        {"ClusterId": FLEET, "EnableMesh": False},
     ]

@@ -182,8 +182,25 @@ def test_plan_notices_name_the_lock_command() -> None:
     assert plan_output(p)["allocations"] == p.allocations()
 
 
-def test_apply_time_kubeconfigs_come_from_the_regions_provider() -> None:
+def _with_security_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The computed security-group outputs the Fleet's and the mesh's rules read, which
+    fleetctl.capture does not fill in at apply time (yet): a real apply always has them."""
+    import fleetctl.capture as capture
+
+    fill = capture._apply_time_outputs
+    extra = {"alicloud:servicemesh/serviceMesh:ServiceMesh":
+             lambda n: {"network": {"securityGroupId": f"sg-{n}"}},
+             "alicloud:ackone/cluster:Cluster":
+             lambda n: {"network": {"securityGroupIds": [f"sg-{n}"]}},
+             "alicloud:vpc/natGateway:NatGateway": lambda n: {"snatTableIds": f"stb-{n}"}}
+    monkeypatch.setattr(capture, "_apply_time_outputs", lambda t, n: {
+        **fill(t, n), **(extra[t](n) if t in extra else {})})
+
+
+def test_apply_time_kubeconfigs_come_from_the_regions_provider(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """preview=False: ids are known, so the credential data source runs (strict invokes)."""
+    _with_security_groups(monkeypatch)
     config = example_config()
     p = plan_of(config, "example")
 
@@ -218,3 +235,14 @@ def test_apply_time_kubeconfigs_come_from_the_regions_provider() -> None:
         assert keys and keys <= set(vars(part)), type(part).__name__
     assert set(fleet.outputs()) <= set(vars(fleet))
 
+
+
+def test_an_empty_security_group_output_fails_loudly_at_apply() -> None:
+    """Without the mesh's computed security group the rules would target no group: the apply
+    fails naming the output, instead of the provider's bare 'required argument' error."""
+    config = example_config()
+    p = plan_of(config, "example")
+    with pytest.raises(ProgramError, match=r"(snatTableIds|securityGroupIds?): is empty"):
+        run_program(lambda: MeshFleet("f", MeshFleetArgs(p, fleet_features=False)),
+                    project=PROJECT, stack="apply", config=config, strict_invokes=True,
+                    preview=False)

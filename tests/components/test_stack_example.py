@@ -10,17 +10,21 @@ from netaddr import IPNetwork
 from fleetctl.capture import UNKNOWN
 from tests.components.stacks import (
     ACK,
+    AUTOSCALER,
     CEN,
     CEN_TYPES,
     COMPONENTS,
     DYNAMIC,
     EIP,
+    EIP_ASSOC,
     FLEET,
     MEMBERSHIP,
     MESH,
+    NAT,
     NODE_POOL,
     PROVIDER,
     SG_RULE,
+    SNAT,
     TR,
     TR_ASSOC,
     TR_PEER,
@@ -51,6 +55,9 @@ def test_exact_resources_by_type(ex: View) -> None:
     assert ex.cap.counts_by_type() == {
         "alicloud:ackone/cluster:Cluster": 1,
         "alicloud:ackone/membershipAttachment:MembershipAttachment": 3,   # one per cluster
+        AUTOSCALER: 1,                       # ack-1's workers auto scale
+        NAT: 2, EIP: 2, EIP_ASSOC: 2,        # one NAT gateway per VPC, with its EIP
+        SNAT: 8,                             # vpc-1: 4 node + 2 pod vSwitches; vpc-2: 2 node
         CEN: 1,
         TR: 2,                                                            # one per region
         TR_PEER: 1,                                                       # one region pair
@@ -60,20 +67,22 @@ def test_exact_resources_by_type(ex: View) -> None:
         TR_PROP: 4,
         TR_VPC: 2,
         ACK: 3,
-        NODE_POOL: 3,
-        SG_RULE: 6,                          # per cluster: the pools 10.0.0.0/8, 172.16.0.0/12
+        NODE_POOL: 6,                        # per cluster: the system pool and `workers`
+        # per aggregate (10.0.0.0/8, 172.16.0.0/12): each cluster 1, the Fleet 1, the mesh 2
+        SG_RULE: 12,
         MESH: 1,
         VPC: 2,
         VPC_ROUTE: 4,                        # per VPC: an aggregate per pool holding remote ranges
-        # vpc-1: 2+2 node, 2 pod (ack-2), 2 transit-router, fleet, mesh; vpc-2: 2 node, 2 TR
-        VSWITCH: 14,
+        # vpc-1: 2+2 node, 2 pod (ack-2), 2 transit-router, fleet, mesh, NAT; vpc-2: 2 node,
+        # 2 TR, NAT
+        VSWITCH: 16,
         "meshfleet:cen:CenBackbone": 1,
         "meshfleet:cluster:AckCluster": 3,
         "meshfleet:fleet:Fleet": 1,
         "meshfleet:index:MeshFleet": 1,
         "meshfleet:mesh:Mesh": 1,
         "meshfleet:network:Network": 2,
-        DYNAMIC: 1,
+        DYNAMIC: 4,                          # FleetFeatures and a MeshMembership per cluster
         PROVIDER: 2,
     }
     assert ex.cap.counts_by_type() == expected_counts(ex.plan)
@@ -116,20 +125,64 @@ def test_each_cluster_is_its_plan(ex: View) -> None:
 
 def test_node_pools_follow_the_spec(ex: View) -> None:
     for c in ex.plan.clusters.values():
-        pool = ex.one(NODE_POOL, f"{c.name}-workers")
-        np = c.spec.node_pool
-        assert ex.deps(pool, "clusterId") == {ex.one(ACK, c.name).urn}
-        assert pool.inputs["instanceTypes"] == list(np.instance_types)
-        if np.min_size is not None:
-            assert pool.inputs["scalingConfig"] == {"enable": True, "minSize": np.min_size,
-                                                    "maxSize": np.max_size}
-            assert "desiredSize" not in pool.inputs  # the autoscaler owns the count
-        else:
-            assert pool.inputs["desiredSize"] == str(np.desired_size)  # a STRING
-            assert "scalingConfig" not in pool.inputs
+        ack = ex.one(ACK, c.name)
+        assert c.spec.pools[0].name == "system"
+        for np in c.spec.pools:
+            pool = ex.one(NODE_POOL, f"{c.name}-{np.name}")  # child names from the key
+            assert ex.deps(pool, "clusterId") == {ack.urn}
+            assert pool.inputs["nodePoolName"] == f"meshfleet-demo-{c.name}-{np.name}"
+            assert pool.inputs["instanceTypes"] == list(np.instance_types)
+            assert pool.options["customTimeouts"] == {"create": "90m", "update": "60m",
+                                                      "delete": "60m"}
+            if np.auto_scaling:
+                assert pool.inputs["scalingConfig"] == {"enable": True, "minSize": np.min_size,
+                                                        "maxSize": np.max_size}
+                assert "desiredSize" not in pool.inputs  # the autoscaler owns the count
+                (scaler,) = [a for a in ex.cap.by_type(AUTOSCALER)
+                             if ex.deps(a, "clusterId") == {ack.urn}]
+                assert scaler.urn in pool.dependencies  # configured before the pool scales
+            else:
+                assert pool.inputs["desiredSize"] == str(np.desired_size)  # a STRING
+                assert "scalingConfig" not in pool.inputs
+    # The system pool is fixed and at least 2 nodes; ack-1 alone autoscales.
+    system = [ex.one(NODE_POOL, f"{c}-system") for c in ex.plan.clusters]
+    assert all(int(p.inputs["desiredSize"]) >= 2 and "scalingConfig" not in p.inputs
+               for p in system)
+    (scaler,) = ex.cap.by_type(AUTOSCALER)
+    assert ex.deps(scaler, "clusterId") == {ex.one(ACK, "ack-1").urn}
+    assert scaler.inputs["scaleDownEnabled"] is True
+    assert scaler.inputs["expander"] == "least-waste"
 
 
-def test_every_cluster_joins_the_fleet(ex: View) -> None:
+def test_clusters_use_the_vpcs_nat_gateway_and_wait_for_their_egress(ex: View) -> None:
+    for v in ex.plan.vpcs.values():
+        (nat_sw,) = v.by_role("nat")
+        (nat,) = [n for n in ex.cap.by_type(NAT)
+                  if ex.deps(n, "vpcId") == {ex.one(VPC, v.name).urn}]
+        assert ex.deps(nat, "vswitchId") == {ex.vswitch(nat_sw.key).urn}
+        assert (nat.inputs["natType"], nat.inputs["paymentType"]) == ("Enhanced", "PayAsYouGo")
+        assert nat.inputs["privateLinkEnabled"] is False  # ForceNew, read back: always set
+        (assoc,) = [a for a in ex.cap.by_type(EIP_ASSOC)
+                    if ex.deps(a, "instanceId") == {nat.urn}]
+        assert assoc.inputs["instanceType"] == "Nat"
+        (eip,) = ex.deps(assoc, "allocationId")
+        snats = [e for e in ex.cap.by_type(SNAT) if ex.deps(e, "snatTableId") == {nat.urn}]
+        sources = {next(iter(ex.deps(e, "sourceVswitchId"))) for e in snats}
+        assert sources == {ex.vswitch(s.key).urn for s in v.vswitches
+                           if s.role in ("node", "pod")}
+        for e in snats:
+            assert ex.deps(e, "snatIp") == {eip} and assoc.urn in e.dependencies
+    for c in ex.plan.clusters.values():
+        ack = ex.one(ACK, c.name)
+        assert ack.inputs["newNatGateway"] is False
+        mine = {ex.vswitch(s.key).urn for s in c.node_vswitches + c.pod_vswitches}
+        own = {e.urn for e in ex.cap.by_type(SNAT) if ex.deps(e, "sourceVswitchId") <= mine}
+        assert own and set(ack.dependencies) - mine == own  # its SNAT entries, nothing else
+        assert ack.options["customTimeouts"] == {"create": "90m", "update": "60m",
+                                                 "delete": "60m"}
+
+
+def test_every_cluster_joins_the_fleet_one_after_another(ex: View) -> None:
     fleet = ex.cap.by_type(FLEET)[0]
     net = ex.plan.fleet
     assert ex.deps(fleet, "network") == {ex.one(VPC, net.vpc).urn,
@@ -144,19 +197,72 @@ def test_every_cluster_joins_the_fleet(ex: View) -> None:
     far = members["ack-3"].dependencies
     assert any(ex.by_urn[u].type == TR_ASSOC for u in far)
     assert not any(ex.by_urn[u].type in CEN_TYPES for u in members["ack-1"].dependencies)
+    # One attach at a time, in name order: each waits for the previous one.
+    names = sorted(members)
+    for before, after in zip(names, names[1:], strict=False):
+        assert members[before].urn in members[after].dependencies
+    assert not any(ex.by_urn[u].type == MEMBERSHIP for u in members[names[0]].dependencies)
 
 
-def test_every_cluster_is_in_the_mesh(ex: View) -> None:
+def test_the_mesh_has_no_members_of_its_own_and_ignores_them(ex: View) -> None:
     mesh = ex.cap.by_type(MESH)[0]
-    assert ex.deps(mesh, "clusterIds") == {r.urn for r in ex.cap.by_type(ACK)}
-    assert len(mesh.inputs["clusterIds"]) == len(ex.plan.clusters)
+    assert "clusterIds" not in mesh.inputs
+    assert mesh.options["ignoreChanges"] == ["clusterIds"]
+    assert mesh.options["customTimeouts"] == {"create": "30m", "update": "30m", "delete": "30m"}
     net = mesh.inputs["network"]
     assert isinstance(net["vswitcheList"], str)  # ONE string in pulumi_alicloud 4.0.0
     assert ex.deps(mesh, "network") == {ex.one(VPC, ex.plan.mesh.vpc).urn,
                                         ex.vswitch(ex.plan.mesh.vswitch.key).urn}
-    assert mesh.inputs["edition"] == "Pro" and mesh.inputs["clusterSpec"] == "standard"
+    # The one spec field `enterprise` sets both: never Pro with standard again.
+    assert mesh.inputs["edition"] == "Pro" and mesh.inputs["clusterSpec"] == "enterprise"
     assert mesh.inputs["loadBalancer"] == {"apiServerPublicEip": False}
-    assert not ex.cap.by_type(EIP)
+    assert not any(ex.by_urn[u].type in CEN_TYPES for u in ex.closure(mesh.urn))
+    assert [e for e in ex.cap.by_type(EIP) if ex.ancestor(e, "meshfleet:mesh:Mesh")] == []
+
+
+def _rules_of(ex: View, cluster: str) -> set[str]:
+    return {r.urn for r in ex.cap.by_type(SG_RULE)
+            if (a := ex.ancestor(r, "meshfleet:cluster:AckCluster")) is not None
+            and a.name == cluster}
+
+
+def test_every_cluster_is_a_mesh_member_one_after_another(ex: View) -> None:
+    mesh = ex.cap.by_type(MESH)[0]
+    members = {}
+    for m in ex.mesh_memberships():
+        assert set(m.inputs) == {"kind", "meshId", "clusterId", "regionId", "__provider"}
+        assert m.inputs["regionId"] == ex.plan.mesh.region
+        assert ex.deps(m, "meshId") == {mesh.urn}
+        (cluster,) = ex.deps(m, "clusterId")
+        members[ex.by_urn[cluster].name] = m
+        assert m.options["customTimeouts"] == {"create": "30m", "update": "", "delete": "30m"}
+    assert set(members) == set(ex.plan.clusters)
+    mesh_rules = {r.urn for r in ex.cap.by_type(SG_RULE)
+                  if ex.ancestor(r, "meshfleet:mesh:Mesh")}
+    names = sorted(members)
+    for i, name in enumerate(names):
+        waits = set(members[name].dependencies)
+        pools = {ex.one(NODE_POOL, f"{name}-{p.name}").urn
+                 for p in ex.plan.clusters[name].spec.pools}
+        assert pools | _rules_of(ex, name) | mesh_rules <= waits, name
+        assert (members[names[i - 1]].urn in waits) is (i > 0)  # one add at a time
+        far = ex.plan.clusters[name].vpc != ex.plan.mesh.vpc
+        assert any(ex.by_urn[u].type in CEN_TYPES for u in waits) is far, name
+
+
+def test_fleet_and_mesh_security_groups_admit_the_fleet(ex: View) -> None:
+    fleet, mesh = ex.cap.by_type(FLEET)[0], ex.cap.by_type(MESH)[0]
+    rules: dict[str, set[tuple[str, str]]] = {}
+    for r in ex.cap.by_type(SG_RULE):
+        for owner, component in ((fleet, "meshfleet:fleet:Fleet"), (mesh, "meshfleet:mesh:Mesh")):
+            if ex.ancestor(r, component):
+                assert ex.deps(r, "securityGroupId") == {owner.urn}  # its computed output
+                assert (r.inputs["type"], r.inputs["ipProtocol"]) == ("ingress", "tcp")
+                rules.setdefault(owner.type, set()).add((r.inputs["cidrIp"],
+                                                         r.inputs["portRange"]))
+    assert rules[FLEET] == {(c, "6443/6443") for c in ex.plan.supernets}
+    assert rules[MESH] == {(c, ports) for c in ex.plan.supernets
+                           for ports in ("6443/6443", "15010/15017")}
 
 
 def test_every_vpc_attaches_to_cen_over_two_zones(ex: View) -> None:
@@ -279,15 +385,18 @@ def test_every_child_is_parented_under_the_fleet(ex: View) -> None:
     ) | {PROVIDER, DYNAMIC}
 
 
-def test_fleet_features_bind_fleet_and_mesh(ex: View) -> None:
-    (ff,) = ex.cap.by_type(DYNAMIC)
-    fleet, mesh = ex.cap.by_type(FLEET)[0], ex.cap.by_type(MESH)[0]
-    assert ff.inputs["kind"] == "meshfleet:ackone:FleetFeatures"
+def test_fleet_features_in_mode_standalone_leave_the_fleets_mesh_off(ex: View) -> None:
+    (ff,) = [r for r in ex.cap.by_type(DYNAMIC)
+             if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"]
+    fleet = ex.cap.by_type(FLEET)[0]
     assert ff.inputs["regionId"] == ex.plan.fleet.region
     assert ff.inputs["publicApiServerEnabled"] is False
-    assert ff.inputs["enableMesh"] is True and ff.inputs["deletionProtection"] is True
-    assert ex.deps(ff, "fleetId") == {fleet.urn} and ex.deps(ff, "meshId") == {mesh.urn}
-    assert {r.urn for r in ex.cap.by_type(MEMBERSHIP)} | {mesh.urn} <= set(ff.dependencies)
+    # The standalone ASM instance is reached through the merged kubeconfig (path 4); the
+    # Fleet's own mesh stays off, so no binding can go wrong.
+    assert ff.inputs["enableMesh"] is False and "meshId" not in ff.inputs
+    assert ff.inputs["deletionProtection"] is True
+    assert ex.deps(ff, "fleetId") == {fleet.urn}
+    assert {r.urn for r in ex.cap.by_type(MEMBERSHIP)} <= set(ff.dependencies)
 
 
 def test_stack_outputs(ex: View) -> None:

@@ -8,12 +8,17 @@ import pytest
 
 from tests.components.stacks import (
     ACK,
+    AUTOSCALER,
     CEN_TYPES,
+    EIP,
+    EIP_ASSOC,
     MEMBERSHIP,
     MESH,
+    NAT,
     NODE_POOL,
     PROVIDER,
     SG_RULE,
+    SNAT,
     TR_ASSOC,
     TR_PEER,
     TR_PROP,
@@ -61,7 +66,11 @@ def test_clusters_are_their_plans(big: View) -> None:
         if c.cni == "terway":
             assert len(i["podVswitchIds"]) == len(c.pod_vswitches) > 0
         pool = big.one(NODE_POOL, f"{c.name}-workers").inputs
-        assert ("scalingConfig" in pool) is (c.spec.node_pool.min_size is not None)
+        assert ("scalingConfig" in pool) is c.spec.node_pools["workers"].auto_scaling
+        assert "scalingConfig" not in big.one(NODE_POOL, f"{c.name}-system").inputs
+        scalers = [a for a in big.cap.by_type(AUTOSCALER)
+                   if big.ancestor(a, "meshfleet:cluster:AckCluster").name == c.name]
+        assert len(scalers) == int(c.spec.auto_scaling)
 
 
 def test_peer_links_form_a_full_mesh_bound_at_both_ends(big: View) -> None:
@@ -83,7 +92,9 @@ def test_peer_links_form_a_full_mesh_bound_at_both_ends(big: View) -> None:
 def test_members_and_providers(big: View) -> None:
     mesh = big.cap.by_type(MESH)[0]
     acks = {r.urn for r in big.cap.by_type(ACK)}
-    assert big.deps(mesh, "clusterIds") == acks
+    members = big.mesh_memberships()
+    assert {next(iter(big.deps(m, "clusterId"))) for m in members} == acks
+    assert all(big.deps(m, "meshId") == {mesh.urn} for m in members)
     assert {next(iter(big.deps(m, "subClusterId"))) for m in big.cap.by_type(MEMBERSHIP)} == acks
     for r in big.cap.registrations:
         if r.custom and r.type.startswith("alicloud:"):
@@ -91,14 +102,15 @@ def test_members_and_providers(big: View) -> None:
 
 
 def _cluster_urns(v: View) -> dict[str, set[str]]:
-    """Per cluster: its component, ManagedKubernetes, NodePool and security-group rule URNs."""
+    """Per cluster: its component, ManagedKubernetes, node pools, autoscaler and security-group
+    rules (and the SNAT entries of its vSwitches)."""
     out: dict[str, set[str]] = {r.name: {r.urn}
                                 for r in v.cap.by_type("meshfleet:cluster:AckCluster")}
-    for t in (ACK, NODE_POOL, SG_RULE):
+    for t in (ACK, NODE_POOL, SG_RULE, AUTOSCALER):
         for r in v.cap.by_type(t):
             owner = v.ancestor(r, "meshfleet:cluster:AckCluster")
-            assert owner is not None
-            out.setdefault(owner.name, set()).add(r.urn)
+            if owner is not None:  # the Fleet's and the mesh's rules are nobody's
+                out.setdefault(owner.name, set()).add(r.urn)
     return out
 
 
@@ -115,16 +127,19 @@ def test_no_cluster_waits_on_another_cluster_or_on_cen(which: str,
             waits = v.closure(urn)
             assert not waits & others, f"{urn} waits on another cluster"
             assert not waits & cen, f"{urn} waits on CEN"
-            # What it does wait on: its own VPC's network, its own cluster, its provider.
+            # What it does wait on: its own VPC's network and egress, its own cluster, its
+            # provider.
             kinds = {v.by_urn[w].type for w in waits}
-            assert kinds <= {VPC, VSWITCH, ACK, PROVIDER}, (urn, kinds)
+            assert kinds <= {VPC, VSWITCH, NAT, EIP, EIP_ASSOC, SNAT, ACK, AUTOSCALER, PROVIDER}, (
+                urn, kinds)
 
 
 def test_cluster_waits_only_on_its_own_vswitches(big: View) -> None:
     for c in big.plan.clusters.values():
         ack = big.one(ACK, c.name)
         switches = {big.vswitch(s.key).urn for s in c.node_vswitches + c.pod_vswitches}
-        assert set(ack.dependencies) == switches
+        snat = {e.urn for e in big.cap.by_type(SNAT) if big.deps(e, "sourceVswitchId") <= switches}
+        assert set(ack.dependencies) == switches | snat and len(snat) == len(switches)
 
 
 def test_scale_run_registers_every_cluster_once(big: View) -> None:

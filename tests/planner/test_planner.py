@@ -26,7 +26,7 @@ from meshfleet.planner import plan
 from meshfleet.spec import parse_spec
 from tests.planner.checker import check_plan
 from tests.planner.test_spec import BASE
-from tests.strategies import fleet_specs
+from tests.strategies import fleet_specs, pool_floor
 
 
 def planned(raw: dict[str, Any], lock: dict[str, str] | None = None) -> dict[str, Any]:
@@ -224,7 +224,7 @@ def apply_edit(raw: dict[str, Any], edit: str, n: int) -> None:
                                  len(clusters) < 2):
         vpc = sorted(vpcs)[n % len(vpcs)]
         clusters[f"new-{n}-{len(clusters)}"] = {"vpc": vpc, "cni": ["flannel", "terway"][n % 2],
-                                "zones": vpcs[vpc]["zones"][:1], "maxNodes": 1 + n % 40}
+                                "zones": vpcs[vpc]["zones"][:1], "maxNodes": 2 + n % 40}
     elif edit == "remove-cluster":
         del clusters[sorted(clusters)[n % len(clusters)]]
     elif edit == "rename-cluster":
@@ -264,7 +264,7 @@ def apply_edit(raw: dict[str, Any], edit: str, n: int) -> None:
                                            "zones": tr_ok(region, REGION_ZONES[region])})
     elif edit == "resize-cluster":  # shrinking never renumbers (growing past the lock is an error)
         c = clusters[sorted(clusters)[n % len(clusters)]]
-        c["maxNodes"] = max(1, c.get("nodePool", {}).get("desiredSize", 1))
+        c["maxNodes"] = pool_floor(c)
 
 
 @given(fleet_specs(max_regions=3, max_vpcs=4, max_clusters=8), EDITS)

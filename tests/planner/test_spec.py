@@ -46,6 +46,40 @@ def test_every_default_is_resolved_in_the_spec() -> None:
     assert all(v.transit_router_zones == () for v in public.vpcs.values())
 
 
+def test_one_mesh_spec_field_sets_the_edition_too() -> None:
+    editions = {s: parse_spec(spec_with(lambda r, s=s: r["mesh"].update(spec=s))).mesh
+                for s in ("standard", "enterprise", "ultimate")}
+    assert {s: (m.cluster_spec, m.edition) for s, m in editions.items()} == {
+        "standard": ("standard", "Default"), "enterprise": ("enterprise", "Pro"),
+        "ultimate": ("ultimate", "Pro")}
+    default = parse_spec(BASE).mesh
+    assert (default.mode, default.cluster_spec, default.edition) == ("standalone", "standard",
+                                                                     "Default")
+    fleet = parse_spec(spec_with(lambda r: r["mesh"].update(mode="fleet")))
+    assert fleet.mesh.mode == "fleet"
+    # The same context for both is fine in mode fleet: the kubeconfig holds the Fleet alone.
+    parse_spec(spec_with(lambda r: (r["mesh"].update(mode="fleet"),
+                                    r["fleet"].update(context="demo-mesh"))))
+
+
+def test_node_pools_system_first_and_named_by_key() -> None:
+    spec = parse_spec(spec_with(lambda r: r["clusters"]["a"].update(
+        maxNodes=30, systemPool={"size": 3, "instanceTypes": ["ecs.g7.2xlarge"]},
+        nodePools={"batch": {"minSize": 0, "maxSize": 20}, "api": {"desiredSize": 4}})))
+    a = spec.clusters["a"]
+    assert [(p.name, p.desired_size, p.min_size, p.max_size) for p in a.pools] == [
+        ("system", 3, None, None), ("api", 4, None, None), ("batch", None, 0, 20)]
+    assert a.system_pool.instance_types == ("ecs.g7.2xlarge",) and a.auto_scaling
+    b = parse_spec(BASE).clusters["b"]
+    assert [(p.name, p.desired_size) for p in b.pools] == [("system", 2)]
+    assert not b.auto_scaling and b.node_pools == {}
+
+
+def test_nat_gateway_is_on_by_default() -> None:
+    spec = parse_spec(spec_with(lambda r: r["vpcs"]["sh"].update(natGateway=False)))
+    assert (spec.vpcs["hz"].nat_gateway, spec.vpcs["sh"].nat_gateway) == (True, False)
+
+
 def test_base_spec_is_valid_and_defaults_are_documented() -> None:
     spec = parse_spec(BASE)
     a = spec.clusters["a"]
@@ -132,17 +166,46 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] = [
     ("unknown field", lambda r: r["clusters"]["a"].update(podCIDR="172.16.0.0/16"),
      "clusters.a.podCIDR", "not a known field"),
     ("connectivity", lambda r: r.update(connectivity="vpn"), "connectivity", "cen, public"),
-    ("mesh edition", lambda r: r["mesh"].update(edition="Gold"), "mesh.edition", "Default, Pro"),
+    ("mesh spec", lambda r: r["mesh"].update(spec="gold"), "mesh.spec",
+     "standard, enterprise, ultimate"),
+    ("mesh edition is refused", lambda r: r["mesh"].update(edition="Pro"), "mesh.edition",
+     "write `spec: enterprise`"),
+    ("mesh clusterSpec is refused", lambda r: r["mesh"].update(clusterSpec="standard"),
+     "mesh.clusterSpec", "is replaced by mesh.spec"),
+    ("mesh mode", lambda r: r["mesh"].update(mode="shared"), "mesh.mode", "standalone, fleet"),
+    ("fleet mode takes no ASM settings", lambda r: r["mesh"].update(mode="fleet", spec="ultimate"),
+     "mesh.spec", "which mode fleet does not create"),
+    ("NAT gateway flag", lambda r: r["vpcs"]["hz"].update(natGateway="yes"),
+     "vpcs.hz.natGateway", "true or false"),
     ("maxNodes range", lambda r: r["clusters"]["a"].update(maxNodes=0), "clusters.a.maxNodes",
      "whole number from 1"),
     ("maxNodes as float ok, string not", lambda r: r["clusters"]["a"].update(maxNodes="10"),
      "clusters.a.maxNodes", "whole number"),
     ("podsPerNode too many for Flannel", lambda r: r["clusters"]["a"].update(podsPerNode=256),
      "clusters.a.podsPerNode", "from 1 to 255"),
-    ("min without max", lambda r: r["clusters"]["a"].update(nodePool={"minSize": 1}),
-     "clusters.a.nodePool.minSize", "go together"),
-    ("min equals max", lambda r: r["clusters"]["a"].update(nodePool={"minSize": 3, "maxSize": 3}),
-     "clusters.a.nodePool.minSize", "minSize < maxSize"),
+    ("the old nodePool is refused", lambda r: r["clusters"]["a"].update(
+        nodePool={"desiredSize": 3}), "clusters.a.nodePool", "nodePools: {workers: {...}}"),
+    ("min without max", lambda r: r["clusters"]["a"].update(
+        nodePools={"w": {"minSize": 1}}), "clusters.a.nodePools.w.minSize", "go together"),
+    ("min equals max", lambda r: r["clusters"]["a"].update(
+        nodePools={"w": {"minSize": 3, "maxSize": 3}}), "clusters.a.nodePools.w.minSize",
+     "minSize < maxSize"),
+    ("desiredSize with auto scaling", lambda r: r["clusters"]["a"].update(
+        nodePools={"w": {"desiredSize": 3, "minSize": 1, "maxSize": 5}}),
+     "clusters.a.nodePools.w.desiredSize", "is for a fixed-size pool"),
+    ("pool named system", lambda r: r["clusters"]["a"].update(nodePools={"system": {}}),
+     "clusters.a.nodePools.system", "reserved for the fixed-size system pool"),
+    ("pool name", lambda r: r["clusters"]["a"].update(nodePools={"Big_Pool": {}}),
+     "clusters.a.nodePools.Big_Pool", "not a valid name"),
+    ("system pool of one node", lambda r: r["clusters"]["a"].update(systemPool={"size": 1}),
+     "clusters.a.systemPool.size", "whole number from 2"),
+    ("system pool fields", lambda r: r["clusters"]["a"].update(systemPool={"minSize": 1}),
+     "clusters.a.systemPool.minSize", "not a known field"),
+    ("pools beyond maxNodes", lambda r: r["clusters"]["a"].update(
+        maxNodes=10, nodePools={"w": {"minSize": 1, "maxSize": 6}, "v": {"desiredSize": 3}}),
+     "clusters.a.maxNodes", "(11: system 2, v 3, w 6)"),
+    ("maxNodes below the system pool", lambda r: r["clusters"]["a"].update(maxNodes=1),
+     "clusters.a.maxNodes", "(2: system 2)"),
     ("fleet deletion protection", lambda r: r["fleet"].update(deletionProtection="yes"),
      "fleet.deletionProtection", "true or false"),
     ("same kubeconfig context", lambda r: (r["fleet"].update(context="ops"),

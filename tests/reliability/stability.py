@@ -32,7 +32,7 @@ from tests.reliability.harness import (
     run_fleet,
     write_lock,
 )
-from tests.strategies import REGION_ZONES, tr_ok
+from tests.strategies import REGION_ZONES, pool_floor, tr_ok
 
 EDITS = ("add-cluster", "remove-cluster", "rename-cluster", "reorder", "add-vpc", "remove-vpc",
          "rename-vpc", "add-zone", "remove-zone", "add-region", "move-region", "switch-cni",
@@ -252,8 +252,7 @@ class _Editor:
         cname = self.pick(self.raw["clusters"])
         assert cname is not None
         c = self.raw["clusters"][cname]
-        floor = c.get("nodePool", {}).get("desiredSize", 1)
-        c["maxNodes"] = max(1, floor, int(c.get("maxNodes", 64)) // 2)
+        c["maxNodes"] = max(pool_floor(c), int(c.get("maxNodes", 64)) // 2)
         return True
 
     def grow_cluster(self) -> bool:
