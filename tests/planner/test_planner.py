@@ -140,6 +140,36 @@ def test_vpc_exhaustion_when_locked_vpc_is_full() -> None:
         plan(parse_spec(raw), lock)
 
 
+def test_each_vpc_gets_one_nat_vswitch_that_a_lock_without_it_only_gains() -> None:
+    p = plan(parse_spec(BASE))
+    for v in p.vpcs.values():
+        (nat,) = v.by_role("nat")
+        assert (nat.key, IPNetwork(nat.cidr).prefixlen) == (f"vswitch:{v.name}:nat:{nat.zone}", 28)
+        assert nat.zone == sorted(v.zones)[0]
+    # A lock written before NAT vSwitches existed: they are new keys, nothing else moves.
+    old = {k: c for k, c in p.allocations().items() if ":nat:" not in k}
+    again = plan(parse_spec(BASE), old)
+    assert {k: again.allocations()[k] for k in old} == old
+    assert sorted(again.new) == sorted(k for k in p.allocations() if ":nat:" in k)
+    off = copy.deepcopy(BASE)
+    off["vpcs"]["sh"]["natGateway"] = False
+    assert not plan(parse_spec(off)).vpcs["sh"].by_role("nat")
+
+
+def test_a_full_vpc_gaining_a_nat_vswitch_names_the_way_out() -> None:
+    raw = copy.deepcopy(BASE)  # hz: one zone, one cluster whose node vSwitch fills the /24
+    raw.update(connectivity="public", fleet={"vpc": "sh"}, mesh={"vpc": "sh"})
+    raw["vpcs"]["hz"].update(zones=["cn-hangzhou-h"], cidr="10.9.0.0/24", natGateway=False)
+    raw["clusters"]["a"]["maxNodes"] = 240
+    lock = plan(parse_spec(raw)).allocations()
+    assert lock["vswitch:hz:node:a:cn-hangzhou-h"] == "10.9.0.0/24"
+    raw["vpcs"]["hz"]["natGateway"] = True
+    with pytest.raises(ExhaustedError) as info:
+        plan(parse_spec(raw), lock)
+    assert info.value.problems[0].path == "vpcs.hz.natGateway"
+    assert "set vpcs.hz.natGateway: false" in str(info.value)
+
+
 def test_nested_pools_share_addresses() -> None:
     raw = copy.deepcopy(BASE)
     raw["pools"] = {"vpc": ["10.0.0.0/8"], "pod": ["10.1.0.0/16", "10.0.0.0/8"],
