@@ -1,39 +1,44 @@
-"""The address-space picture: each pool with its allocations and utilisation, then each VPC with
-its vSwitches by role, every range drawn to scale.
+"""The address-space picture's layout: each pool with its allocations and utilisation, then each
+VPC with its vSwitches by role, every range drawn to scale on a bar.
 
 A pool's bar zooms to the smallest aligned block that holds every allocation in it, so a fleet
-that uses a sliver of 10.0.0.0/8 still shows its ranges side by side.
+that uses a sliver of 10.0.0.0/8 still shows its ranges side by side. A range too narrow for its
+name and CIDR gets a number above the bar (numbers pushed apart where ranges crowd, a thin leader
+back to the range) and a line in the key under the bar. Pure, like ``topology``: the result is a
+``geometry.Layout`` that ``geometry.problems`` checks.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from netaddr import IPAddress, IPNetwork
 
-from fleetctl.diagram.render import mpl
+from fleetctl.diagram import text
+from fleetctl.diagram.content import zone_tag
+from fleetctl.diagram.geometry import MARGIN as M
+from fleetctl.diagram.geometry import Builder, Layout, Rect
 
-# Colours by kind (colour-blind-safe Okabe-Ito palette).
-KIND_COLOURS = {
-    "vpc": "#0072B2",
-    "pod": "#D55E00",
-    "service": "#E69F00",
-    "reserved": "#999999",
-    "node": "#009E73",
-    "pod-vswitch": "#56B4E9",
-    "transit-router": "#CC79A7",
-    "fleet": "#F0E442",
-    "mesh": "#F0E442",
-}
+WIDTH = 13.5  # inches: the figure
+BAR_H, ROW_GAP, NUM_GAP = 0.42, 0.3, 0.14
+SIZE = {"title": 13, "head": 8.5, "detail": 6.8, "inside": 6.3, "number": 6, "key": 6.2,
+        "legend": 7}
+KINDS = (("vpc", "VPC"), ("pod", "pod CIDR (Flannel)"), ("service", "Service CIDR"),
+         ("reserved", "reserved"), ("node", "vSwitch: nodes"),
+         ("pod-vswitch", "vSwitch: pods (Terway)"), ("transit-router", "vSwitch: transit router"),
+         ("fleet", "vSwitch: Fleet / mesh"))
+DARK = {"vpc", "pod", "node"}  # kinds whose colour takes white text
 
-def _allocations(plan: Any) -> list[tuple[str, str, str]]:
-    """(kind, cidr, label) of every fleet-wide allocation: VPCs, Flannel pod CIDRs, Services."""
-    out = [("vpc", v.cidr, f"VPC {v.name}") for v in plan.vpcs.values()]
+
+def _allocations(plan: Any) -> list[tuple[str, IPNetwork, str]]:
+    """(kind, network, label) of every fleet-wide allocation: VPCs, Flannel pod CIDRs, Services."""
+    out = [("vpc", IPNetwork(v.cidr), f"VPC {v.name}") for v in plan.vpcs.values()]
     for c in plan.clusters.values():
         if c.pod_cidr:
-            out.append(("pod", c.pod_cidr, f"pod {c.name}"))
-        out.append(("service", c.service_cidr, f"service {c.name}"))
+            out.append(("pod", IPNetwork(c.pod_cidr), f"pod {c.name}"))
+        out.append(("service", IPNetwork(c.service_cidr), f"service {c.name}"))
     return out
 
 
@@ -51,144 +56,129 @@ def _span(pool: IPNetwork, nets: Iterable[IPNetwork]) -> IPNetwork:
     return pool
 
 
-def _bar(
-    ax: Any,
-    y: float,
-    window: IPNetwork,
-    segments: Sequence[tuple[str, IPNetwork, str]],
-    height: float = 0.55,
-) -> None:
-    """One address range as a bar, segments drawn to scale. A segment too narrow for its label
-    gets a short number, spelled out in the line under the bar."""
-    import textwrap
+def _rows(plan: Any) -> list[tuple[str, list[str], IPNetwork, list[tuple[str, IPNetwork, str]]]]:
+    """(heading, detail lines, bar window, segments) of every row: pools, then VPCs."""
+    allocs = _allocations(plan)
+    reserved = [IPNetwork(r.split()[0]) for r in plan.spec.reserved]
+    rows = []
+    for pool in plan.pools:
+        net = IPNetwork(pool.cidr)
+        inside = [a for a in allocs if a[1] in net]
+        inside += [("reserved", r, "reserved") for r in reserved if r in net]
+        window = _span(net, [n for _, n, _ in inside])
+        by_kind = {k: sum(n.size for kk, n, _ in inside if kk == k)
+                   for k in ("vpc", "pod", "service")}
+        detail = [f"for {', '.join(pool.kinds)}; {pool.utilisation:.2%} allocated",
+                  ", ".join(f"{k} {v:,}" for k, v in by_kind.items() if v) or "nothing yet"]
+        if window != net:
+            detail.append(f"bar: {window} (holds every allocation)")
+        rows.append((f"pool {pool.cidr}", detail, window, inside))
+    for vpc in plan.vpcs.values():
+        segs = []
+        for s in vpc.vswitches:
+            who = f" {s.cluster}" if s.cluster else ""
+            segs.append(("pod-vswitch" if s.role == "pod" else s.role, IPNetwork(s.cidr),
+                         f"{s.role}{who} {zone_tag(s.zone, vpc.region)}"))
+        rows.append((f"VPC {vpc.name} {vpc.cidr}",
+                     [f"{vpc.region}; {len(vpc.vswitches)} vSwitches,",
+                      f"{vpc.utilisation:.1%} of the VPC"], IPNetwork(vpc.cidr), segs))
+    return rows
 
-    from matplotlib.patches import Rectangle
 
-    size = float(window.size)
-    ax.add_patch(Rectangle((0, y), 1, height, facecolor="#f2f2f2", edgecolor="#888888", lw=0.8))
-    small: list[str] = []
-    for kind, net, label in sorted(segments, key=lambda seg: seg[1].first):
-        x0 = (net.first - window.first) / size
-        w = net.size / size
-        ax.add_patch(
-            Rectangle(
-                (x0, y),
-                w,
-                height,
-                facecolor=KIND_COLOURS[kind],
-                edgecolor="white",
-                lw=0.6,
-                hatch="//" if kind == "reserved" else None,
-            )
-        )
-        text = f"{label}\n{net}"
-        dark = kind in ("service", "fleet", "mesh", "pod-vswitch", "reserved")
-        # ~0.0062 of the bar per character at 6.3 pt on this figure width.
-        if w >= 0.0062 * max(len(label), len(str(net))) + 0.004:
-            ax.text(
-                x0 + w / 2,
-                y + height / 2,
-                text,
-                ha="center",
-                va="center",
-                fontsize=6.3,
-                color="black" if dark else "white",
-            )
+def _spread(wanted: Sequence[tuple[float, float]], lo: float, hi: float,
+            gap: float) -> list[float]:
+    """Left edges for labels of the given (centre, width), in order, apart by ``gap`` and within
+    [lo, hi], each as near its centre as the others allow."""
+    xs: list[float] = []
+    for centre, w in wanted:
+        xs.append(max(centre - w / 2, lo, xs[-1] + wanted[len(xs) - 1][1] + gap if xs else lo))
+    right = hi
+    for i in range(len(xs) - 1, -1, -1):
+        xs[i] = min(xs[i], right - wanted[i][1])
+        right = xs[i] - gap
+    return xs
+
+
+def layout(plan: Any, *, title: str = "") -> Layout:
+    """The address-space picture of ``plan`` as boxes and labels."""
+    b = Builder()
+    b.label(f"meshfleet address space: {plan.spec.name}" + (f" ({title})" if title else ""),
+            M, M, None, SIZE["title"], "bold")
+    rows = _rows(plan)
+    left = max(text.width(s, SIZE["detail"]) for _, detail, _, _ in rows for s in detail)
+    left = max(left, *(text.width(h, SIZE["head"], "bold") for h, _, _, _ in rows)) + 0.3
+    x0, bar_w = M + left, WIDTH - 2 * M - left
+    leaders: list[tuple[float, float, float, float]] = []
+    y = M + text.height(SIZE["title"]) + 0.3
+    for i, (head, detail, window, segs) in enumerate(rows):
+        b.label(head, M, y, None, SIZE["head"], "bold")
+        for k, s in enumerate(detail):
+            b.label(s, M, y + text.height(SIZE["head"]) + 0.03 + k * text.height(SIZE["detail"]),
+                    None, SIZE["detail"])
+        left_bottom = y + text.height(SIZE["head"]) + 0.03 + len(detail) * text.height(
+            SIZE["detail"])
+        bar_id = f"bar:{i}"
+        small: list[tuple[float, str]] = []  # (centre x, key text) of ranges too narrow
+        nh = text.height(SIZE["number"])
+        bar = b.box(bar_id, "bar", Rect(x0, y + nh + NUM_GAP, bar_w, BAR_H), None)
+        size = float(window.size)
+        for kind, net, label in sorted(segs, key=lambda seg: seg[1].first):
+            r = Rect(x0 + bar_w * (net.first - window.first) / size, bar.y,
+                     bar_w * net.size / size, BAR_H)
+            b.box(f"{bar_id}:{net}", f"seg:{kind}", r, bar_id)
+            lines = (label, str(net))
+            need = max(text.width(s, SIZE["inside"]) for s in lines) + 0.06
+            if need <= r.w:
+                tone = "light" if kind in DARK else "text"
+                top = r.y + (BAR_H - 2 * text.height(SIZE["inside"])) / 2
+                for k, s in enumerate(lines):
+                    w = text.width(s, SIZE["inside"])
+                    b.label(s, r.x + (r.w - w) / 2, top + k * text.height(SIZE["inside"]),
+                            f"{bar_id}:{net}", SIZE["inside"], tone=tone)
+            else:
+                small.append((r.x + r.w / 2, f"[{len(small) + 1}] {label} {net}"))
+        numbers = [(c, text.width(str(n + 1), SIZE["number"])) for n, (c, _) in enumerate(small)]
+        for n, ((centre, _), nx) in enumerate(zip(numbers, _spread(numbers, x0, x0 + bar_w, 0.03),
+                                                  strict=True)):
+            lab = b.label(str(n + 1), nx, y, None, SIZE["number"])
+            leaders.append((lab.rect.x + lab.rect.w / 2, y + nh, centre, bar.y))
+        key_y = bar.bottom + 0.05
+        for line in _wrap([s for _, s in small], bar_w, SIZE["key"]):
+            b.label(line, x0, key_y, None, SIZE["key"])
+            key_y += text.height(SIZE["key"])
+        y = max(left_bottom, key_y) + ROW_GAP
+    _legend(b, y)
+    lay = b.layout()
+    return Layout(WIDTH, lay.height, lay.boxes, lay.labels, lay.links, leaders=tuple(leaders))
+
+
+def _wrap(items: Sequence[str], width: float, size: float) -> list[str]:
+    """Key entries joined three spaces apart, in lines no wider than ``width``."""
+    lines: list[str] = []
+    for item in items:
+        joined = f"{lines[-1]}   {item}" if lines else item
+        if lines and text.width(joined, size) <= width:
+            lines[-1] = joined
         else:
-            small.append(f"[{len(small) + 1}] {label} {net}")
-            ax.text(
-                x0 + w / 2,
-                y + height + 0.02,
-                str(len(small)),
-                ha="center",
-                va="bottom",
-                fontsize=5.5,
-            )
-    if small:
-        ax.text(
-            0, y - 0.05, "\n".join(textwrap.wrap("   ".join(small), 165)), va="top", fontsize=6.2
-        )
+            lines.append(item)
+    return lines
 
 
-ROW = 1.45
+def _legend(b: Builder, y: float) -> None:
+    """A swatch and a name per kind of range, in one flowing row (two if the page is narrow)."""
+    x, size, sw = M, SIZE["legend"], 0.16
+    per_line = math.ceil(len(KINDS) / max(1, math.ceil(
+        sum(sw + 0.3 + text.width(n, size) for _, n in KINDS) / (WIDTH - 2 * M))))
+    for i, (kind, name) in enumerate(KINDS):
+        if i and i % per_line == 0:
+            x, y = M, y + text.height(size) + 0.08
+        b.box(f"swatch:{kind}", f"seg:{kind}", Rect(x, y, sw, text.height(size)), None)
+        b.label(name, x + sw + 0.06, y, None, size)
+        x += sw + 0.3 + text.width(name, size)
 
 
 def draw(plan: Any, *, title: str = "") -> Any:
     """The address-space picture as a matplotlib Figure."""
-    plt = mpl()
-    allocs = _allocations(plan)
-    reserved = [IPNetwork(r.split()[0]) for r in plan.spec.reserved]
-    rows = len(plan.pools) + len(plan.vpcs)
-    fig, ax = plt.subplots(figsize=(13, 0.95 * rows * ROW + 1.8))
-    ax.set_xlim(-0.3, 1.01)
-    ax.set_ylim(-1.0, rows * ROW + 0.7)
-    ax.set_axis_off()
-    heading = f"meshfleet address space: {plan.spec.name}" + (f" ({title})" if title else "")
-    ax.text(-0.3, rows * ROW + 0.65, heading, fontsize=13, weight="bold", va="top")
-    y = rows * ROW - 0.75
-    for pool in plan.pools:
-        net = IPNetwork(pool.cidr)
-        inside = [(k, IPNetwork(c), lbl) for k, c, lbl in allocs if IPNetwork(c) in net]
-        res = [("reserved", r, "reserved") for r in reserved if r in net]
-        window = _span(net, [n for _, n, _ in inside + res])
-        by_kind = {
-            k: sum(n.size for kk, n, _ in inside if kk == k) for k in ("vpc", "pod", "service")
-        }
-        _bar(ax, y, window, inside + res)
-        ax.text(-0.295, y + 0.5, f"pool {pool.cidr}", weight="bold", va="center", fontsize=8.5)
-        ax.text(
-            -0.295,
-            y + 0.12,
-            f"for {', '.join(pool.kinds)}; {pool.utilisation:.2%} allocated\n"
-            + ", ".join(f"{k} {v:,}" for k, v in by_kind.items() if v)
-            + (f"\nbar: {window} (holds every allocation)" if window != net else ""),
-            va="center",
-            fontsize=6.8,
-        )
-        y -= ROW
-    for vpc in plan.vpcs.values():
-        segs = []
-        for s in vpc.vswitches:
-            kind = "pod-vswitch" if s.role == "pod" else s.role
-            who = f" {s.cluster}" if s.cluster else ""
-            segs.append((kind, IPNetwork(s.cidr), f"{s.role}{who} {s.zone.rsplit('-', 1)[-1]}"))
-        _bar(ax, y, IPNetwork(vpc.cidr), segs)
-        ax.text(
-            -0.295,
-            y + 0.5,
-            f"VPC {vpc.name} {vpc.cidr}",
-            weight="bold",
-            va="center",
-            fontsize=8.5,
-        )
-        ax.text(
-            -0.295,
-            y + 0.12,
-            f"{vpc.region}; {len(vpc.vswitches)} vSwitches,\n{vpc.utilisation:.1%} of the VPC",
-            va="center",
-            fontsize=6.8,
-        )
-        y -= ROW
-    from matplotlib.patches import Patch
+    from fleetctl.diagram import render
 
-    legend = [
-        Patch(facecolor=KIND_COLOURS["vpc"], label="VPC"),
-        Patch(facecolor=KIND_COLOURS["pod"], label="pod CIDR (Flannel)"),
-        Patch(facecolor=KIND_COLOURS["service"], label="Service CIDR"),
-        Patch(facecolor=KIND_COLOURS["reserved"], hatch="//", label="reserved"),
-        Patch(facecolor=KIND_COLOURS["node"], label="vSwitch: nodes"),
-        Patch(facecolor=KIND_COLOURS["pod-vswitch"], label="vSwitch: pods (Terway)"),
-        Patch(facecolor=KIND_COLOURS["transit-router"], label="vSwitch: transit router"),
-        Patch(facecolor=KIND_COLOURS["fleet"], label="vSwitch: Fleet / mesh"),
-    ]
-    ax.legend(
-        handles=legend,
-        loc="lower left",
-        ncol=8,
-        bbox_to_anchor=(-0.01, -0.01),
-        fontsize=7,
-        frameon=False,
-        handlelength=1.2,
-        columnspacing=1.0,
-    )
-    return fig
+    return render.draw(layout(plan, title=title))

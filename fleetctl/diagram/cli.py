@@ -70,8 +70,7 @@ def write_all(plan: Any, out: Path, *, title: str = "", opts: Any = None) -> lis
     for note in lay.notes:
         print(f"note: {note}", file=sys.stderr)
     written = render.save(render.draw(lay), out / "topology")
-    written += render.save(draw_address_space(plan, title=opts.title), out / "address-space",
-                           tight=True)
+    written += render.save(draw_address_space(plan, title=opts.title), out / "address-space")
     return written
 
 

@@ -122,6 +122,9 @@ class Layout:
     links: tuple[Link, ...]
     notes: tuple[str, ...] = field(default=())
     """Things the picture leaves out (e.g. regions drawn collapsed), for the command to print."""
+    leaders: tuple[tuple[float, float, float, float], ...] = field(default=())
+    """Thin pointers (x0, y0, x1, y1) from a number to the range it names, drawn between a row
+    of numbers and the bar under it where nothing else is: not links, not checked as links."""
 
     def box(self, box_id: str) -> Box:
         return next(b for b in self.boxes if b.id == box_id)

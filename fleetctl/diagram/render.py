@@ -33,6 +33,17 @@ BOX_STYLE = {
     "legend": ("#ffffff", "#999999", "-"),
     "kubeconfig": ("#fbeef6", "#CC79A7", "-"),
 }
+RANGE_COLOURS = {  # the address-space picture's ranges, by kind
+    "vpc": "#0072B2",
+    "pod": "#D55E00",
+    "service": "#E69F00",
+    "reserved": "#999999",
+    "node": "#009E73",
+    "pod-vswitch": "#56B4E9",
+    "transit-router": "#CC79A7",
+    "fleet": "#F0E442",
+    "mesh": "#F0E442",
+}
 MAX_PIXELS = 7000  # the PNG's longer side; larger pictures get a lower resolution
 DPI = 130
 
@@ -55,7 +66,7 @@ def mpl() -> Any:
 
 def draw(layout: Layout) -> Any:
     """The layout as a matplotlib Figure of the same size."""
-    from matplotlib.patches import FancyBboxPatch, Polygon
+    from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 
     plt = mpl()
     fig = plt.figure(figsize=(layout.width, layout.height))
@@ -71,8 +82,16 @@ def draw(layout: Layout) -> Any:
             depth[b.id] += 1
             p = parents[p]
     for b in layout.boxes:
-        face, edge, style = BOX_STYLE[b.kind]
         r = b.rect
+        if b.kind == "bar" or b.kind.startswith("seg:"):  # a range to scale: square corners
+            kind = b.kind.removeprefix("seg:")
+            ax.add_patch(Rectangle(
+                (r.x, r.y), r.w, r.h, zorder=1 + depth[b.id], gid=b.id,
+                facecolor=RANGE_COLOURS.get(kind, "#f2f2f2"),
+                edgecolor="#888888" if kind == "bar" else "white", lw=0.8 if kind == "bar" else 0.6,
+                hatch="//" if kind == "reserved" else None))
+            continue
+        face, edge, style = BOX_STYLE[b.kind]
         ax.add_patch(FancyBboxPatch(
             (r.x, r.y), r.w, r.h, linewidth=1.1, facecolor=face, edgecolor=edge, linestyle=style,
             boxstyle=f"round,pad=0,rounding_size={min(0.08, r.w / 4, r.h / 4)}",
@@ -88,20 +107,21 @@ def draw(layout: Layout) -> Any:
                                  closed=True, facecolor=colour, edgecolor="none", zorder=11))
         for x, y in link.tails:
             ax.plot((x,), (y,), marker="o", ms=3.2, color=colour, zorder=11)
+    for x0, y0, x1, y1 in layout.leaders:
+        ax.plot((x0, x1), (y0, y1), color="#777777", lw=0.5, zorder=12)
     for lab in layout.labels:
         ax.text(lab.rect.x, lab.rect.y, lab.text, fontsize=lab.size, weight=lab.weight,
                 color=TONES[lab.tone], ha="left", va="top", zorder=20)
     return fig
 
 
-def save(fig: Any, stem: Path, *, tight: bool = False) -> list[Path]:
+def save(fig: Any, stem: Path) -> list[Path]:
     """``stem``.svg and ``stem``.png, with no date or software version in them."""
     plt = mpl()
     paths = [stem.with_suffix(".svg"), stem.with_suffix(".png")]
-    bbox = "tight" if tight else None
     w, h = fig.get_size_inches()
     dpi = min(DPI, MAX_PIXELS / max(w, h))
-    fig.savefig(paths[0], format="svg", metadata={"Date": None}, bbox_inches=bbox)
-    fig.savefig(paths[1], format="png", dpi=dpi, metadata={"Software": None}, bbox_inches=bbox)
+    fig.savefig(paths[0], format="svg", metadata={"Date": None})
+    fig.savefig(paths[1], format="png", dpi=dpi, metadata={"Software": None})
     plt.close(fig)
     return paths

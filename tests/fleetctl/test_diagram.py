@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from netaddr import IPNetwork
 
 from fleetctl.cli import main
-from fleetctl.diagram import draw_address_space, draw_topology, render, write_all
+from fleetctl.diagram import address, draw_address_space, draw_topology, render, write_all
 from fleetctl.diagram.geometry import Box, Label, Layout, Link, Rect, Segment, problems
 from fleetctl.diagram.topology import Options, layout
 from fleetctl.plan_cmd import load_plan
@@ -132,6 +133,24 @@ def test_generated_fleets_have_sound_geometry(raw: dict[str, Any], data: st.Data
     opts = Options(paths=data.draw(st.booleans(), label="paths"),
                    region=data.draw(st.none() | st.sampled_from(p.regions), label="region"))
     assert_topology_right(p, layout(p, opts), opts)
+    assert problems(address.layout(p)) == []
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (2, 8, 3), (6, 30, 10), (3, 48, 6)])
+def test_address_space_geometry(shape: tuple[int, int, int]) -> None:
+    p = fleet(*shape)
+    lay = address.layout(p)
+    assert problems(lay) == []
+    bars = [b for b in lay.boxes if b.kind == "bar"]
+    assert len(bars) == len(p.pools) + len(p.vpcs)
+    # Each range is on its bar to scale, and every number above a bar points at one range.
+    ranges = [b for b in lay.boxes if b.kind.startswith("seg:") and b.parent]
+    assert len(ranges) == sum(len(v.vswitches) for v in p.vpcs.values()) + sum(
+        1 for pool in p.pools for _, net, _ in address._allocations(p)
+        if net in IPNetwork(pool.cidr))
+    for _x0, _y0, x1, y1 in lay.leaders:
+        assert any(r.rect.x - 1e-6 <= x1 <= r.rect.right + 1e-6 and r.rect.y == y1
+                   for r in ranges)
 
 
 def test_the_checks_can_fail() -> None:
@@ -172,8 +191,8 @@ def test_the_checks_can_fail() -> None:
 
 def test_rendered_text_stays_where_it_was_laid_out() -> None:
     """The layout measures text from the font; the renderer must draw it inside that extent."""
-    for p in (load_plan(REPO, "example")[0], fleet(3, 9)):
-        lay = layout(p)
+    example_plan = load_plan(REPO, "example")[0]
+    for lay in (layout(example_plan), layout(fleet(3, 9)), address.layout(example_plan)):
         fig = render.draw(lay)
         fig.set_dpi(render.DPI)
         renderer = fig.canvas.get_renderer()
