@@ -1,10 +1,11 @@
 """The address-space picture's layout: each pool with its allocations and utilisation, then each
 VPC with its vSwitches by role, every range drawn to scale on a bar.
 
-A pool's bar zooms to the smallest aligned block that holds every allocation in it, so a fleet
-that uses a sliver of 10.0.0.0/8 still shows its ranges side by side. A range too narrow for its
-name and CIDR gets a number above the bar (numbers pushed apart where ranges crowd, a thin leader
-back to the range) and a line in the key under the bar. Pure, like ``topology``: the result is a
+A bar zooms to the smallest aligned block that holds every allocation in it (said under the
+row's heading), so a fleet that uses a sliver of 10.0.0.0/8, or a VPC sized for growth, still
+shows its ranges side by side. A range too narrow for its name and CIDR gets a number above the
+bar (a crowd of them one span, ``3-9``; numbers pushed apart where needed, a thin leader back to
+the range) and a line in the key under the bar. Pure, like ``topology``: the result is a
 ``geometry.Layout`` that ``geometry.problems`` checks.
 """
 
@@ -23,8 +24,8 @@ from fleetctl.diagram.geometry import Builder, Layout, Rect
 
 WIDTH = 13.5  # inches: the figure
 BAR_H, ROW_GAP, NUM_GAP = 0.42, 0.3, 0.14
-SIZE = {"title": 13, "head": 8.5, "detail": 6.8, "inside": 6.3, "number": 6, "key": 6.2,
-        "legend": 7}
+SIZE = {"title": 13, "head": 8.5, "detail": 6.8, "inside": 6.3, "inside-small": 5.5,
+        "number": 6, "key": 6.2, "legend": 7}
 KINDS = (("vpc", "VPC"), ("pod", "pod CIDR (Flannel)"), ("service", "Service CIDR"),
          ("reserved", "reserved"), ("node", "vSwitch: nodes"),
          ("pod-vswitch", "vSwitch: pods (Terway)"), ("transit-router", "vSwitch: transit router"),
@@ -79,10 +80,31 @@ def _rows(plan: Any) -> list[tuple[str, list[str], IPNetwork, list[tuple[str, IP
             who = f" {s.cluster}" if s.cluster else ""
             segs.append(("pod-vswitch" if s.role == "pod" else s.role, IPNetwork(s.cidr),
                          f"{s.role}{who} {zone_tag(s.zone, vpc.region)}"))
-        rows.append((f"VPC {vpc.name} {vpc.cidr}",
-                     [f"{vpc.region}; {len(vpc.vswitches)} vSwitches,",
-                      f"{vpc.utilisation:.1%} of the VPC"], IPNetwork(vpc.cidr), segs))
+        net = IPNetwork(vpc.cidr)
+        window = _span(net, [n for _, n, _ in segs])
+        detail = [f"{vpc.region}; {len(vpc.vswitches)} vSwitches,",
+                  f"{vpc.utilisation:.1%} of the VPC"]
+        if window != net:
+            detail.append(f"bar: {window} (holds every vSwitch)")
+        rows.append((f"VPC {vpc.name} {vpc.cidr}", detail, window, segs))
     return rows
+
+
+def _runs(centres: Sequence[float]) -> list[tuple[float, str]]:
+    """(centre, number) above each narrow range; ranges whose numbers would collide share one
+    number span (``3-9``) centred on the run, so a crowd of tiny vSwitches stays legible."""
+    def w(i: int) -> float:
+        return text.width(str(i + 1), SIZE["number"])
+
+    runs: list[list[int]] = []
+    for i, c in enumerate(centres):
+        last = runs[-1][-1] if runs else None
+        if last is not None and c - centres[last] < (w(last) + w(i)) / 2 + 0.06:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return [((centres[r[0]] + centres[r[-1]]) / 2,
+             str(r[0] + 1) if len(r) == 1 else f"{r[0] + 1}-{r[-1] + 1}") for r in runs]
 
 
 def _spread(wanted: Sequence[tuple[float, float]], lo: float, hi: float,
@@ -127,20 +149,21 @@ def layout(plan: Any, *, title: str = "") -> Layout:
                      bar_w * net.size / size, BAR_H)
             b.box(f"{bar_id}:{net}", f"seg:{kind}", r, bar_id)
             lines = (label, str(net))
-            need = max(text.width(s, SIZE["inside"]) for s in lines) + 0.06
-            if need <= r.w:
-                tone = "light" if kind in DARK else "text"
-                top = r.y + (BAR_H - 2 * text.height(SIZE["inside"])) / 2
+            fits = [pt for pt in (SIZE["inside"], SIZE["inside-small"])
+                    if max(text.width(s, pt) for s in lines) + 0.06 <= r.w]
+            if fits:
+                pt, tone = fits[0], "light" if kind in DARK else "text"
+                top = r.y + (BAR_H - 2 * text.height(pt)) / 2
                 for k, s in enumerate(lines):
-                    w = text.width(s, SIZE["inside"])
-                    b.label(s, r.x + (r.w - w) / 2, top + k * text.height(SIZE["inside"]),
-                            f"{bar_id}:{net}", SIZE["inside"], tone=tone)
+                    w = text.width(s, pt)
+                    b.label(s, r.x + (r.w - w) / 2, top + k * text.height(pt), f"{bar_id}:{net}",
+                            pt, tone=tone)
             else:
                 small.append((r.x + r.w / 2, f"[{len(small) + 1}] {label} {net}"))
-        numbers = [(c, text.width(str(n + 1), SIZE["number"])) for n, (c, _) in enumerate(small)]
-        for n, ((centre, _), nx) in enumerate(zip(numbers, _spread(numbers, x0, x0 + bar_w, 0.03),
-                                                  strict=True)):
-            lab = b.label(str(n + 1), nx, y, None, SIZE["number"])
+        runs = _runs([c for c, _ in small])
+        numbers = [(centre, text.width(name, SIZE["number"])) for centre, name in runs]
+        for (centre, name), nx in zip(runs, _spread(numbers, x0, x0 + bar_w, 0.04), strict=True):
+            lab = b.label(name, nx, y, None, SIZE["number"])
             leaders.append((lab.rect.x + lab.rect.w / 2, y + nh, centre, bar.y))
         key_y = bar.bottom + 0.05
         for line in _wrap([s for _, s in small], bar_w, SIZE["key"]):
@@ -153,14 +176,19 @@ def layout(plan: Any, *, title: str = "") -> Layout:
 
 
 def _wrap(items: Sequence[str], width: float, size: float) -> list[str]:
-    """Key entries joined three spaces apart, in lines no wider than ``width``."""
+    """Key entries joined three spaces apart, in lines no wider than ``width`` (each entry is
+    measured alone: a joined line is no wider than the sum of its parts)."""
+    sep = text.width("   ", size)
     lines: list[str] = []
+    used = 0.0
     for item in items:
-        joined = f"{lines[-1]}   {item}" if lines else item
-        if lines and text.width(joined, size) <= width:
-            lines[-1] = joined
+        w = text.width(item, size)
+        if lines and used + sep + w <= width:
+            lines[-1] += "   " + item
+            used += sep + w
         else:
             lines.append(item)
+            used = w
     return lines
 
 

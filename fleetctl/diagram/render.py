@@ -66,6 +66,7 @@ def mpl() -> Any:
 
 def draw(layout: Layout) -> Any:
     """The layout as a matplotlib Figure of the same size."""
+    from matplotlib.collections import LineCollection
     from matplotlib.patches import FancyBboxPatch, Polygon, Rectangle
 
     plt = mpl()
@@ -99,9 +100,9 @@ def draw(layout: Layout) -> Any:
     for link in layout.links:
         colour, lw = LINK_STYLE[link.kind]
         colour = colour or PATH_COLOURS[link.number or 1]
-        for s in link.segments:
-            ax.plot((s.x0, s.x1), (s.y0, s.y1), color=colour, lw=lw, zorder=10,
-                    solid_capstyle="round", solid_joinstyle="round")
+        ax.add_collection(LineCollection(
+            [((s.x0, s.y0), (s.x1, s.y1)) for s in link.segments], colors=colour, linewidths=lw,
+            capstyle="round", joinstyle="round", zorder=10, gid=link.id))
         for x, y in link.heads:  # pointing down onto the box edge
             ax.add_patch(Polygon(((x - 0.035, y - 0.075), (x + 0.035, y - 0.075), (x, y)),
                                  closed=True, facecolor=colour, edgecolor="none", zorder=11))

@@ -126,6 +126,16 @@ def test_larger_fleets_one_region_at_a_time_or_without_paths() -> None:
         layout(p, Options(region="cn-nowhere"))
 
 
+def test_the_command_says_how_to_draw_a_large_fleet(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    big = fleet(1, 31)
+    write_all(big, tmp_path)
+    assert "note: 31 clusters: a whole-fleet picture stays readable up to 30; draw one region at " \
+        "a time (--region) or without the paths (--no-paths)" in capsys.readouterr().err
+    assert layout(big, Options(paths=False)).notes == ()
+    assert layout(fleet(1, 30)).notes == ()
+
+
 @settings(max_examples=max(5, (settings.default.max_examples or 40) // 4), deadline=None)
 @given(raw=fleet_specs(), data=st.data())
 def test_generated_fleets_have_sound_geometry(raw: dict[str, Any], data: st.DataObject) -> None:
