@@ -15,8 +15,8 @@ Pure: no figure is made (text is measured from the font). The picture, top to bo
 
 Orders are chosen so that lines cross only where they must: in a gutter the lower VPC's lines
 run outside the upper one's, at a transit router the links to nearer regions leave from the
-outer ports. Every vertical line has its
-own x and every horizontal one its own y, so no two links ever share a segment.
+outer ports. Every vertical line has its own x and every horizontal one its own y, so no two
+links ever share a segment.
 """
 
 from __future__ import annotations
