@@ -74,12 +74,10 @@ def zone_tag(zone: str, region: str) -> str:
 
 
 def display_names(plan: Any) -> dict[str, str]:
-    """Display and context names of the Fleet and the mesh, as the program resolves them."""
+    """Display and context names of the Fleet and the mesh: resolved once, in the spec."""
     spec = plan.spec
-    fleet = spec.fleet.name or f"{spec.name}-fleet"
-    mesh = spec.mesh.name or f"{spec.name}-mesh"
-    return {"fleet": fleet, "mesh": mesh, "fleet-context": spec.fleet.context or fleet,
-            "mesh-context": spec.mesh.context or mesh}
+    return {"fleet": spec.fleet.name, "mesh": spec.mesh.name,
+            "fleet-context": spec.fleet.context, "mesh-context": spec.mesh.context}
 
 
 def vpcs(plan: Any, opts: Options) -> list[Vpc]:
