@@ -4,6 +4,7 @@ real analyzer path; plus the runner's config resolution and start-up errors."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from fleetctl.analyzer import (
     AnalyzerInfo,
     PolicyInfo,
+    PolicyConfigError,
     PolicyPackError,
     PolicyPackRunner,
     resolve_config,
@@ -259,6 +261,46 @@ def test_resolve_config_errors_name_the_key(config: dict[str, object], fragment:
     with pytest.raises(ValueError) as e:
         resolve_config(INFO, config)
     assert fragment in str(e.value)
+
+
+def test_resolve_config_reports_every_error_at_once() -> None:
+    with pytest.raises(PolicyConfigError) as e:
+        resolve_config(INFO, {"a": {"unknowns": "sometimes", "reservedCidrs": [1, 2]},
+                              "b": "loud", "nope": "advisory"})
+    assert len(e.value.errors) == 5, e.value.errors
+    for fragment in ("a.unknowns", "a.reservedCidrs[0]", "a.reservedCidrs[1]", "'loud'", "'nope'"):
+        assert fragment in str(e.value)
+
+
+SCHEMA_INFO = AnalyzerInfo("p", "1", (PolicyInfo("x", "d", "advisory", required=("items",),
+    config_schema={"items": {"type": "array", "minItems": 1, "uniqueItems": True,
+                             "items": {"type": "object", "required": ["reason"],
+                                       "additionalProperties": False,
+                                       "properties": {"reason": {"type": "string",
+                                                                 "minLength": 1},
+                                                      "expires": {"type": "string",
+                                                                  "format": "date"}}}}}),))
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    ([], "x.items: [] should be non-empty"),
+    ([{"reason": "a"}, {"reason": "a"}], "has non-unique elements"),
+    ([{}], "x.items[0]: 'reason' is a required property"),
+    ([{"reason": ""}], "x.items[0].reason"),
+    ([{"reason": "r", "expires": "31/12/2030"}], "is not a 'date'"),
+    ([{"reason": "r", "owner": "me"}], "'owner' was unexpected"),
+])
+def test_resolve_config_applies_every_json_schema_keyword(value: object, fragment: str) -> None:
+    """Keywords the hand-written subset used to ignore (minItems, uniqueItems, required,
+    minLength, format, nested additionalProperties) are enforced as the CLI enforces them."""
+    assert resolve_config(SCHEMA_INFO, {"x": {"items": [{"reason": "ok"}]}})["x"]["items"]
+    with pytest.raises(PolicyConfigError, match=re.escape(fragment)):
+        resolve_config(SCHEMA_INFO, {"x": {"items": value}})
+
+
+def test_resolve_config_checks_required_keys() -> None:
+    with pytest.raises(PolicyConfigError, match="x: 'items' is a required property"):
+        resolve_config(SCHEMA_INFO, None)
 
 
 def test_runner_resolves_before_configure(configured: PolicyPackRunner) -> None:
