@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .findings import Cause, Config, Finding
+from .findings import Cause, Config, Finding, cause_of
 from .model import Cluster, Entity, StackIndex
 from .rules import cluster_vpc_cause, name_of
 from .values import EXTERNAL, UNKNOWN
@@ -42,6 +42,25 @@ def _why_not(ix: StackIndex, src_vpc: Any, dst_vpc: Any, unsure: bool) -> str:
     return "no private path is declared, and the endpoint is not public"
 
 
+def _path_cause(ix: StackIndex, ends: list[tuple[Entity, Any]], dst: Entity,
+                dst_public: Any) -> Cause:
+    """The unknown value that makes a path undecidable: an end's VPC, the endpoint's
+    publicity, a CEN attachment, or (last) a region or peer link."""
+    for e, vpc in ends:
+        if vpc is UNKNOWN:
+            return (cluster_vpc_cause(ix, e) if isinstance(e, Cluster)
+                    else Cause(e.urn, e.label, f"the VPC of {e.label}"))
+    if dst_public is UNKNOWN:
+        return cause_of(ix, dst, "the publicity of the API server")
+    if ix.topo.cen_unsure:
+        urn, what = ix.topo.cen_unsure[0]
+        return Cause(urn, ix.label(urn), what)
+    for e, vpc in sorted(ends, key=lambda end: (end[0].order, end[0].urn)):
+        if not isinstance(ix.vpc_region(vpc, e.region), str):
+            return Cause(e.urn, e.label, f"the region of {e.label} (its provider's region)")
+    return Cause(dst.urn, dst.label, f"a peer attachment's regions (towards {dst.label})")
+
+
 def _reach(ix: StackIndex, src_vpc: Any, src_region: Any, dst: Any, dst_public: Any,
            src: Entity, path: str, fix: str) -> Iterator[Finding]:
     if dst_public is True:
@@ -61,7 +80,7 @@ def _reach(ix: StackIndex, src_vpc: Any, src_region: Any, dst: Any, dst_public: 
         f"{path}: {src.label} (in {name_of(ix, src_vpc)}, region {src_region}) {verb} the API "
         f"server of {dst.label} (in {name_of(ix, dst_vpc)}, region {dst.region}): "
         f"{_why_not(ix, src_vpc, dst_vpc, unsure)}. Fix: {fix}"),
-        Cause(dst.urn, dst.label, f"the network path to {dst.label}") if unsure else None)
+        _path_cause(ix, [(src, src_vpc), (dst, dst_vpc)], dst, dst_public) if unsure else None)
 
 
 def fleet_cannot_reach_cluster(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
@@ -160,7 +179,8 @@ def _unreachable(ix: StackIndex, d: Cluster, examples: list[Cluster], total: int
         f"{shown}{more}, {together}: {why}. The requirement document: all cluster API servers "
         f"must be mutually reachable before ASM can manage traffic across them. Fix: "
         f"{_CEN_FIX} of {d.label} (slbInternetEnabled)."),
-        Cause(d.urn, d.label, f"the network path to {d.label}") if unsure else None)
+        _path_cause(ix, [(examples[0], examples[0].vpc), (d, d.vpc)], d, d.public)
+        if unsure else None)
 
 
 # --- membership ---------------------------------------------------------------------------------
