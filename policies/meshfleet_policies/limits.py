@@ -72,6 +72,8 @@ def _all_nets(ix: StackIndex) -> Iterator[tuple[str, Entity, Net]]:
 
 def vswitch_outside_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     for v in ix.vswitches.values():
+        if v.cidr.unknown:
+            yield pending(v, "its CIDR against its VPC", cause_of(ix, v, "the CIDR block", v.cidr))
         if v.cidr.net is None:
             continue
         if v.vpc is UNKNOWN:
@@ -79,8 +81,8 @@ def vswitch_outside_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
                                                                    "by no property dependency)"))
             continue
         vpc = vpc_of(ix, v.vpc)
-        if vpc is None:
-            continue
+        if vpc is None or (vpc.cidr.invalid and not vpc.unknown_cidrs()):
+            continue  # no VPC, or an invalid VPC CIDR (vpc-cidr-invalid reports that one fault)
         if vpc.external or vpc.unknown_cidrs():
             if not any(n.contains(v.cidr.net) for n in vpc.nets()):
                 yield pending(v, "its CIDR against its VPC", vpc_cidr_cause(ix, vpc))

@@ -141,8 +141,8 @@ def _external_members(ix: StackIndex, what: str) -> Iterator[Finding]:
         anchors = [a for a in g.anchors if a in ix.labels]
         for key in g.members:
             if key.startswith("id:") and anchors:
-                cause = external(ix, key, f"cluster {key[3:]}, a member of the group "
-                                          f"{g.describe(ix)},")
+                cause = external(ix, key, f"cluster {key[3:]} (a member of the group "
+                                          f"{g.describe(ix)})")
                 yield Finding(anchors[0], f"{ix.labels[anchors[0]]}: {what} of the members "
                               f"cannot be compared: {cause.text()}.", cause)
 
@@ -392,7 +392,8 @@ def _vpc_scopes(ix: StackIndex) -> Iterator[tuple[list[Vpc], str, bool]]:
     for members, sure, blocks in _member_vpcs(ix):
         vpcs = sorted({it.owner[0].urn for it in blocks})
         if len(vpcs) > 1:
-            first = ix.clusters[min(members)] if members else None
+            known = sorted(m for m in members if m in ix.clusters)
+            first = ix.clusters[known[0]] if known else None
             why = (_why_together(ix, first) if sure and first is not None
                    else "possibly managed together")
             yield ([ix.vpcs[v] for v in vpcs], f"both hold clusters {why}, and the requirement "

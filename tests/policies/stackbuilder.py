@@ -307,6 +307,17 @@ class StackBuilder:
             None, {"fleetId": deps})
 
 
+    def mesh_membership(self, name: str, mesh: RefLike, cluster: RefLike,
+                        region: str = "cn-hangzhou") -> Ref:
+        """meshfleet's MeshMembership dynamic resource: makes the cluster a mesh member."""
+        mid, mdeps = self._id(mesh)
+        cid, cdeps = self._id(cluster)
+        return self.add(T_DYNAMIC, name, {
+            "kind": "meshfleet:servicemesh:MeshMembership", "meshId": mid, "clusterId": cid,
+            "regionId": region, "__provider": "pickled"}, None,
+            {"meshId": mdeps, "clusterId": cdeps})
+
+
 def two_region_fleet(ids_known: bool = False) -> tuple[StackBuilder, dict[str, Ref]]:
     """The requirement document's topology, compliant: clusters 1+2 in VPC 1 (Hangzhou), cluster
     3 in VPC 2 (Shanghai), Fleet and ASM in VPC 1, CEN with one transit router per region, VPC
