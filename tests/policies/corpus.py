@@ -140,7 +140,7 @@ def run_all(pack: Path | None = None, workers: int = 2) -> list[Outcome]:
 
 
 def table(outcomes: Sequence[Outcome]) -> list[str]:
-    rows = [f"| case | expected | exit | rules reported (mandatory; advisory) | verdict |",
+    rows = ["| case | expected | exit | rules reported (mandatory; advisory) | verdict |",
             "|---|---|---|---|---|"]
     totals = {"caught": 0, "missed": 0, "false positives": 0, "crashes": 0, "right": 0}
     for o in outcomes:

@@ -12,8 +12,8 @@ import pytest
 
 from fleetctl.analyzer import (
     AnalyzerInfo,
-    PolicyInfo,
     PolicyConfigError,
+    PolicyInfo,
     PolicyPackError,
     PolicyPackRunner,
     resolve_config,
@@ -327,13 +327,18 @@ def test_example_config_file(configured: PolicyPackRunner) -> None:
     configured.reconfigure(config)
     assert configured.resolved_config["cluster-not-in-mesh"]["enforcementLevel"] == "disabled"
     sb, r = two_region_fleet()
-    assert configured.analyze_stack(sb.resources) == []  # reservedCidrs set, nothing overlaps
+    # reservedCidrs set, nothing overlaps; the example's exemptions match nothing here
+    diags = configured.analyze_stack(sb.resources)
+    assert {d.policy_name for d in diags} == {"policy-exemptions"}
+    assert all(d.message.split("\n", 1)[1].startswith("exemption unused: ") for d in diags)
+    assert len(diags) == len(config["policy-exemptions"]["exemptions"])
     sb.unlink(r["mesh"], "clusterIds", r["c2"])
     sb.vswitch("dc-overlap", r["vpc1"], "10.0.200.0/24", "cn-hangzhou-h")
     configured.reconfigure({**config, "cidr-overlaps-reserved-cidrs": {
         "reservedCidrs": ["10.0.200.0/22 dc"]}})
     assert found(configured.analyze_stack(sb.resources)) == {
-        ("cidr-overlaps-reserved-cidrs", "dc-overlap"), ("cidr-overlaps-reserved-cidrs", "vpc-1")}
+        ("cidr-overlaps-reserved-cidrs", "dc-overlap"), ("cidr-overlaps-reserved-cidrs", "vpc-1"),
+        ("policy-exemptions", "")}
 
 
 def test_per_resource_analyze_round_trip(pack: PolicyPackRunner) -> None:

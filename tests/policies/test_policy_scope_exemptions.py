@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from fleetctl.analyzer import PolicyConfigError, PolicyPackRunner
+from tests.conftest import PACK_DIR
 from tests.policies.stackbuilder import (
     T_EDGE,
     T_SERVERLESS,
@@ -192,3 +193,19 @@ def test_exemption_config_is_validated(configured: PolicyPackRunner, entry: dict
                                        fragment: str) -> None:
     with pytest.raises(PolicyConfigError, match=fragment):
         configured.reconfigure({EXEMPTIONS: {"exemptions": [entry]}})
+
+
+def test_exemptions_on_the_stock_servicer(configured: PolicyPackRunner) -> None:
+    """The exemption report is made from other policies' runs; the SDK's own servicer (used
+    when the shared-deserialisation fast path cannot install) gives the same diagnostics."""
+    config = _exempt(expires="2999-12-31")
+    config[EXEMPTIONS]["exemptions"].append(  # type: ignore[index]
+        {"policy": "api-server-public", "resource": "ack-9", "reason": "unused",
+         "expires": "2000-01-01"})
+    configured.reconfigure(config)
+    stack = _overlapping_members()
+    fast = sorted((d.policy_name, d.urn, d.message) for d in configured.analyze_stack(stack))
+    with PolicyPackRunner(PACK_DIR, config=config,
+                          env={"MESHFLEET_POLICY_FASTPATH": "0"}) as stock:
+        slow = sorted((d.policy_name, d.urn, d.message) for d in stock.analyze_stack(stack))
+    assert fast == slow and len(fast) == 2, fast

@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 vpc = alicloud.vpc.Network("net", cidr_block="10.140.0.0/16")

@@ -30,7 +30,7 @@ class Region(pulumi.ComponentResource):
             f"{region}-att", cen_id=cen.id, vpc_id=self.vpc.id,
             transit_router_id=self.tr.transit_router_id,
             zone_mappings=[alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(
-                zone_id=z, vswitch_id=v.id) for z, v in zip(tr_zones, tr_vsw)], opts=o)
+                zone_id=z, vswitch_id=v.id) for z, v in zip(tr_zones, tr_vsw, strict=True)], opts=o)
         self.register_outputs({"cluster": self.cluster.id})
 
 

@@ -26,7 +26,8 @@ class Dedicated(pulumi.ComponentResource):
 vpc = alicloud.vpc.Network("vpc", cidr_block="10.210.0.0/16")
 first = Dedicated("billing", vpc, 0, "192.168.0.0/20")
 second = Dedicated("ledger", vpc, 8, "192.168.0.0/20")
-ops = alicloud.vpc.Switch("ops", vpc_id=vpc.id, zone_id="cn-beijing-h", cidr_block="10.210.200.0/24")
+ops = alicloud.vpc.Switch("ops", vpc_id=vpc.id, zone_id="cn-beijing-h",
+                          cidr_block="10.210.200.0/24")
 fleet = alicloud.ackone.Cluster("fleet", network=alicloud.ackone.ClusterNetworkArgs(
     vpc_id=vpc.id, vswitches=[ops.id]))
 for d in (first, second):

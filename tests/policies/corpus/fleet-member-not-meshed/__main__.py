@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 ZONES = ["cn-shanghai-b", "cn-shanghai-e", "cn-shanghai-g"]

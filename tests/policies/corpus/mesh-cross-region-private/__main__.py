@@ -13,7 +13,9 @@ for region, octet, zones in (("cn-hangzhou", 230, ("cn-hangzhou-j", "cn-hangzhou
     tr = alicloud.cen.TransitRouter(f"{region}-tr", cen_id=cen.id, opts=o)
     alicloud.cen.TransitRouterVpcAttachment(
         f"{region}-att", cen_id=cen.id, vpc_id=vpc.id, transit_router_id=tr.transit_router_id,
-        zone_mappings=[{"zone_id": z, "vswitch_id": v.id} for z, v in zip(zones, vsws)], opts=o)
+        zone_mappings=[{"zone_id": z, "vswitch_id": v.id}
+                       for z, v in zip(zones, vsws, strict=True)],
+        opts=o)
     ack = alicloud.cs.ManagedKubernetes(
         f"{region}-ack", cluster_spec="ack.pro.small", vswitch_ids=[v.id for v in vsws],
         pod_cidr=f"172.{octet - 210}.0.0/16", service_cidr=f"192.168.{octet - 230}.0/24",

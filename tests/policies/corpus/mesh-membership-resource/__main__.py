@@ -1,5 +1,4 @@
 """ServiceMesh created empty; each cluster joins through its own MeshMembership resource."""
-import pulumi
 import pulumi.dynamic as dynamic
 import pulumi_alicloud as alicloud
 

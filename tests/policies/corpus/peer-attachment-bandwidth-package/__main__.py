@@ -18,7 +18,9 @@ for i, (region, zones) in enumerate({"cn-hangzhou": ["cn-hangzhou-j", "cn-hangzh
     alicloud.cen.TransitRouterVpcAttachment(
         f"{region}-att", cen_id=cen.id, vpc_id=vpc.id,
         transit_router_id=trs[region].transit_router_id,
-        zone_mappings=[{"zone_id": z, "vswitch_id": v.id} for z, v in zip(zones, vsws)], opts=p)
+        zone_mappings=[{"zone_id": z, "vswitch_id": v.id}
+                       for z, v in zip(zones, vsws, strict=True)],
+        opts=p)
 alicloud.cen.TransitRouterPeerAttachment(
     "peer", cen_id=cen.id, transit_router_id=trs["cn-hangzhou"].transit_router_id,
     peer_transit_router_id=trs["cn-shanghai"].transit_router_id,

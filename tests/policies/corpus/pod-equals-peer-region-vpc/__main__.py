@@ -24,7 +24,7 @@ for region, r in regions.items():
     alicloud.cen.TransitRouterVpcAttachment(
         f"att-{region}", cen_id=cen.id, transit_router_id=routers[region].transit_router_id,
         vpc_id=vpc.id, zone_mappings=[alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(
-            zone_id=z, vswitch_id=n.id) for z, n in zip(r["zones"], nodes)], opts=o)
+            zone_id=z, vswitch_id=n.id) for z, n in zip(r["zones"], nodes, strict=True)], opts=o)
     vpcs[region] = (vpc, nodes[0], o)
 alicloud.cen.TransitRouterPeerAttachment(
     "peer", cen_id=cen.id, transit_router_id=routers["cn-hangzhou"].transit_router_id,

@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 vpc = alicloud.vpc.Network("main", vpc_name="main", cidr_block="10.130.0.0/16",

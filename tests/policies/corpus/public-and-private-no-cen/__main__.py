@@ -6,7 +6,8 @@ sh = alicloud.Provider("shanghai", region="cn-shanghai")
 
 
 def network(name, cidr, zone, provider):
-    vpc = alicloud.vpc.Network(name, cidr_block=cidr, opts=pulumi.ResourceOptions(provider=provider))
+    vpc = alicloud.vpc.Network(name, cidr_block=cidr,
+                               opts=pulumi.ResourceOptions(provider=provider))
     vsw = alicloud.vpc.Switch(f"{name}-a", vpc_id=vpc.id, zone_id=zone,
                               cidr_block=cidr.replace("/16", "/20"),
                               opts=pulumi.ResourceOptions(provider=provider))

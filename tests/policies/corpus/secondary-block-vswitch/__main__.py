@@ -2,7 +2,8 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 vpc = alicloud.vpc.Network("main", vpc_name="main", cidr_block="10.120.0.0/16")
-extra = alicloud.vpc.Ipv4CidrBlock("more-space", vpc_id=vpc.id, secondary_cidr_block="10.121.0.0/16")
+extra = alicloud.vpc.Ipv4CidrBlock("more-space", vpc_id=vpc.id,
+                                   secondary_cidr_block="10.121.0.0/16")
 old = alicloud.vpc.Switch("old-nodes", vpc_id=vpc.id, zone_id="cn-shanghai-b",
                           cidr_block="10.120.0.0/20")
 new = alicloud.vpc.Switch("new-nodes", vpc_id=vpc.id, zone_id="cn-shanghai-e",

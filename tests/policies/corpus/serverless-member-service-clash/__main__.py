@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 vpc = alicloud.vpc.Network("apps", vpc_name="apps", cidr_block="10.100.0.0/16")

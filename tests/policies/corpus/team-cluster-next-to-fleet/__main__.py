@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 zones = [z.id for z in alicloud.get_zones(available_resource_creation="VSwitch").zones]

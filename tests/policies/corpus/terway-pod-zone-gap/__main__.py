@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 vpc = alicloud.vpc.Network("vpc", cidr_block="10.200.0.0/16")

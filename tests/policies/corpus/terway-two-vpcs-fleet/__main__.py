@@ -29,7 +29,8 @@ for region, s in sites.items():
     alicloud.cen.TransitRouterVpcAttachment(
         f"{region}-att", cen_id=cen.id, vpc_id=vpc.id,
         transit_router_id=routers[region].transit_router_id,
-        zone_mappings=[{"zone_id": z, "vswitch_id": t.id} for z, t in zip(s["zones"], trs)],
+        zone_mappings=[{"zone_id": z, "vswitch_id": t.id}
+                       for z, t in zip(s["zones"], trs, strict=True)],
         opts=o)
     hub = hub or (vpc, nodes[0], o)
 alicloud.cen.TransitRouterPeerAttachment(

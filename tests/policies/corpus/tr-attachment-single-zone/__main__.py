@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 cen = alicloud.cen.Instance("cen")

@@ -1,4 +1,3 @@
-import pulumi
 import pulumi_alicloud as alicloud
 
 zone = alicloud.get_zones(available_resource_creation="VSwitch").zones[0].id
