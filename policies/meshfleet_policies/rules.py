@@ -96,17 +96,6 @@ def _same_vpc(a: Any, b: Any) -> Any:
 
 # --- groups: clusters managed together ----------------------------------------------------------
 
-def _partitions(ix: StackIndex) -> Iterator[tuple[set[str], bool]]:
-    """(cluster keys, sure) per scope of the group rules. When a membership value is unknown
-    the groups themselves are uncertain: one scope of every cluster, pairs decided per pair."""
-    topo = ix.topo
-    if topo.unsure:
-        yield set(ix.clusters), False
-        return
-    for g in topo.groups.values():
-        yield set(g.members), True
-
-
 def _verdict(ix: StackIndex, a: Cluster, b: Cluster, sure: bool) -> Any:
     return True if sure else ix.topo.same_group(a.urn, b.urn)
 
@@ -121,13 +110,28 @@ def _why_together(ix: StackIndex, a: Cluster) -> str:
     return g.describe(ix) if g is not None else "possibly managed together"
 
 
+def _by_scope(ix: StackIndex, items: list[Item[Cluster]]) -> dict[Any, list[Item[Cluster]]]:
+    """Items bucketed by the group of their cluster, in one pass (one bucket of every item when
+    the groups are uncertain; items of clusters in no group are left out)."""
+    if ix.topo.unsure:
+        return {None: list(items)}
+    out: dict[Any, list[Item[Cluster]]] = {}
+    for it in items:
+        g = ix.topo.group_of.get(it.owner.urn)
+        if g is not None:
+            out.setdefault(g, []).append(it)
+    return out
+
+
 def _group_pairs(ix: StackIndex, left: list[Item[Cluster]], right: list[Item[Cluster]] | None
                  ) -> Iterator[tuple[Item[Cluster], Item[Cluster], Any]]:
     """Overlapping pairs of different clusters of one group: (a, b, True | UNKNOWN)."""
-    for members, sure in _partitions(ix):
-        lpart = [it for it in left if it.owner.urn in members]
-        found = (overlaps_within(lpart) if right is None else
-                 overlaps_between(lpart, [it for it in right if it.owner.urn in members]))
+    sure = not ix.topo.unsure
+    lefts = _by_scope(ix, left)
+    rights = _by_scope(ix, right) if right is not None else {}
+    for key, lpart in lefts.items():
+        found = (overlaps_within(lpart) if right is None
+                 else overlaps_between(lpart, rights.get(key, [])))
         for a, b in found:
             if a.owner is not b.owner:
                 verdict = _verdict(ix, a.owner, b.owner, sure)
@@ -268,20 +272,20 @@ def _own_vpc(ix: StackIndex, c: Cluster, what: str) -> Vpc | Finding | None:
 VpcBlocks = list[Item[tuple[Vpc, set[str]]]]
 
 
-def _member_vpcs(ix: StackIndex) -> Iterator[tuple[set[str], bool, VpcBlocks]]:
-    """Per group scope: its clusters, and the blocks of the VPCs they are in (each carrying the
-    VPC and its clusters of that scope)."""
-    for members, sure in _partitions(ix):
-        by_vpc: dict[str, set[str]] = {}
-        for key in members:
-            c = ix.clusters.get(key)
-            if c is not None and isinstance(c.vpc, str):
-                by_vpc.setdefault(c.vpc, set()).add(key)
+def _member_vpcs(ix: StackIndex) -> Iterator[tuple[Any, bool, VpcBlocks]]:
+    """Per group scope (its key as in :func:`_by_scope`): the blocks of the VPCs its clusters
+    are in, each carrying the VPC and its clusters of that scope."""
+    sure = not ix.topo.unsure
+    by_scope: dict[Any, dict[str, set[str]]] = {}
+    for c in ix.clusters.values():
+        key = None if not sure else ix.topo.group_of.get(c.urn)
+        if (key is not None or not sure) and isinstance(c.vpc, str):
+            by_scope.setdefault(key, {}).setdefault(c.vpc, set()).add(c.urn)
+    for key, by_vpc in by_scope.items():
         blocks: VpcBlocks = []
         for vkey, cs in sorted(by_vpc.items()):
-            v = ix.vpcs[vkey]
-            blocks.extend(Item(n, (v, cs)) for n in v.nets())
-        yield members, sure, blocks
+            blocks.extend(Item(n, (ix.vpcs[vkey], cs)) for n in ix.vpcs[vkey].nets())
+        yield key, sure, blocks
 
 
 def _overlaps_vpc(ix: StackIndex, items: list[Item[Cluster]], what: str, why: str
@@ -299,8 +303,9 @@ def _overlaps_vpc(ix: StackIndex, items: list[Item[Cluster]], what: str, why: st
                         f"{vpc.label}. {why} Fix: choose a {what} outside every block of the "
                         "VPC (e.g. another RFC 1918 range)."))
                     break
-    for members, sure, blocks in _member_vpcs(ix):
-        mine = [it for it in items if it.owner.urn in members]
+    mine_by_scope = _by_scope(ix, items)
+    for key, sure, blocks in _member_vpcs(ix):
+        mine = mine_by_scope.get(key, [])
         seen: set[tuple[str, str]] = set()
         for c_item, v_item in overlaps_between(mine, blocks):
             c, (vpc, holders) = c_item.owner, v_item.owner
@@ -389,13 +394,11 @@ def _vpc_scopes(ix: StackIndex) -> Iterator[tuple[list[Vpc], str, bool]]:
         yield ([ix.vpcs[v] for v in sorted(vpcs)], f"both are attached to {ix.label(cen)}: CEN "
                "keeps the first route published for an overlapping range and traffic to the "
                "other VPC breaks", True)
-    for members, sure, blocks in _member_vpcs(ix):
+    for _key, sure, blocks in _member_vpcs(ix):
         vpcs = sorted({it.owner[0].urn for it in blocks})
         if len(vpcs) > 1:
-            known = sorted(m for m in members if m in ix.clusters)
-            first = ix.clusters[known[0]] if known else None
-            why = (_why_together(ix, first) if sure and first is not None
-                   else "possibly managed together")
+            first = ix.clusters[min(min(it.owner[1]) for it in blocks)]
+            why = _why_together(ix, first) if sure else "possibly managed together"
             yield ([ix.vpcs[v] for v in vpcs], f"both hold clusters {why}, and the requirement "
                    "document forbids overlapping VPC CIDRs between them", sure)
     if topo.cen_unsure:
