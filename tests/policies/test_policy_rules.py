@@ -396,3 +396,11 @@ def test_unrelated_types_and_components_are_ignored(pack: PolicyPackRunner) -> N
     sb.add("pulumi-python:dynamic:Resource", "other-dynamic", {"kind": "something-else"})
     sb.add(T_MANAGED.replace("managedKubernetes", "serverlessKubernetes"), "ask", {})
     assert pack.analyze_stack(sb.resources) == []
+
+
+def test_the_readme_table_lists_every_policy(pack: PolicyPackRunner) -> None:
+    from tests.conftest import PACK_DIR
+
+    readme = (PACK_DIR / "README.md").read_text()
+    for p in pack.info().policies:
+        assert f"| `{p.name}` | {p.enforcement_level} | {p.severity} |" in readme, p.name
