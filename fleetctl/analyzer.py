@@ -11,7 +11,7 @@ The engine-address argument is parsed by ``pulumi.policy`` but never dialled (pu
 its runtime Settings without an engine, and ``pulumi.log`` then writes to stderr), so no Engine
 service is served here; a placeholder address is passed.
 
-Example (stack = list of contract-C1 resource dicts)::
+Example (stack = engine-view resource dicts, as ``Capture.engine_view()`` returns them)::
 
     with PolicyPackRunner("policies", config={"all": "mandatory"}) as pack:
         for d in pack.analyze_stack(stack):
@@ -125,21 +125,21 @@ def _split_entry(
 ) -> tuple[str | None, dict[str, Any]]:
     """A config entry is a level string or an object with an optional enforcementLevel (the
     CLI's ``parsePolicyPackConfig`` / ``extractEnforcementLevel``)."""
+    levels = ", ".join(ENFORCEMENT_LEVELS)
     if isinstance(value, str):
         if value in ENFORCEMENT_LEVELS:
             return value, {}
-        errors.append(f"{where}: {value!r} is not a valid enforcement level "
-                      f"({', '.join(ENFORCEMENT_LEVELS)})")
+        errors.append(f"{where}: enforcement level must be one of {levels}, got {value!r}")
         return None, {}
     if isinstance(value, Mapping):
         props = {k: v for k, v in value.items() if k != "enforcementLevel"}
         level = value.get("enforcementLevel")
         if level is None or level in ENFORCEMENT_LEVELS:
             return level, props
-        errors.append(f"{where}.enforcementLevel: {level!r} is not a valid enforcement level "
-                      f"({', '.join(ENFORCEMENT_LEVELS)})")
+        errors.append(f"{where}.enforcementLevel: enforcement level must be one of {levels}, "
+                      f"got {level!r}")
         return None, props
-    errors.append(f"{where}: {value!r} is not a valid value; must be a string or object")
+    errors.append(f"{where}: expected an enforcement level or an object, got {value!r}")
     return None, {}
 
 
@@ -175,12 +175,22 @@ def _schema_errors(p: PolicyInfo, props: Mapping[str, Any]) -> list[str]:
     validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
     found = sorted(validator.iter_errors(dict(props)),
                    key=lambda e: ([str(s) for s in e.absolute_path], e.message))
-    out = []
-    for e in found:
-        known = (f" (known: {', '.join(sorted(p.config_schema)) or 'none'})"
-                 if e.validator == "additionalProperties" else "")
-        out.append(f"{_where(p.name, list(e.absolute_path))}: {e.message}{known}")
-    return out
+    return [f"{_where(p.name, list(e.absolute_path))}: {_say(e)}" for e in found]
+
+
+def _say(e: Any) -> str:
+    """One JSON-Schema error in words that name what was expected and what was given (the
+    library's own message for the keywords without a clearer phrasing)."""
+    if e.validator == "type":
+        return f"expected {e.validator_value}, got {e.instance!r}"
+    if e.validator == "enum":
+        return f"expected one of {list(e.validator_value)}, got {e.instance!r}"
+    if e.validator == "additionalProperties" and isinstance(e.instance, Mapping):
+        known = sorted((e.schema.get("properties") or {}))
+        extra = sorted(set(e.instance) - set(known))
+        return (f"has no config key {', '.join(repr(k) for k in extra)} "
+                f"(known: {', '.join(known) or 'none'})")
+    return str(e.message)
 
 
 def resolve_config(
@@ -205,7 +215,7 @@ def resolve_config(
     ...
     fleetctl.analyzer.PolicyConfigError: invalid policy pack config (2 problems):
      - policy pack config: unknown policy 'b' (known: a)
-     - a.unknowns: 3 is not of type 'string'
+     - a.unknowns: expected string, got 3
     """
     errors: list[str] = []
     result: dict[str, dict[str, Any]] = {}
@@ -497,7 +507,7 @@ class PolicyPackRunner:
         res: Mapping[str, Any], providers: Mapping[str, Mapping[str, Any]]
     ) -> analyzer_pb2.AnalyzerProviderResource | None:
         ref = str(res.get("provider") or "")
-        # C1 gives the bare URN; a raw engine reference is "<urn>::<id>": accept both.
+        # An engine-view dict gives the bare URN; an engine reference is "<urn>::<id>": take both.
         prov = providers.get(ref) or providers.get(ref.rsplit("::", 1)[0])
         if prov is None:
             return None
@@ -512,7 +522,7 @@ class PolicyPackRunner:
     def to_analyzer_resource(
         res: Mapping[str, Any], providers: Mapping[str, Mapping[str, Any]]
     ) -> analyzer_pb2.AnalyzerResource:
-        """Turn one contract-C1 dict into the AnalyzerResource the engine would send."""
+        """Turn one engine-view resource dict into the AnalyzerResource the engine would send."""
         for key in ("type", "urn"):
             if not res.get(key):
                 raise ValueError(f"resource {res.get('name', '?')!r}: missing {key!r}")
@@ -549,7 +559,7 @@ class PolicyPackRunner:
         ]
 
     def stack_request(self, resources: Sequence[Mapping[str, Any]]) -> Any:
-        """The AnalyzeStackRequest for a C1 stack (exposed so a benchmark can time the RPC only)."""
+        """The AnalyzeStackRequest for an engine-view stack (a benchmark times the RPC alone)."""
         providers = self._providers(resources)
         return analyzer_pb2.AnalyzeStackRequest(
             resources=[self.to_analyzer_resource(r, providers) for r in resources]
@@ -560,7 +570,7 @@ class PolicyPackRunner:
         return self._diagnostics(self._call("AnalyzeStack", request))
 
     def analyze_stack(self, resources: Sequence[Mapping[str, Any]]) -> list[Diagnostic]:
-        """AnalyzeStack over a whole C1 stack; the diagnostics in the pack's order."""
+        """AnalyzeStack over a whole engine-view stack; the diagnostics in the pack's order."""
         return self.analyze_stack_request(self.stack_request(resources))
 
     def analyze(

@@ -21,7 +21,7 @@ from typing import Any
 
 from .cidrs import Item, Net, overlaps_between, overlaps_within
 from .findings import Cause, Config, Finding, blame, cause_of, external, pending
-from .model import Cluster, Entity, StackIndex, Vpc, VSwitch
+from .model import Cluster, StackIndex, Vpc, VSwitch
 from .values import EXTERNAL, UNKNOWN
 
 # --- shared lookups -----------------------------------------------------------------------------
@@ -467,13 +467,11 @@ def terway_service_overlaps_mesh_vpc(ix: StackIndex, cfg: Config) -> Iterator[Fi
 def member_vpc_overlaps_mesh_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     for m, c, known in _mesh_members(ix):
         mesh_vpc, own = vpc_of(ix, m.vpc), vpc_of(ix, c.vpc)
-        if not known:
-            pass
-        elif m.vpc is UNKNOWN:
+        if known and m.vpc is UNKNOWN:
             yield pending(c, "its VPC against the mesh's VPC", Cause(m.urn, m.label,
                                                                     f"the VPC of {m.label}"))
             continue
-        elif c.vpc is UNKNOWN or c.vpc is EXTERNAL:
+        if known and (c.vpc is UNKNOWN or c.vpc is EXTERNAL):
             yield pending(c, "its VPC against the mesh's VPC", cluster_vpc_cause(ix, c))
             continue
         if mesh_vpc is None or own is None or mesh_vpc is own:
@@ -492,12 +490,4 @@ def _first_overlap(a: list[Net], b: list[Net]) -> tuple[Net, Net] | None:
         for y in b:
             if x.overlaps(y):
                 return x, y
-    return None
-
-
-def entity(ix: StackIndex, key: str) -> Entity | None:
-    """The indexed entity of a key, of any kind."""
-    for table in (ix.clusters, ix.vpcs, ix.vswitches, ix.fleets, ix.meshes):
-        if key in table:
-            return table[key]  # type: ignore[no-any-return]
     return None

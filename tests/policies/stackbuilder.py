@@ -1,4 +1,4 @@
-"""Build contract-C1 "engine view" stacks of raw pulumi_alicloud resources, concisely.
+"""Build "engine view" stacks (what the engine sends a pack) of raw pulumi_alicloud resources.
 
 Every stack has the ``pulumi:pulumi:Stack`` resource and explicit provider resources (with
 ``region``), resources are parented to the stack, and references are made the way the engine sees
@@ -62,7 +62,7 @@ RefLike = Ref | str
 
 
 class StackBuilder:
-    """Accumulates resources; ``resources`` is the C1 list (a deep copy)."""
+    """Accumulates resources; ``resources`` is the engine-view list (a deep copy)."""
 
     def __init__(self, project: str = "meshfleet", stack: str = "test",
                  ids_known: bool = False) -> None:

@@ -184,7 +184,7 @@ def test_exemptions_off_with_the_policy(configured: PolicyPackRunner) -> None:
 
 @pytest.mark.parametrize(("entry", "fragment"), [
     ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "ack-2"}, "'reason' is a required"),
-    ({"policy": "no-such-policy", "resource": "x", "reason": "r"}, "is not one of"),
+    ({"policy": "no-such-policy", "resource": "x", "reason": "r"}, "expected one of"),
     ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "x", "reason": "r",
       "expires": "31.12.2030"}, "expires"),
     ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "x", "reason": "  "}, "reason"),

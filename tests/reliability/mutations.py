@@ -1,6 +1,6 @@
 """Mutation testing of the policy pack: break exactly one rule in a compliant engine-view stack.
 
-Each :class:`Mutation` takes a compliant contract-C1 stack (the example stack as the program
+Each :class:`Mutation` takes a compliant engine-view stack (the example stack as the program
 registers it, or a hand-built raw-resource stack), changes it the way a user or a bug would
 (shift a CIDR into an overlap, drop a CEN attachment or a peer link, make an endpoint public,
 detach a cluster from the Fleet ...) and says which resource the pack must name. Targets are found
@@ -43,7 +43,7 @@ Res = dict[str, Any]
 
 
 class EngineStack:
-    """A mutable copy of a C1 stack with lookups by meaning."""
+    """A mutable copy of an engine-view stack with lookups by meaning."""
 
     def __init__(self, resources: Sequence[Mapping[str, Any]]) -> None:
         self.resources: list[Res] = copy.deepcopy([dict(r) for r in resources])

@@ -1,5 +1,5 @@
-"""Replace property values of a C1 stack with the engine's unknown sentinels, and say precisely
-what must survive.
+"""Replace property values of an engine-view stack with the engine's unknown sentinels, and say
+precisely what must survive.
 
 The engine sends a value it cannot know at preview as a typed sentinel string (string, bool,
 number, array, object: ``pulumi_policy/proxy.py``), or as the plain string sentinel when it does
