@@ -186,7 +186,7 @@ def _say(e: Any) -> str:
     if e.validator == "enum":
         return f"expected one of {list(e.validator_value)}, got {e.instance!r}"
     if e.validator == "additionalProperties" and isinstance(e.instance, Mapping):
-        known = sorted((e.schema.get("properties") or {}))
+        known = sorted(e.schema.get("properties") or {})
         extra = sorted(set(e.instance) - set(known))
         return (f"has no config key {', '.join(repr(k) for k in extra)} "
                 f"(known: {', '.join(known) or 'none'})")
