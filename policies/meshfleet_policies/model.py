@@ -136,12 +136,15 @@ class StackIndex:
         deps = r.property_dependencies.get(key) or []
         return min((d.urn for d in deps), default=None)
 
-    @staticmethod
-    def region_of(r: Any) -> Any:
+    def region_of(self, r: Any) -> Any:
+        """The region of a resource: its provider's ``region`` (read once per provider)."""
         provider = getattr(r, "provider", None)
         if provider is None:
             return None
-        return as_str(get(provider.props, "region"))
+        cache = self.__dict__.setdefault("_regions", {})
+        if provider.urn not in cache:
+            cache[provider.urn] = as_str(get(provider.props, "region"))
+        return cache[provider.urn]
 
     def _entity(self, order: int, r: Any) -> dict[str, Any]:
         return {"urn": r.urn, "name": r.name, "type": r.resource_type, "order": order,
