@@ -84,7 +84,8 @@ texts = st.one_of(
               st.lists(st.sampled_from(["0", "00", "01", "1", "255", "256", "", "a", "099"]),
                        min_size=3, max_size=5), st.sampled_from(["8", "08", "32", "33", "", "x"])),
     st.text(max_size=20),
-    st.sampled_from(["10.0.0.0/\u0668", "\u0661.0.0.0/8", "10.0.0.0/08", "10.0.0.0", " 10.0.0.0/8 "]))
+    st.sampled_from(["10.0.0.0/\u0668", "\u0661.0.0.0/8", "10.0.0.0/08", "10.0.0.0",
+                     " 10.0.0.0/8 "]))
 
 
 @settings(max_examples=500, deadline=None)
