@@ -28,8 +28,8 @@ lint: $(VENV)/.installed
 plan: $(VENV)/.installed
 	$(PY) -m fleetctl plan --stack $(STACK)
 
-diagram: $(VENV)/.installed
-	$(PY) -m fleetctl diagram --stack $(STACK) --out docs
+diagram: $(VENV)/.installed  ## refresh the committed pictures of the example stack in docs/
+	$(PY) -m fleetctl diagram --stack example --out docs
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_planner.py

@@ -37,6 +37,9 @@ from fleetctl.analyzer import PolicyPackRunner  # noqa: E402
 from tests.policies.stackbuilder import Ref, StackBuilder  # noqa: E402
 
 PACK_DIR = ROOT / "policies"
+# Zones with transit routers (the VPC attachments need two of them).
+ZONES = {"hz": ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"],
+         "sh": ["cn-shanghai-b", "cn-shanghai-e", "cn-shanghai-f", "cn-shanghai-g"]}
 CONFIG = {"cidr-overlaps-reserved-cidrs": {"reservedCidrs": ["192.168.0.0/16 on-premises"]}}
 
 NOOP_MAIN = '''
@@ -110,10 +113,11 @@ def build_stack(target: int) -> list[dict[str, Any]]:
         vpc_net = next(vpc_space)
         vpc = sb.vpc(f"vpc-{u}", str(vpc_net), p)
         subnets = list(vpc_net.subnets(new_prefix=24))
-        vsws = [sb.vswitch(f"vsw-{u}-{i}", vpc, str(subnets[i]), f"{p.name}-{'hijk'[i % 4]}")
+        zones = ZONES[p.name]
+        vsws = [sb.vswitch(f"vsw-{u}-{i}", vpc, str(subnets[i]), zones[i % 4])
                 for i in range(8)]
-        sb.tr_vpc_attachment(f"att-{u}", cen, tr, vpc, [(f"{p.name}-h", vsws[6]),
-                                                          (f"{p.name}-i", vsws[7])], p)
+        sb.tr_vpc_attachment(f"att-{u}", cen, tr, vpc, [(zones[2], vsws[6]),
+                                                          (zones[3], vsws[7])], p)
         if fleet is None:
             first_vpc, first_vswitch = vpc, vsws[0]
             fleet = sb.fleet("fleet", vpc, [vsws[0]])

@@ -11,7 +11,7 @@ The engine-address argument is parsed by ``pulumi.policy`` but never dialled (pu
 its runtime Settings without an engine, and ``pulumi.log`` then writes to stderr), so no Engine
 service is served here; a placeholder address is passed.
 
-Example (stack = list of contract-C1 resource dicts)::
+Example (stack = engine-view resource dicts, as ``Capture.engine_view()`` returns them)::
 
     with PolicyPackRunner("policies", config={"all": "mandatory"}) as pack:
         for d in pack.analyze_stack(stack):
@@ -20,9 +20,9 @@ Example (stack = list of contract-C1 resource dicts)::
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-import re
 import selectors
 import subprocess
 import sys
@@ -56,14 +56,7 @@ _PROTO_TO_SEVERITY = {
 # Placeholder for the engine address argument: pulumi.policy parses it but never connects.
 _ENGINE_ADDRESS = "127.0.0.1:0"
 _MAX_MESSAGE = 1024 * 1024 * 400  # what pulumi_policy itself allows, stacks can be big
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "boolean": (bool,),
-    "integer": (int,),
-    "number": (int, float),
-    "array": (list, tuple),
-    "object": (dict,),
-}
+
 
 
 class PolicyPackError(RuntimeError):
@@ -115,83 +108,136 @@ class Diagnostic:
     description: str
 
 
-def _level(value: Any, where: str) -> str:
-    if not isinstance(value, str) or value not in ENFORCEMENT_LEVELS:
-        raise ValueError(
-            f"{where}: enforcement level must be one of {', '.join(ENFORCEMENT_LEVELS)}, "
-            f"got {value!r}"
+class PolicyConfigError(ValueError):
+    """A policy pack config the CLI would refuse; ``errors`` lists every problem at once."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = list(errors)
+        n = len(self.errors)
+        super().__init__(
+            f"invalid policy pack config ({n} problem{'s' if n != 1 else ''}):\n - "
+            + "\n - ".join(self.errors)
         )
-    return value
 
 
-def _check_value(schema: Mapping[str, Any], value: Any, where: str) -> None:
-    """Validate the small JSON-schema subset policy packs use (type, enum, items, bounds)."""
-    kind = schema.get("type")
-    if isinstance(kind, str) and kind in _JSON_TYPES:
-        ok = isinstance(value, _JSON_TYPES[kind]) and not (
-            kind in ("integer", "number") and isinstance(value, bool)
-        )
-        if not ok:
-            raise ValueError(f"{where}: expected {kind}, got {value!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        raise ValueError(f"{where}: expected one of {list(schema['enum'])}, got {value!r}")
-    if "pattern" in schema and isinstance(value, str) and not re.search(schema["pattern"], value):
-        raise ValueError(f"{where}: {value!r} does not match {schema['pattern']}")
-    if "minimum" in schema and isinstance(value, int | float) and value < schema["minimum"]:
-        raise ValueError(f"{where}: must be >= {schema['minimum']}, got {value!r}")
-    if "maximum" in schema and isinstance(value, int | float) and value > schema["maximum"]:
-        raise ValueError(f"{where}: must be <= {schema['maximum']}, got {value!r}")
-    items = schema.get("items")
-    if isinstance(items, Mapping) and isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check_value(items, item, f"{where}[{i}]")
-
-
-def _split_entry(value: Any, where: str) -> tuple[str | None, dict[str, Any]]:
-    """A config entry is a level string or an object with an optional enforcementLevel."""
+def _split_entry(
+    value: Any, where: str, errors: list[str]
+) -> tuple[str | None, dict[str, Any]]:
+    """A config entry is a level string or an object with an optional enforcementLevel (the
+    CLI's ``parsePolicyPackConfig`` / ``extractEnforcementLevel``)."""
+    levels = ", ".join(ENFORCEMENT_LEVELS)
     if isinstance(value, str):
-        return _level(value, where), {}
+        if value in ENFORCEMENT_LEVELS:
+            return value, {}
+        errors.append(f"{where}: enforcement level must be one of {levels}, got {value!r}")
+        return None, {}
     if isinstance(value, Mapping):
         props = {k: v for k, v in value.items() if k != "enforcementLevel"}
         level = value.get("enforcementLevel")
-        return (None if level is None else _level(level, f"{where}.enforcementLevel")), props
-    raise ValueError(f"{where}: expected an enforcement level or an object, got {value!r}")
+        if level is None or level in ENFORCEMENT_LEVELS:
+            return level, props
+        errors.append(f"{where}.enforcementLevel: enforcement level must be one of {levels}, "
+                      f"got {level!r}")
+        return None, props
+    errors.append(f"{where}: expected an enforcement level or an object, got {value!r}")
+    return None, {}
+
+
+def _policy_schema(p: PolicyInfo) -> dict[str, Any]:
+    """The JSON Schema the CLI validates a policy's config against (``convertSchema``): an
+    object with the policy's properties and required keys. fleetctl adds
+    ``additionalProperties: false`` so that a misspelt key is an error, not a silent no-op."""
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                              "properties": dict(p.config_schema)}
+    if p.required:
+        schema["required"] = list(p.required)
+    return schema
+
+
+def _where(policy: str, path: Sequence[Any]) -> str:
+    out = policy
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return out
+
+
+def _schema_errors(p: PolicyInfo, props: Mapping[str, Any]) -> list[str]:
+    """Every JSON-Schema error of one policy's resolved properties, as the CLI reports them
+    (``validatePolicyConfig``: gojsonschema with format checks), each named by its path."""
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
+    schema = _policy_schema(p)
+    try:
+        Draft7Validator.check_schema(schema)
+    except SchemaError as exc:
+        return [f"{p.name}: the pack's config schema is invalid: {exc.message}"]
+    validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+    found = sorted(validator.iter_errors(dict(props)),
+                   key=lambda e: ([str(s) for s in e.absolute_path], e.message))
+    return [f"{_where(p.name, list(e.absolute_path))}: {_say(e)}" for e in found]
+
+
+def _say(e: Any) -> str:
+    """One JSON-Schema error in words that name what was expected and what was given (the
+    library's own message for the keywords without a clearer phrasing)."""
+    if e.validator == "type":
+        return f"expected {e.validator_value}, got {e.instance!r}"
+    if e.validator == "enum":
+        return f"expected one of {list(e.validator_value)}, got {e.instance!r}"
+    if e.validator == "additionalProperties" and isinstance(e.instance, Mapping):
+        known = sorted(e.schema.get("properties") or {})
+        extra = sorted(set(e.instance) - set(known))
+        return (f"has no config key {', '.join(repr(k) for k in extra)} "
+                f"(known: {', '.join(known) or 'none'})")
+    return str(e.message)
 
 
 def resolve_config(
     info: AnalyzerInfo, user_config: Mapping[str, Any] | None
 ) -> dict[str, dict[str, Any]]:
-    """Resolve a ``--policy-pack-config`` object the way the Pulumi CLI does before Configure.
+    """Resolve and validate a ``--policy-pack-config`` object as the Pulumi CLI does before
+    Configure (``ReconcilePolicyPackConfig`` in pulumi/pulumi's ``pkg/resource/analyzer``).
 
-    Every policy gets its default level and schema defaults, then the pack's initial config, then
-    the ``"all"`` level, then per-policy entries. Unlike the CLI (which ignores them) unknown
-    policy names and unknown property keys are errors, so a typo cannot silently do nothing.
+    Every policy gets its default level and schema defaults, then the pack's initial config,
+    then the ``"all"`` level, then per-policy entries; each policy's resulting properties are
+    then validated against its config schema with JSON Schema (``jsonschema``, draft 7, formats
+    checked). Every problem is collected and raised at once as :class:`PolicyConfigError`.
+    Unlike the CLI (which ignores them) unknown policy names, unknown property keys and
+    properties under ``"all"`` are errors, so a typo cannot silently do nothing.
 
     >>> info = AnalyzerInfo("p", "1", (PolicyInfo("a", "d", "mandatory",
     ...     config_schema={"unknowns": {"type": "string", "default": "advisory"}}),))
     >>> resolve_config(info, {"all": "advisory"})
     {'a': {'enforcementLevel': 'advisory', 'unknowns': 'advisory'}}
+    >>> resolve_config(info, {"a": {"unknowns": 3}, "b": "loud"})
+    Traceback (most recent call last):
+    ...
+    fleetctl.analyzer.PolicyConfigError: invalid policy pack config (2 problems):
+     - policy pack config: unknown policy 'b' (known: a)
+     - a.unknowns: expected string, got 3
     """
+    errors: list[str] = []
     result: dict[str, dict[str, Any]] = {}
     for p in info.policies:
         entry: dict[str, Any] = {"enforcementLevel": p.enforcement_level}
         for key, schema in p.config_schema.items():
             if isinstance(schema, Mapping) and "default" in schema:
-                entry[key] = schema["default"]
+                entry[key] = copy.deepcopy(schema["default"])
         result[p.name] = entry
-    layers: list[tuple[str, Mapping[str, Any]]] = [
+    layers: list[tuple[str, Any]] = [
         ("initial config", info.initial_config),
         ("policy pack config", user_config or {}),
     ]
     for label, layer in layers:
         if not isinstance(layer, Mapping):
-            raise ValueError(f"{label}: expected a JSON object keyed by policy name")
+            errors.append(f"{label}: expected a JSON object keyed by policy name")
+            continue
         if "all" in layer:
-            level, props = _split_entry(layer["all"], f"{label}: 'all'")
+            level, props = _split_entry(layer["all"], f"{label}: 'all'", errors)
             if props:
-                raise ValueError(
-                    f"{label}: 'all' accepts only an enforcement level, got keys {sorted(props)}"
-                )
+                errors.append(f"{label}: 'all' accepts only an enforcement level, got keys "
+                              f"{sorted(props)}")
             if level is not None:
                 for entry in result.values():
                     entry["enforcementLevel"] = level
@@ -200,23 +246,17 @@ def resolve_config(
                 continue
             if name not in result:
                 known = ", ".join(sorted(result))
-                raise ValueError(f"{label}: unknown policy {name!r} (known: {known})")
-            level, props = _split_entry(value, f"{label}: {name!r}")
+                errors.append(f"{label}: unknown policy {name!r} (known: {known})")
+                continue
+            level, props = _split_entry(value, f"{label}: {name!r}", errors)
             if level is not None:
                 result[name]["enforcementLevel"] = level
-            schema = info.policy(name).config_schema
-            for key, v in props.items():
-                if key not in schema:
-                    raise ValueError(
-                        f"{label}: policy {name!r} has no config key {key!r} "
-                        f"(known: {', '.join(sorted(schema)) or 'none'})"
-                    )
-                _check_value(schema[key], v, f"{label}: {name}.{key}")
-                result[name][key] = v
+            result[name].update(props)
     for p in info.policies:
-        missing = [k for k in p.required if k not in result[p.name]]
-        if missing:
-            raise ValueError(f"policy {p.name!r}: missing required config {missing}")
+        props = {k: v for k, v in result[p.name].items() if k != "enforcementLevel"}
+        errors.extend(_schema_errors(p, props))
+    if errors:
+        raise PolicyConfigError(errors)
     return result
 
 
@@ -467,7 +507,7 @@ class PolicyPackRunner:
         res: Mapping[str, Any], providers: Mapping[str, Mapping[str, Any]]
     ) -> analyzer_pb2.AnalyzerProviderResource | None:
         ref = str(res.get("provider") or "")
-        # C1 gives the bare URN; a raw engine reference is "<urn>::<id>": accept both.
+        # An engine-view dict gives the bare URN; an engine reference is "<urn>::<id>": take both.
         prov = providers.get(ref) or providers.get(ref.rsplit("::", 1)[0])
         if prov is None:
             return None
@@ -482,7 +522,7 @@ class PolicyPackRunner:
     def to_analyzer_resource(
         res: Mapping[str, Any], providers: Mapping[str, Mapping[str, Any]]
     ) -> analyzer_pb2.AnalyzerResource:
-        """Turn one contract-C1 dict into the AnalyzerResource the engine would send."""
+        """Turn one engine-view resource dict into the AnalyzerResource the engine would send."""
         for key in ("type", "urn"):
             if not res.get(key):
                 raise ValueError(f"resource {res.get('name', '?')!r}: missing {key!r}")
@@ -519,7 +559,7 @@ class PolicyPackRunner:
         ]
 
     def stack_request(self, resources: Sequence[Mapping[str, Any]]) -> Any:
-        """The AnalyzeStackRequest for a C1 stack (exposed so a benchmark can time the RPC only)."""
+        """The AnalyzeStackRequest for an engine-view stack (a benchmark times the RPC alone)."""
         providers = self._providers(resources)
         return analyzer_pb2.AnalyzeStackRequest(
             resources=[self.to_analyzer_resource(r, providers) for r in resources]
@@ -530,7 +570,7 @@ class PolicyPackRunner:
         return self._diagnostics(self._call("AnalyzeStack", request))
 
     def analyze_stack(self, resources: Sequence[Mapping[str, Any]]) -> list[Diagnostic]:
-        """AnalyzeStack over a whole C1 stack; the diagnostics in the pack's order."""
+        """AnalyzeStack over a whole engine-view stack; the diagnostics in the pack's order."""
         return self.analyze_stack_request(self.stack_request(resources))
 
     def analyze(

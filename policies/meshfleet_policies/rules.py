@@ -1,66 +1,74 @@
-"""The checks. Each takes the shared :class:`StackIndex` and the policy's config and yields
-:class:`Finding`s; a finding is ``unverifiable`` when a value needed to decide is unknown at
-preview (the policy's ``unknowns`` setting decides what becomes of it).
+"""The requirement document's CIDR tables and ASM's data-plane rules, each in its scope.
 
-Which resource a finding is reported against: for a pair of the same kind, the one whose name
-(then URN) sorts last, so that reports do not depend on registration order; otherwise the rule's
-subject (the first kind named in the policy name).
+* Per cluster, always: its pod and Service CIDRs against its own VPC (every block, secondary
+  ones included), the vSwitches of that VPC, and each other (ACK refuses a pod CIDR that
+  contains the Service CIDR).
+* Per VPC, always: its vSwitches do not overlap each other.
+* Per group of clusters managed together (a Fleet or mesh, :mod:`.topology`): the same-VPC
+  table across the members (pod vs pod, Service vs Service, pod vs Service) and, for members in
+  different VPCs, "apply all same-VPC constraints": a member's pod or Service CIDR must not
+  overlap another member's VPC, and the members' VPCs must not overlap.
+* Per CEN instance: the attached VPCs must not overlap (route conflicts), clusters or not.
+
+Each check takes the shared :class:`StackIndex` and the policy's config and yields
+:class:`Finding`s; overlaps are found by sort and sweep within each scope, never pair by pair.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from .cidrs import Item, overlaps_between, overlaps_within
-from .model import Cluster, Entity, StackIndex, Vpc, VSwitch
-from .values import UNKNOWN
+from .cidrs import Item, Net, overlaps_between, overlaps_within
+from .findings import Cause, Config, Finding, blame, cause_of, external, pending
+from .model import Cluster, StackIndex, Vpc, VSwitch
+from .values import EXTERNAL, UNKNOWN
 
-Config = Mapping[str, Any]
+# --- shared lookups -----------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Finding:
-    """One violation (or one check that could not be decided at preview)."""
-
-    urn: str
-    message: str
-    unverifiable: bool = False
+def pod_cause(ix: StackIndex, c: Cluster) -> Cause:
+    return cause_of(ix, c, "the pod CIDR", c.pod_cidr)
 
 
-def _later(a: Entity, b: Entity) -> tuple[Entity, Entity]:
-    """(reported, other) for a pair of one kind: the resource whose (name, URN) sorts last.
-
-    Not declaration order: Pulumi registers resources as their inputs resolve, so the order of
-    the engine's list can differ from one preview to the next, and reports must not.
-    """
-    return (b, a) if (b.name, b.urn) >= (a.name, a.urn) else (a, b)
+def service_cause(ix: StackIndex, c: Cluster) -> Cause:
+    return cause_of(ix, c, "the Service CIDR", c.service_cidr)
 
 
-def _unknown(e: Entity, what: str) -> Finding:
-    return Finding(e.urn, f"{e.label}: {what} is unknown at preview, so this rule cannot be "
-                          "checked until the value is known.", unverifiable=True)
+def vpc_cidr_cause(ix: StackIndex, v: Vpc) -> Cause:
+    if v.external:
+        return external(ix, v.urn, f"the CIDR block of {v.label}")
+    unknown = v.unknown_cidrs()
+    return cause_of(ix, v, "the CIDR block", unknown[0] if unknown else None)
 
 
-def _flannel(c: Cluster) -> bool:
-    """Flannel unless known to be Terway (an unknown CNI with a pod CIDR is checked as Flannel)."""
-    return bool(c.cni != "terway")
+def cluster_vpc_cause(ix: StackIndex, c: Cluster) -> Cause:
+    """Why the VPC of ``c`` cannot be told (its vSwitches are unknown or not in this stack)."""
+    if c.vpc is EXTERNAL:
+        ids = sorted(k[3:] for k in c.node_vswitches if k.startswith("id:"))
+        return external(ix, "id:" + ids[0], f"the VPC of {c.label} (vSwitch {', '.join(ids)})")
+    return Cause(c.urn, c.label, f"the VPC of {c.label} (through its vSwitches)")
 
 
-def _pods(ix: StackIndex) -> tuple[list[Item[Cluster]], list[Cluster]]:
+def vpc_of(ix: StackIndex, key: Any) -> Vpc | None:
+    return ix.vpcs.get(key) if isinstance(key, str) else None
+
+
+def name_of(ix: StackIndex, vpc_key: Any) -> str:
+    vpc = vpc_of(ix, vpc_key)
+    return vpc.label if vpc is not None else "a VPC not known to this pack"
+
+
+def pods(ix: StackIndex) -> tuple[list[Item[Cluster]], list[Cluster]]:
     known, unknown = [], []
     for c in ix.clusters.values():
-        if not _flannel(c):
-            continue
-        if c.pod_cidr.net is not None:
+        if c.flannel and c.pod_cidr.net is not None:
             known.append(Item(c.pod_cidr.net, c))
-        elif c.pod_cidr.unknown:
+        elif c.flannel and c.pod_cidr.unknown:
             unknown.append(c)
     return known, unknown
 
 
-def _services(ix: StackIndex) -> tuple[list[Item[Cluster]], list[Cluster]]:
+def services(ix: StackIndex) -> tuple[list[Item[Cluster]], list[Cluster]]:
     known, unknown = [], []
     for c in ix.clusters.values():
         if c.service_cidr.net is not None:
@@ -81,47 +89,122 @@ def _vswitch_items(ix: StackIndex) -> tuple[list[Item[VSwitch]], list[VSwitch]]:
 
 
 def _same_vpc(a: Any, b: Any) -> Any:
-    if a is UNKNOWN or b is UNKNOWN:
-        return UNKNOWN
-    if a is None or b is None:
-        return False
+    if not isinstance(a, str) or not isinstance(b, str):
+        return UNKNOWN if (a is not None and b is not None) else False
     return a == b
 
 
-def _vpc_of(ix: StackIndex, key: Any) -> Vpc | None:
-    return ix.vpcs.get(key) if isinstance(key, str) else None
+# --- groups: clusters managed together ----------------------------------------------------------
+
+def _verdict(ix: StackIndex, a: Cluster, b: Cluster, sure: bool) -> Any:
+    return True if sure else ix.topo.same_group(a.urn, b.urn)
 
 
-def _name(ix: StackIndex, vpc_key: Any) -> str:
-    vpc = _vpc_of(ix, vpc_key)
-    return vpc.label if vpc is not None else "an unknown VPC"
+def _group_cause(ix: StackIndex) -> Cause:
+    urn, what = ix.topo.unsure[0]
+    return Cause(urn, ix.label(urn), what)
 
 
-# --- the requirement document's CIDR tables ---------------------------------------------------
+def _why_together(ix: StackIndex, a: Cluster) -> str:
+    g = ix.topo.group(a.urn)
+    return g.describe(ix) if g is not None else "possibly managed together"
+
+
+def _by_scope(ix: StackIndex, items: list[Item[Cluster]]) -> dict[Any, list[Item[Cluster]]]:
+    """Items bucketed by the group of their cluster, in one pass (one bucket of every item when
+    the groups are uncertain; items of clusters in no group are left out)."""
+    if ix.topo.unsure:
+        return {None: list(items)}
+    out: dict[Any, list[Item[Cluster]]] = {}
+    for it in items:
+        g = ix.topo.group_of.get(it.owner.urn)
+        if g is not None:
+            out.setdefault(g, []).append(it)
+    return out
+
+
+def _group_pairs(ix: StackIndex, left: list[Item[Cluster]], right: list[Item[Cluster]] | None
+                 ) -> Iterator[tuple[Item[Cluster], Item[Cluster], Any]]:
+    """Overlapping pairs of different clusters of one group: (a, b, True | UNKNOWN)."""
+    sure = not ix.topo.unsure
+    lefts = _by_scope(ix, left)
+    rights = _by_scope(ix, right) if right is not None else {}
+    for key, lpart in lefts.items():
+        found = (overlaps_within(lpart) if right is None
+                 else overlaps_between(lpart, rights.get(key, [])))
+        for a, b in found:
+            if a.owner is not b.owner:
+                verdict = _verdict(ix, a.owner, b.owner, sure)
+                if verdict is not False:
+                    yield a, b, verdict
+
+
+def _external_members(ix: StackIndex, what: str) -> Iterator[Finding]:
+    """Members of a group that are not declared in this stack: their CIDRs cannot be compared."""
+    for g in ix.topo.groups.values():
+        anchors = [a for a in g.anchors if a in ix.labels]
+        for key in g.members:
+            if key.startswith("id:") and anchors:
+                cause = external(ix, key, f"cluster {key[3:]} (a member of the group "
+                                          f"{g.describe(ix)})")
+                yield Finding(anchors[0], f"{ix.labels[anchors[0]]}: {what} of the members "
+                              f"cannot be compared: {cause.text()}.", cause)
+
+
+# --- the requirement document's CIDR tables -----------------------------------------------------
+
+def _same_vpc_pod_pairs(items: list[Item[Cluster]]) -> Iterator[tuple[Item[Cluster],
+                                                                      Item[Cluster]]]:
+    by_vpc: dict[str, list[Item[Cluster]]] = {}
+    for it in items:
+        if isinstance(it.owner.vpc, str):
+            by_vpc.setdefault(it.owner.vpc, []).append(it)
+    for part in by_vpc.values():
+        yield from overlaps_within(part)
+
 
 def pod_overlaps_pod(ix: StackIndex, cfg: Config, across: bool) -> Iterator[Finding]:
-    items, unknown = _pods(ix)
-    for a, b in overlaps_within(items):
-        new, old = _later(a.owner, b.owner)
+    """Same VPC: every Flannel cluster of the VPC (Flannel routes each node's pod block through
+    the VPC's route table, so ACK forbids overlapping pod CIDRs in one VPC, managed together or
+    not). Across VPCs: clusters managed together only."""
+    items, unknown = pods(ix)
+    if not across:
+        for a, b in _same_vpc_pod_pairs(items):
+            new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
+            yield Finding(new.urn, (
+                f"pod CIDR {nnet.text} of {new.label} overlaps pod CIDR {onet.text} of "
+                f"{old.label} in the same {name_of(ix, new.vpc)}: Flannel routes every node's "
+                "pod block through the VPC's route table, so pod CIDRs in one VPC must not "
+                "overlap. Fix: give one cluster a pod CIDR that overlaps no other cluster's pod "
+                "CIDR (pod CIDRs cannot change after creation: the cluster must be recreated)."))
+    for a, b, verdict in _group_pairs(ix, items, None):
+        new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
         assert isinstance(new, Cluster) and isinstance(old, Cluster)
         same = _same_vpc(new.vpc, old.vpc)
+        together = _why_together(ix, new)
         if across and same is False:
-            yield Finding(new.urn, (
-                f"pod CIDR {new.pod_cidr.net.text if new.pod_cidr.net else ''} of {new.label} "
-                f"(in {_name(ix, new.vpc)}) overlaps pod CIDR {old.pod_cidr.raw} of {old.label} "
-                f"(in {_name(ix, old.vpc)}). Clusters in different VPCs that are managed together "
-                "need disjoint pod CIDRs. Fix: give one cluster a pod CIDR outside the other's."))
-        elif not across and same is not False:
-            note = "" if same is True else (" (whether they share a VPC is unknown at preview; "
-                                             "they must not overlap either way)")
-            yield Finding(new.urn, (
-                f"pod CIDR {new.pod_cidr.raw} of {new.label} overlaps pod CIDR {old.pod_cidr.raw} "
-                f"of {old.label} in the same VPC{note}. Fix: give one cluster a pod CIDR that "
-                "overlaps no other cluster's pod CIDR (pod CIDRs cannot change after creation: "
-                "the cluster must be recreated)."))
+            msg = (f"pod CIDR {nnet.text} of {new.label} (in {name_of(ix, new.vpc)}) overlaps "
+                   f"pod CIDR {onet.text} of {old.label} (in {name_of(ix, old.vpc)}), {together}. "
+                   "Clusters in different VPCs that are managed together need disjoint pod "
+                   "CIDRs. Fix: give one cluster a pod CIDR outside the other's.")
+        elif not across and same is UNKNOWN:
+            msg = (f"pod CIDR {nnet.text} of {new.label} overlaps pod CIDR {onet.text} of "
+                   f"{old.label}, {together} (whether they share a VPC cannot be told; they "
+                   "must not overlap either way). Fix: give one cluster a pod CIDR that "
+                   "overlaps no other member's pod CIDR.")
+        else:
+            continue
+        yield Finding(new.urn, msg, None if verdict is True else _group_cause(ix))
     if not across:
+        per_vpc: dict[Any, int] = {}
+        for c in ix.clusters.values():
+            if c.flannel:
+                per_vpc[c.vpc] = per_vpc.get(c.vpc, 0) + 1
         for c in unknown:
-            yield _unknown(c, "the pod CIDR (podCidr)")
+            shared = isinstance(c.vpc, str) and per_vpc.get(c.vpc, 0) > 1
+            if shared or c.urn in ix.topo.group_of or ix.topo.unsure:
+                yield pending(c, "its pod CIDR against the other clusters'", pod_cause(ix, c))
+        yield from _external_members(ix, "the pod CIDRs")
 
 
 def pod_overlaps_pod_same_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
@@ -132,120 +215,218 @@ def pod_overlaps_pod_across_vpcs(ix: StackIndex, cfg: Config) -> Iterator[Findin
     return pod_overlaps_pod(ix, cfg, across=True)
 
 
+def service_overlaps_service(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
+    items, unknown = services(ix)
+    for a, b, verdict in _group_pairs(ix, items, None):
+        new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
+        yield Finding(new.urn, (
+            f"Service CIDR {nnet.text} of {new.label} overlaps Service CIDR {onet.text} of "
+            f"{old.label}, {_why_together(ix, new)}. ASM and the requirement document forbid "
+            "overlapping Service CIDRs between clusters managed together (in one VPC or not). "
+            "Fix: give each cluster its own Service CIDR."),
+            None if verdict is True else _group_cause(ix))
+    grouped = set(ix.topo.group_of)
+    for c in unknown:
+        if c.urn in grouped or ix.topo.unsure:
+            yield pending(c, "its Service CIDR against the other members'", service_cause(ix, c))
+    yield from _external_members(ix, "the Service CIDRs")
+
+
+def pod_overlaps_service(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
+    """A pod CIDR against its own Service CIDR (always) and other members' (in a group)."""
+    for c in ix.clusters.values():
+        pod, svc = c.pod_cidr.net, c.service_cidr.net
+        if c.flannel and pod is not None and svc is not None and pod.overlaps(svc):
+            yield Finding(c.urn, (
+                f"pod CIDR {pod.text} of {c.label} overlaps its own Service CIDR {svc.text}. ACK "
+                "refuses a pod CIDR that contains or overlaps the cluster's Service CIDR (an "
+                "unset serviceCidr is 172.19.0.0/20). Fix: choose disjoint pod and Service "
+                "CIDRs."))
+        elif c.flannel and pod is not None and c.service_cidr.unknown:
+            yield pending(c, "its pod CIDR against its Service CIDR", service_cause(ix, c))
+    pod_items, _ = pods(ix)
+    svc_items, _ = services(ix)
+    for p, s, verdict in _group_pairs(ix, pod_items, svc_items):
+        new, nnet, old, onet = blame(p.owner, p.net, s.owner, s.net)
+        what_new = "pod CIDR" if new is p.owner and nnet is p.net else "Service CIDR"
+        what_old = "Service CIDR" if what_new == "pod CIDR" else "pod CIDR"
+        yield Finding(new.urn, (
+            f"{what_new} {nnet.text} of {new.label} overlaps {what_old} {onet.text} of "
+            f"{old.label}, {_why_together(ix, p.owner)}. Pod and Service CIDRs of clusters "
+            "managed together must be pairwise disjoint. Fix: move one of the two ranges."),
+            None if verdict is True else _group_cause(ix))
+
+
 def _own_vpc(ix: StackIndex, c: Cluster, what: str) -> Vpc | Finding | None:
-    """The cluster's VPC if its CIDR is known; an unverifiable finding; None if not applicable."""
-    if c.vpc is UNKNOWN:
-        return _unknown(c, f"the VPC (through its vSwitches), needed to check its {what},")
-    vpc = _vpc_of(ix, c.vpc)
-    if vpc is None or vpc.external:
+    """The cluster's VPC if its blocks are known; an undecidable finding; None if no VPC."""
+    if c.vpc is UNKNOWN or c.vpc is EXTERNAL:
+        return pending(c, f"its {what} against its VPC", cluster_vpc_cause(ix, c))
+    vpc = vpc_of(ix, c.vpc)
+    if vpc is None:
         return None
-    if vpc.cidr.unknown:
-        return _unknown(vpc, "the CIDR block")
-    return vpc if vpc.cidr.net is not None else None
+    if vpc.external or vpc.unknown_cidrs():
+        return pending(c, f"its {what} against its VPC", vpc_cidr_cause(ix, vpc))
+    return vpc
+
+
+VpcBlocks = list[Item[tuple[Vpc, set[str]]]]
+
+
+def _member_vpcs(ix: StackIndex) -> Iterator[tuple[Any, bool, VpcBlocks]]:
+    """Per group scope (its key as in :func:`_by_scope`): the blocks of the VPCs its clusters
+    are in, each carrying the VPC and its clusters of that scope."""
+    sure = not ix.topo.unsure
+    by_scope: dict[Any, dict[str, set[str]]] = {}
+    for c in ix.clusters.values():
+        key = None if not sure else ix.topo.group_of.get(c.urn)
+        if (key is not None or not sure) and isinstance(c.vpc, str):
+            by_scope.setdefault(key, {}).setdefault(c.vpc, set()).add(c.urn)
+    for key, by_vpc in by_scope.items():
+        blocks: VpcBlocks = []
+        for vkey, cs in sorted(by_vpc.items()):
+            blocks.extend(Item(n, (ix.vpcs[vkey], cs)) for n in ix.vpcs[vkey].nets())
+        yield key, sure, blocks
+
+
+def _overlaps_vpc(ix: StackIndex, items: list[Item[Cluster]], what: str, why: str
+                  ) -> Iterator[Finding]:
+    for c_item in items:
+        c = c_item.owner
+        vpc = _own_vpc(ix, c, what)
+        if isinstance(vpc, Finding):
+            yield vpc
+        elif vpc is not None:
+            for net in vpc.nets():
+                if net.overlaps(c_item.net):
+                    yield Finding(c.urn, (
+                        f"{what} {c_item.net.text} of {c.label} overlaps CIDR {net.text} of its "
+                        f"{vpc.label}. {why} Fix: choose a {what} outside every block of the "
+                        "VPC (e.g. another RFC 1918 range)."))
+                    break
+    mine_by_scope = _by_scope(ix, items)
+    for key, sure, blocks in _member_vpcs(ix):
+        mine = mine_by_scope.get(key, [])
+        seen: set[tuple[str, str]] = set()
+        for c_item, v_item in overlaps_between(mine, blocks):
+            c, (vpc, holders) = c_item.owner, v_item.owner
+            if c.vpc == vpc.urn or (c.urn, vpc.urn) in seen:
+                continue
+            verdicts = [True] if sure else [ix.topo.same_group(c.urn, h) for h in holders]
+            if all(v is False for v in verdicts):
+                continue
+            seen.add((c.urn, vpc.urn))
+            other = ix.clusters[sorted(holders)[0]]
+            yield Finding(c.urn, (
+                f"{what} {c_item.net.text} of {c.label} overlaps CIDR {v_item.net.text} of "
+                f"{vpc.label}, the VPC of {other.label}, {_why_together(ix, c)}. The "
+                "requirement document applies the same-VPC rules across the VPCs of clusters "
+                f"managed together. Fix: choose a {what} outside every member's VPC."),
+                None if True in verdicts else _group_cause(ix))
 
 
 def pod_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
-    for c in ix.clusters.values():
-        if not _flannel(c) or c.pod_cidr.net is None:
-            continue
-        vpc = _own_vpc(ix, c, "pod CIDR")
-        if isinstance(vpc, Finding):
-            yield vpc
-        elif vpc is not None and vpc.cidr.net is not None and vpc.cidr.net.overlaps(c.pod_cidr.net):
-            yield Finding(c.urn, (
-                f"pod CIDR {c.pod_cidr.net.text} of {c.label} overlaps CIDR {vpc.cidr.net.text} of "
-                f"its {vpc.label}. Flannel pod addresses must lie outside the VPC. Fix: choose a "
-                "pod CIDR outside the VPC CIDR (e.g. another RFC 1918 range)."))
+    items, unknown = pods(ix)
+    yield from _overlaps_vpc(ix, items, "pod CIDR",
+                             "Flannel pod addresses must lie outside the VPC.")
+    for c in unknown:
+        yield pending(c, "its pod CIDR against its VPC", pod_cause(ix, c))
 
 
 def service_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
-    for c in ix.clusters.values():
-        if c.service_cidr.net is None:
-            continue
-        vpc = _own_vpc(ix, c, "Service CIDR")
-        if isinstance(vpc, Finding):
-            yield vpc
-        elif vpc is not None and vpc.cidr.net is not None and vpc.cidr.net.overlaps(
-                c.service_cidr.net):
-            yield Finding(c.urn, (
-                f"Service CIDR {c.service_cidr.net.text} of {c.label} overlaps CIDR "
-                f"{vpc.cidr.net.text} of its {vpc.label}. Fix: choose a Service CIDR outside the "
-                "VPC CIDR."))
+    items, unknown = services(ix)
+    yield from _overlaps_vpc(ix, items, "Service CIDR",
+                             "Service addresses must lie outside the VPC.")
+    for c in unknown:
+        yield pending(c, "its Service CIDR against its VPC", service_cause(ix, c))
 
 
 def vswitch_overlaps_vswitch(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     items, unknown = _vswitch_items(ix)
-    for a, b in overlaps_within(items):
-        new, old = _later(a.owner, b.owner)
-        assert isinstance(new, VSwitch) and isinstance(old, VSwitch)
-        same = _same_vpc(new.vpc, old.vpc)
-        msg = (f"CIDR {new.cidr.raw} of {new.label} overlaps CIDR {old.cidr.raw} of {old.label}"
-               f"{' in the same VPC' if same is True else ''}. Fix: give the vSwitch a CIDR block "
-               "inside its VPC that no other vSwitch uses.")
-        if same is True:
-            yield Finding(new.urn, msg)
-        elif same is UNKNOWN:
-            yield Finding(new.urn, msg + " (The VPC of one of them is unknown at preview.)",
-                          unverifiable=True)
+    by_vpc: dict[Any, list[Item[VSwitch]]] = {}
+    for it in items:
+        by_vpc.setdefault(it.owner.vpc if isinstance(it.owner.vpc, str) else UNKNOWN,
+                          []).append(it)
+    for vpc_key, part in by_vpc.items():
+        if vpc_key is UNKNOWN:
+            continue  # a vSwitch whose VPC cannot be told: vswitch-outside-vpc reports it
+        for a, b in overlaps_within(part):
+            new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
+            yield Finding(new.urn, (
+                f"CIDR {nnet.text} of {new.label} overlaps CIDR {onet.text} of {old.label} in "
+                f"the same {name_of(ix, vpc_key)}. Fix: give the vSwitch a CIDR block inside "
+                "its VPC that no other vSwitch uses."))
     for v in unknown:
-        yield _unknown(v, "the CIDR block")
+        if isinstance(v.vpc, str) and len(by_vpc.get(v.vpc, ())) > 0:
+            yield pending(v, "its CIDR against the other vSwitches of its VPC",
+                          cause_of(ix, v, "the CIDR block", v.cidr))
 
 
 def _vswitch_vs(ix: StackIndex, other: list[Item[Cluster]], kind: str) -> Iterator[Finding]:
     items, _ = _vswitch_items(ix)
     for vi, ci in overlaps_between(items, other):
         v, c = vi.owner, ci.owner
-        same = _same_vpc(v.vpc, c.vpc)
-        msg = (f"CIDR {vi.net.text} of {v.label} overlaps {kind} {ci.net.text} of {c.label}"
-               f"{' in the same VPC' if same is True else ''}. Fix: move the vSwitch or choose a "
-               f"{kind} that overlaps no vSwitch of the VPC.")
-        if same is True:
-            yield Finding(v.urn, msg)
-        elif same is UNKNOWN:
-            yield Finding(v.urn, msg + " (Whether they share a VPC is unknown at preview.)",
-                          unverifiable=True)
+        if _same_vpc(v.vpc, c.vpc) is not True:
+            continue  # another VPC: the group rules (pod/Service vs a member's VPC) decide
+        new, nnet, old, onet = blame(v, vi.net, c, ci.net)
+        subject = (f"CIDR {nnet.text} of {new.label}" if new is v else
+                   f"{kind} {nnet.text} of {new.label}")
+        obj = (f"{kind} {onet.text} of {old.label}" if new is v else
+               f"CIDR {onet.text} of {old.label}")
+        yield Finding(new.urn, (
+            f"{subject} overlaps {obj} in the same VPC. Fix: move the vSwitch or choose a "
+            f"{kind} that overlaps no vSwitch of the VPC."))
 
 
 def vswitch_overlaps_pod(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
-    items, unknown = _pods(ix)
+    items, _ = pods(ix)
     yield from _vswitch_vs(ix, items, "pod CIDR")
-    for c in unknown:
-        yield _unknown(c, "the pod CIDR (podCidr)")
 
 
 def vswitch_overlaps_service(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
-    items, unknown = _services(ix)
+    items, _ = services(ix)
     yield from _vswitch_vs(ix, items, "Service CIDR")
-    for c in unknown:
-        yield _unknown(c, "the Service CIDR (serviceCidr)")
 
 
-def service_overlaps_service(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
-    items, unknown = _services(ix)
-    for a, b in overlaps_within(items):
-        new, old = _later(a.owner, b.owner)
-        yield Finding(new.urn, (
-            f"Service CIDR {a.net.text if a.owner is new else b.net.text} of {new.label} overlaps "
-            f"Service CIDR {b.net.text if a.owner is new else a.net.text} of {old.label}. ASM and "
-            "the requirement document forbid overlapping Service CIDRs between member clusters "
-            "(in one VPC or not). Fix: give each cluster its own Service CIDR."))
-    for c in unknown:
-        yield _unknown(c, "the Service CIDR (serviceCidr)")
+def _vpc_scopes(ix: StackIndex) -> Iterator[tuple[list[Vpc], str, bool]]:
+    """(VPCs, why they must be disjoint, sure) per scope of the VPC rule."""
+    topo = ix.topo
+    for cen, vpcs in sorted(topo.cen_vpcs.items()):
+        yield ([ix.vpcs[v] for v in sorted(vpcs)], f"both are attached to {ix.label(cen)}: CEN "
+               "keeps the first route published for an overlapping range and traffic to the "
+               "other VPC breaks", True)
+    for _key, sure, blocks in _member_vpcs(ix):
+        vpcs = sorted({it.owner[0].urn for it in blocks})
+        if len(vpcs) > 1:
+            first = ix.clusters[min(min(it.owner[1]) for it in blocks)]
+            why = _why_together(ix, first) if sure else "possibly managed together"
+            yield ([ix.vpcs[v] for v in vpcs], f"both hold clusters {why}, and the requirement "
+                   "document forbids overlapping VPC CIDRs between them", sure)
+    if topo.cen_unsure:
+        attached = sorted({a.vpc for a in ix.attachments if isinstance(a.vpc, str)})
+        yield ([ix.vpcs[v] for v in attached if v in ix.vpcs],
+               "they may be attached to one CEN", False)
 
 
 def vpc_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
-    items = [Item(v.cidr.net, v) for v in ix.vpcs.values() if v.cidr.net is not None]
-    for a, b in overlaps_within(items):
-        new, old = _later(a.owner, b.owner)
-        assert isinstance(new, Vpc) and isinstance(old, Vpc)
-        yield Finding(new.urn, (
-            f"CIDR {new.cidr.raw} of {new.label} overlaps CIDR {old.cidr.raw} of {old.label}. "
-            "VPCs connected by CEN (or whose clusters are managed together) need disjoint ranges: "
-            "CEN keeps the first route published and traffic to the other breaks. Fix: give one "
-            "VPC a range that overlaps no other VPC's."))
-    for v in ix.vpcs.values():
-        if v.cidr.unknown:
-            yield _unknown(v, "the CIDR block")
+    done: set[frozenset[str]] = set()
+    pending_vpcs: dict[str, Vpc] = {}
+    for vpcs, why, sure in _vpc_scopes(ix):
+        items = [Item(n, v) for v in vpcs for n in v.nets()]
+        for a, b in overlaps_within(items):
+            if a.owner is b.owner or frozenset((a.owner.urn, b.owner.urn)) in done:
+                continue
+            done.add(frozenset((a.owner.urn, b.owner.urn)))
+            new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
+            cause = None if sure else (_group_cause(ix) if ix.topo.unsure else Cause(
+                ix.topo.cen_unsure[0][0], ix.label(ix.topo.cen_unsure[0][0]),
+                ix.topo.cen_unsure[0][1]))
+            yield Finding(new.urn, (
+                f"CIDR {nnet.text} of {new.label} overlaps CIDR {onet.text} of {old.label}: "
+                f"{why}. Fix: give one VPC a range that overlaps no other VPC's."), cause)
+        if len(vpcs) > 1:
+            pending_vpcs.update({v.urn: v for v in vpcs if v.unknown_cidrs() and not v.external})
+    for v in pending_vpcs.values():
+        yield pending(v, "its CIDR against the VPCs it must not overlap", vpc_cidr_cause(ix, v))
 
 
 # --- ASM data plane -----------------------------------------------------------------------------
@@ -260,34 +441,53 @@ def _mesh_members(ix: StackIndex) -> Iterator[tuple[Any, Cluster, bool]]:
                 yield m, c, False
 
 
+def _mesh_unknown(ix: StackIndex, m: Any) -> Cause:
+    return Cause(m.urn, m.label, f"clusterIds of {m.label}")
+
+
 def terway_service_overlaps_mesh_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     for m, c, known in _mesh_members(ix):
-        vpc = _vpc_of(ix, m.vpc)
+        vpc = vpc_of(ix, m.vpc)
         if c.cni == "flannel" or c.service_cidr.net is None or vpc is None:
             continue
-        if vpc.cidr.net is not None and vpc.cidr.net.overlaps(c.service_cidr.net):
+        hit = next((n for n in vpc.nets() if n.overlaps(c.service_cidr.net)), None)
+        if hit is not None:
+            cause = None if known else _mesh_unknown(ix, m)
+            if cause is None and c.cni is UNKNOWN:
+                cause = Cause(c.urn, c.label, f"the CNI (addons, podVswitchIds) of {c.label}")
             yield Finding(c.urn, (
-                f"Service CIDR {c.service_cidr.net.text} of Terway {c.label} overlaps CIDR "
-                f"{vpc.cidr.net.text} of {vpc.label}, the VPC of {m.label}. ASM requires "
-                "Terway members' Service CIDRs to be disjoint from the mesh's VPC. Fix: choose "
-                "another Service CIDR."), unverifiable=not known or c.cni is UNKNOWN)
-        elif m.vpc is UNKNOWN or vpc.cidr.unknown:
-            yield _unknown(m, "the VPC (or its CIDR)")
+                f"Service CIDR {c.service_cidr.net.text} of {c.label} (pods on VPC addresses: "
+                f"Terway or ACK Serverless) overlaps CIDR {hit.text} of {vpc.label}, the VPC of "
+                f"{m.label}. ASM requires such members' Service CIDRs to be disjoint from the "
+                "mesh's VPC. Fix: choose another Service CIDR."), cause)
+        elif known and (vpc.unknown_cidrs() or vpc.external):
+            yield pending(c, "its Service CIDR against the mesh's VPC", vpc_cidr_cause(ix, vpc))
 
 
 def member_vpc_overlaps_mesh_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     for m, c, known in _mesh_members(ix):
-        mesh_vpc, own = _vpc_of(ix, m.vpc), _vpc_of(ix, c.vpc)
-        if m.vpc is UNKNOWN or c.vpc is UNKNOWN:
-            if known:
-                yield _unknown(c if c.vpc is UNKNOWN else m, "the VPC")
+        mesh_vpc, own = vpc_of(ix, m.vpc), vpc_of(ix, c.vpc)
+        if known and m.vpc is UNKNOWN:
+            yield pending(c, "its VPC against the mesh's VPC", Cause(m.urn, m.label,
+                                                                    f"the VPC of {m.label}"))
+            continue
+        if known and (c.vpc is UNKNOWN or c.vpc is EXTERNAL):
+            yield pending(c, "its VPC against the mesh's VPC", cluster_vpc_cause(ix, c))
             continue
         if mesh_vpc is None or own is None or mesh_vpc is own:
             continue
-        if mesh_vpc.cidr.net is not None and own.cidr.net is not None and \
-                mesh_vpc.cidr.net.overlaps(own.cidr.net):
+        hit = _first_overlap(own.nets(), mesh_vpc.nets())
+        if hit is not None:
             yield Finding(c.urn, (
-                f"{own.label} ({own.cidr.net.text}) of member {c.label} overlaps {mesh_vpc.label} "
-                f"({mesh_vpc.cidr.net.text}) of {m.label}. ASM requires a member cluster in "
-                "another VPC to have a VPC range disjoint from the mesh's VPC. Fix: re-plan one of "
-                "the two VPC ranges."), unverifiable=not known)
+                f"{own.label} ({hit[0].text}) of member {c.label} overlaps {mesh_vpc.label} "
+                f"({hit[1].text}) of {m.label}. ASM requires a member cluster in another VPC "
+                "to have a VPC range disjoint from the mesh's VPC. Fix: re-plan one of the two "
+                "VPC ranges."), None if known else _mesh_unknown(ix, m))
+
+
+def _first_overlap(a: list[Net], b: list[Net]) -> tuple[Net, Net] | None:
+    for x in a:
+        for y in b:
+            if x.overlaps(y):
+                return x, y
+    return None

@@ -13,25 +13,25 @@ from typing import Any
 from pulumi_policy.proxy import UnknownValueError
 
 
-class _Unknown:
-    """The marker for a value that cannot be known until the update runs."""
+class _Marker:
+    """A value the pack cannot read: one instance per kind (compare with ``is``)."""
 
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    def __init__(self, name: str) -> None:
+        self._name = name
 
     def __repr__(self) -> str:
-        return "UNKNOWN"
+        return self._name
 
     def __bool__(self) -> bool:
-        # Truthiness of an unknown is a bug waiting to happen: callers must test `is UNKNOWN`.
-        raise TypeError("UNKNOWN has no truth value; compare with `is UNKNOWN`")
+        # Truthiness of a marker is a bug waiting to happen: callers must test `is UNKNOWN`.
+        raise TypeError(f"{self._name} has no truth value; compare with `is {self._name}`")
 
 
-UNKNOWN: Any = _Unknown()
+#: A value that cannot be known until the update runs (a new resource's id, a computed CIDR).
+UNKNOWN: Any = _Marker("UNKNOWN")
+#: A value held by a resource that is not declared in this stack (an existing vSwitch or VPC
+#: passed in by id): the pack can never read it, at preview or after.
+EXTERNAL: Any = _Marker("EXTERNAL")
 
 
 def get(mapping: Any, key: str) -> Any:

@@ -1,4 +1,4 @@
-"""Build contract-C1 "engine view" stacks of raw pulumi_alicloud resources, concisely.
+"""Build "engine view" stacks (what the engine sends a pack) of raw pulumi_alicloud resources.
 
 Every stack has the ``pulumi:pulumi:Stack`` resource and explicit provider resources (with
 ``region``), resources are parented to the stack, and references are made the way the engine sees
@@ -31,6 +31,8 @@ T_VPC = "alicloud:vpc/network:Network"
 T_VSWITCH = "alicloud:vpc/switch:Switch"
 T_MANAGED = "alicloud:cs/managedKubernetes:ManagedKubernetes"
 T_DEDICATED = "alicloud:cs/kubernetes:Kubernetes"
+T_SERVERLESS = "alicloud:cs/serverlessKubernetes:ServerlessKubernetes"
+T_EDGE = "alicloud:cs/edgeKubernetes:EdgeKubernetes"
 T_NODE_POOL = "alicloud:cs/nodePool:NodePool"
 T_FLEET = "alicloud:ackone/cluster:Cluster"
 T_MEMBERSHIP = "alicloud:ackone/membershipAttachment:MembershipAttachment"
@@ -60,7 +62,7 @@ RefLike = Ref | str
 
 
 class StackBuilder:
-    """Accumulates resources; ``resources`` is the C1 list (a deep copy)."""
+    """Accumulates resources; ``resources`` is the engine-view list (a deep copy)."""
 
     def __init__(self, project: str = "meshfleet", stack: str = "test",
                  ids_known: bool = False) -> None:
@@ -303,6 +305,17 @@ class StackBuilder:
             "meshId": UNKNOWN, "enableMesh": True, "publicApiServerEnabled": public,
             "deletionProtection": True, "privateKubeconfig": True, "__provider": "pickled"},
             None, {"fleetId": deps})
+
+
+    def mesh_membership(self, name: str, mesh: RefLike, cluster: RefLike,
+                        region: str = "cn-hangzhou") -> Ref:
+        """meshfleet's MeshMembership dynamic resource: makes the cluster a mesh member."""
+        mid, mdeps = self._id(mesh)
+        cid, cdeps = self._id(cluster)
+        return self.add(T_DYNAMIC, name, {
+            "kind": "meshfleet:servicemesh:MeshMembership", "meshId": mid, "clusterId": cid,
+            "regionId": region, "__provider": "pickled"}, None,
+            {"meshId": mdeps, "clusterId": cdeps})
 
 
 def two_region_fleet(ids_known: bool = False) -> tuple[StackBuilder, dict[str, Ref]]:

@@ -4,6 +4,7 @@ real analyzer path; plus the runner's config resolution and start-up errors."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from fleetctl.analyzer import (
     AnalyzerInfo,
+    PolicyConfigError,
     PolicyInfo,
     PolicyPackError,
     PolicyPackRunner,
@@ -52,7 +54,8 @@ def test_unknown_vpc_membership_is_advisory_by_default(pack: PolicyPackRunner) -
     assert {d.policy_name for d in diags} == {COMPANION}
     assert {d.enforcement_level for d in diags} == {"advisory"}
     assert {d.urn.rsplit("::", 1)[-1] for d in diags} == {"ack-1"}
-    assert any(d.message.split("\n", 1)[1].startswith("pod-cidr-overlaps-vpc-cidr:") for d in diags)
+    (body,) = [d.message.split("\n", 1)[1] for d in diags]  # one unknown value: one diagnostic
+    assert "pod-cidr-overlaps-vpc-cidr (on \"ack-1\")" in body and "unknown at preview" in body
 
 
 def test_unknowns_mandatory_reports_under_the_rule(configured: PolicyPackRunner) -> None:
@@ -62,7 +65,7 @@ def test_unknowns_mandatory_reports_under_the_rule(configured: PolicyPackRunner)
     assert [(d.enforcement_level, d.urn.rsplit("::", 1)[-1]) for d in mine] == [
         ("mandatory", "ack-1")]
     assert "not verifiable at preview" in mine[0].message
-    assert not any("pod-cidr-overlaps-vpc-cidr:" in d.message for d in diags
+    assert not any("pod-cidr-overlaps-vpc-cidr (on" in d.message for d in diags
                    if d.policy_name == COMPANION)
 
 
@@ -119,7 +122,7 @@ def test_typed_unknown_sentinels(pack: PolicyPackRunner, key: str, value: dict[s
     sb.set(r[key], **value)
     diags = pack.analyze_stack(sb.resources)
     assert (COMPANION, resource) in found(diags)
-    assert any(d.message.split("\n", 1)[1].startswith(policy + ":") for d in diags)
+    assert any(f"{policy} (on" in d.message.split("\n", 1)[1] for d in diags)
     assert all(d.enforcement_level == "advisory" for d in diags)
 
 
@@ -134,10 +137,12 @@ def test_unknown_regions_make_cross_vpc_paths_unverifiable(pack: PolicyPackRunne
     sb.membership("m", fleet, c)
     cen = sb.cen("cen")
     t1, t2 = sb.transit_router("t1", cen, p1), sb.transit_router("t2", cen, p2)
-    sb.tr_vpc_attachment("a1", cen, t1, v1, [("z1", n1)], p1)
-    sb.tr_vpc_attachment("a2", cen, t2, v2, [("z2", n2)], p2)
+    sb.tr_vpc_attachment("a1", cen, t1, v1, [("z1", n1), ("z1b", n1)], p1)
+    sb.tr_vpc_attachment("a2", cen, t2, v2, [("z2", n2), ("z2b", n2)], p2)
     diags = pack.analyze_stack(sb.resources)
+    # One cause (a region, its provider's), reported once, on the first resource that lacks it.
     assert found(diags) == {(COMPANION, "c")}
+    assert 'the region of ACK cluster "c"' in diags[0].message
     assert all(d.enforcement_level == "advisory" for d in diags)
 
 
@@ -168,7 +173,8 @@ def test_security_policy_can_be_mandatory(configured: PolicyPackRunner) -> None:
 def test_fleet_public_endpoint_from_config(configured: PolicyPackRunner) -> None:
     sb, r = two_region_fleet()
     sb.remove(r["peer"])
-    sb.set(r["c3"], slbInternetEnabled=True)
+    for key in ("c1", "c2", "c3"):  # the members reach each other over their public endpoints
+        sb.set(r[key], slbInternetEnabled=True)
     assert ("cluster-cannot-reach-fleet", "ack-3") in found(configured.analyze_stack(sb.resources))
     configured.reconfigure({"cluster-cannot-reach-fleet": {"fleetPublicEndpoint": True},
                             "api-server-public": "disabled"})
@@ -261,6 +267,46 @@ def test_resolve_config_errors_name_the_key(config: dict[str, object], fragment:
     assert fragment in str(e.value)
 
 
+def test_resolve_config_reports_every_error_at_once() -> None:
+    with pytest.raises(PolicyConfigError) as e:
+        resolve_config(INFO, {"a": {"unknowns": "sometimes", "reservedCidrs": [1, 2]},
+                              "b": "loud", "nope": "advisory"})
+    assert len(e.value.errors) == 5, e.value.errors
+    for fragment in ("a.unknowns", "a.reservedCidrs[0]", "a.reservedCidrs[1]", "'loud'", "'nope'"):
+        assert fragment in str(e.value)
+
+
+SCHEMA_INFO = AnalyzerInfo("p", "1", (PolicyInfo("x", "d", "advisory", required=("items",),
+    config_schema={"items": {"type": "array", "minItems": 1, "uniqueItems": True,
+                             "items": {"type": "object", "required": ["reason"],
+                                       "additionalProperties": False,
+                                       "properties": {"reason": {"type": "string",
+                                                                 "minLength": 1},
+                                                      "expires": {"type": "string",
+                                                                  "format": "date"}}}}}),))
+
+
+@pytest.mark.parametrize(("value", "fragment"), [
+    ([], "x.items: [] should be non-empty"),
+    ([{"reason": "a"}, {"reason": "a"}], "has non-unique elements"),
+    ([{}], "x.items[0]: 'reason' is a required property"),
+    ([{"reason": ""}], "x.items[0].reason"),
+    ([{"reason": "r", "expires": "31/12/2030"}], "is not a 'date'"),
+    ([{"reason": "r", "owner": "me"}], "x.items[0]: has no config key 'owner'"),
+])
+def test_resolve_config_applies_every_json_schema_keyword(value: object, fragment: str) -> None:
+    """Keywords the hand-written subset used to ignore (minItems, uniqueItems, required,
+    minLength, format, nested additionalProperties) are enforced as the CLI enforces them."""
+    assert resolve_config(SCHEMA_INFO, {"x": {"items": [{"reason": "ok"}]}})["x"]["items"]
+    with pytest.raises(PolicyConfigError, match=re.escape(fragment)):
+        resolve_config(SCHEMA_INFO, {"x": {"items": value}})
+
+
+def test_resolve_config_checks_required_keys() -> None:
+    with pytest.raises(PolicyConfigError, match="x: 'items' is a required property"):
+        resolve_config(SCHEMA_INFO, None)
+
+
 def test_runner_resolves_before_configure(configured: PolicyPackRunner) -> None:
     configured.reconfigure({"all": "advisory"})
     levels = {e["enforcementLevel"] for e in configured.resolved_config.values()}
@@ -281,13 +327,18 @@ def test_example_config_file(configured: PolicyPackRunner) -> None:
     configured.reconfigure(config)
     assert configured.resolved_config["cluster-not-in-mesh"]["enforcementLevel"] == "disabled"
     sb, r = two_region_fleet()
-    assert configured.analyze_stack(sb.resources) == []  # reservedCidrs set, nothing overlaps
+    # reservedCidrs set, nothing overlaps; the example's exemptions match nothing here
+    diags = configured.analyze_stack(sb.resources)
+    assert {d.policy_name for d in diags} == {"policy-exemptions"}
+    assert all(d.message.split("\n", 1)[1].startswith("exemption unused: ") for d in diags)
+    assert len(diags) == len(config["policy-exemptions"]["exemptions"])
     sb.unlink(r["mesh"], "clusterIds", r["c2"])
     sb.vswitch("dc-overlap", r["vpc1"], "10.0.200.0/24", "cn-hangzhou-h")
     configured.reconfigure({**config, "cidr-overlaps-reserved-cidrs": {
         "reservedCidrs": ["10.0.200.0/22 dc"]}})
     assert found(configured.analyze_stack(sb.resources)) == {
-        ("cidr-overlaps-reserved-cidrs", "dc-overlap"), ("cidr-overlaps-reserved-cidrs", "vpc-1")}
+        ("cidr-overlaps-reserved-cidrs", "dc-overlap"), ("cidr-overlaps-reserved-cidrs", "vpc-1"),
+        ("policy-exemptions", "")}
 
 
 def test_per_resource_analyze_round_trip(pack: PolicyPackRunner) -> None:

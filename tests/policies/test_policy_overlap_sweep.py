@@ -65,3 +65,35 @@ def test_between_keeps_sides_in_order() -> None:
 def test_parse(text: str, expected: str | None) -> None:
     net = cidrs.parse(text)
     assert (net.text if net else None) == expected
+
+
+def _reference(text: str) -> str | None:
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+    return str(net) if net.version == 4 else None
+
+
+texts = st.one_of(
+    st.builds(lambda o, p: f"{'.'.join(map(str, o))}/{p}",
+              st.lists(st.integers(0, 300), min_size=4, max_size=4), st.integers(0, 40)),
+    st.builds(lambda o, p: f"{'.'.join(o)}/{p}",
+              st.lists(st.sampled_from(["0", "00", "01", "1", "255", "256", "", "a", "099"]),
+                       min_size=3, max_size=5), st.sampled_from(["8", "08", "32", "33", "", "x"])),
+    st.text(max_size=20),
+    st.sampled_from(["10.0.0.0/\u0668", "\u0661.0.0.0/8", "10.0.0.0/08", "10.0.0.0",
+                     " 10.0.0.0/8 "]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(texts)
+def test_fast_parse_agrees_with_ipaddress(text: str) -> None:
+    net = cidrs.parse(text)
+    assert (net.text if net else None) == _reference(text)
+    if net is not None:
+        ref = __import__("ipaddress").ip_network(text.strip(), strict=False)
+        assert (net.first, net.last, net.prefix) == (int(ref.network_address),
+                                                     int(ref.broadcast_address), ref.prefixlen)

@@ -55,11 +55,17 @@ class EngineStack:
     def by_urn(self, urn: str) -> Res:
         return next(r for r in self.resources if r["urn"] == urn)
 
-    @staticmethod
-    def later(a: Res, b: Res) -> Res:
-        """The one of a same-kind pair the pack reports: whose (name, URN) sorts last (stable
-        across previews, unlike the engine's registration order)."""
-        return b if (b["name"], b["urn"]) >= (a["name"], a["urn"]) else a
+    def later(self, a: Res, b: Res) -> Res:
+        """The later-declared of two resources (the engine's registration order)."""
+        return b if self.resources.index(b) > self.resources.index(a) else a
+
+    def blamed(self, a: Res, cidr_a: str, b: Res, cidr_b: str) -> Res:
+        """The one of two overlapping blocks the pack reports: the smaller (inside the other),
+        of two equal ones the later-declared."""
+        pa, pb = IPNetwork(cidr_a).prefixlen, IPNetwork(cidr_b).prefixlen
+        if pa != pb:
+            return a if pa > pb else b
+        return self.later(a, b)
 
     def deps(self, r: Res, key: str, type_: str | None = None) -> list[Res]:
         urns = r.get("propertyDependencies", {}).get(key, [])
@@ -244,6 +250,16 @@ def pod_pod_across(s: EngineStack) -> Outcome:
     return Outcome(s.later(a, b)["urn"])
 
 
+def pod_service_own(s: EngineStack) -> Outcome:
+    """A Flannel cluster's Service CIDR moved inside its own pod CIDR (ACK refuses it)."""
+    a = _flannel(s)
+    pod = IPNetwork(a["properties"]["podCidr"])
+    if pod.prefixlen > 24:
+        raise NotApplicable("pod CIDR smaller than a /24")
+    a["properties"]["serviceCidr"] = f"{pod.network}/{max(16, pod.prefixlen)}"
+    return Outcome(a["urn"])
+
+
 def pod_in_vpc(s: EngineStack) -> Outcome:
     a = _flannel(s)
     a["properties"]["podCidr"] = s.free_block(s.vpc_of(a)["properties"]["cidrBlock"],
@@ -255,9 +271,8 @@ def vswitch_vswitch(s: EngineStack) -> Outcome:
     for vpc in s.of(T_VPC):
         sws = s.vswitches_in(vpc)
         if len(sws) >= 2:
-            first, second = sws[0], s.later(sws[0], sws[1])
-            if second is first:
-                first = sws[1]
+            second = s.later(sws[0], sws[1])
+            first = sws[1] if second is sws[0] else sws[0]
             second["properties"]["cidrBlock"] = first["properties"]["cidrBlock"]
             return Outcome(second["urn"])
     raise NotApplicable("no VPC with two vSwitches")
@@ -268,8 +283,9 @@ def vswitch_pod(s: EngineStack) -> Outcome:
     sw = s.vswitches_in(s.vpc_of(a))[0]
     net = IPNetwork(sw["properties"]["cidrBlock"])
     prefix = min(net.prefixlen, _mask(a) - 1)
-    a["properties"]["podCidr"] = str(IPNetwork(f"{net.network}/{prefix}").cidr)
-    return Outcome(sw["urn"], frozenset({"pod-cidr-overlaps-vpc-cidr"}))
+    pod = a["properties"]["podCidr"] = str(IPNetwork(f"{net.network}/{prefix}").cidr)
+    return Outcome(s.blamed(sw, str(net), a, pod)["urn"],
+                   frozenset({"pod-cidr-overlaps-vpc-cidr"}))
 
 
 def vswitch_service(s: EngineStack) -> Outcome:
@@ -277,8 +293,9 @@ def vswitch_service(s: EngineStack) -> Outcome:
     sw = s.vswitches_in(s.vpc_of(a))[0]
     net = IPNetwork(sw["properties"]["cidrBlock"])
     prefix = max(16, min(24, net.prefixlen))  # a valid Service CIDR size
-    a["properties"]["serviceCidr"] = str(IPNetwork(f"{net.network}/{prefix}").cidr)
-    return Outcome(sw["urn"], frozenset({"service-cidr-overlaps-vpc-cidr"}))
+    svc = a["properties"]["serviceCidr"] = str(IPNetwork(f"{net.network}/{prefix}").cidr)
+    return Outcome(s.blamed(sw, str(net), a, svc)["urn"],
+                   frozenset({"service-cidr-overlaps-vpc-cidr"}))
 
 
 def service_service(s: EngineStack) -> Outcome:
@@ -320,8 +337,9 @@ def vpc_vpc(s: EngineStack) -> Outcome:
                or IPNetwork(v["properties"]["cidrBlock"]) in IPNetwork(grown) for v in others):
             continue
         new = s.later(v1, v2)
-        new["properties"]["cidrBlock"] = grown
-        return Outcome(new["urn"], _mesh_rule_also(s, v1, v2))
+        old = v1 if new is v2 else v2
+        new["properties"]["cidrBlock"] = grown  # now containing the other: the other is blamed
+        return Outcome(old["urn"], _mesh_rule_also(s, v1, v2))
     raise NotApplicable("no two VPCs whose supernet covers no third")
 
 
@@ -347,8 +365,10 @@ def terway_service_mesh_vpc(s: EngineStack) -> Outcome:
     t = _terway(s)
     mesh_vpc = s.vpc_of(s.mesh())
     t["properties"]["serviceCidr"] = s.free_block(mesh_vpc["properties"]["cidrBlock"], 24)
-    same = s.vpc_of(t)["urn"] == mesh_vpc["urn"]
-    return Outcome(t["urn"], frozenset({"service-cidr-overlaps-vpc-cidr"} if same else ()))
+    # Inside the mesh's VPC, which is its own or a fellow member's: that rule breaks too.
+    holds_member = any(s.vpc_of(c)["urn"] == mesh_vpc["urn"] for c in s.clusters())
+    return Outcome(t["urn"], frozenset({"service-cidr-overlaps-vpc-cidr"} if holds_member
+                                       else ()))
 
 
 def vpc_invalid(s: EngineStack) -> Outcome:
@@ -407,12 +427,6 @@ def mask_out_of_range(s: EngineStack) -> Outcome:
     return Outcome(a["urn"])
 
 
-def mask_unset(s: EngineStack) -> Outcome:
-    a = _flannel(s)
-    del a["properties"]["nodeCidrMask"]
-    return Outcome(a["urn"])
-
-
 def terway_zone_gap(s: EngineStack) -> Outcome:
     t = _terway(s)
     pod = s.deps(t, "podVswitchIds", T_VSWITCH)[-1]
@@ -438,6 +452,7 @@ def fleet_reach(s: EngineStack) -> Outcome:
     mesh_region = s.region_of(s.vpc_of(s.mesh()))
     also = ({"mesh-cannot-reach-cluster"} if any(
         s.region_of(s.vpc_of(c)) != mesh_region for c in s.clusters()) else set())
+    also.add("cluster-cannot-reach-cluster")  # the members across the dropped link, too
     config: dict[str, Any] = {}
     if features:
         features[0]["properties"]["publicApiServerEnabled"] = True
@@ -471,7 +486,61 @@ def mesh_reach(s: EngineStack) -> Outcome:
     for a in attachments:
         s.remove(a["urn"])
     return Outcome(far[0]["urn"], frozenset({"fleet-cannot-reach-cluster",
-                                             "cluster-cannot-reach-fleet"}))
+                                             "cluster-cannot-reach-fleet",
+                                             "cluster-cannot-reach-cluster"}))
+
+
+def members_reach(s: EngineStack) -> Outcome:
+    """No peer link; the far clusters and the Fleet public: paths (1)-(3) hold, but the far
+    clusters cannot reach the private ones across the missing link."""
+    far = _far_clusters(s)
+    _drop_peers(s)
+    for c in far:
+        c["properties"]["slbInternetEnabled"] = True
+    near = [c for c in s.clusters() if c not in far]
+    mesh_region = s.region_of(s.vpc_of(s.mesh()))
+    if not near or any(s.region_of(s.vpc_of(c)) != mesh_region for c in near):
+        raise NotApplicable("no private cluster in the mesh's region")
+    return Outcome(near[0]["urn"], frozenset({"api-server-public"}),
+                   {"cluster-cannot-reach-fleet": {"fleetPublicEndpoint": True}})
+
+
+def tr_attachment_one_zone(s: EngineStack) -> Outcome:
+    att = s.of(T_TR_VPC)
+    if not att:
+        raise NotApplicable("no transit-router VPC attachment")
+    mappings = att[0]["properties"]["zoneMappings"]
+    att[0]["properties"]["zoneMappings"] = mappings[:1]
+    return Outcome(att[0]["urn"])
+
+
+def peer_without_bandwidth(s: EngineStack) -> Outcome:
+    peers = s.of(T_TR_PEER)
+    if not peers:
+        raise NotApplicable("no peer attachment")
+    for key in ("bandwidthType", "bandwidth", "cenBandwidthPackageId"):
+        peers[0]["properties"].pop(key, None)
+    return Outcome(peers[0]["urn"])
+
+
+def not_managed(s: EngineStack) -> Outcome:
+    """A cluster detached from the Fleet and the mesh: advisory only (it may be another
+    team's); its own per-cluster rules still apply."""
+    c = s.clusters()[-1]
+    for m in [m for m in s.of(T_MEMBERSHIP)
+              if c["urn"] in m["propertyDependencies"].get("subClusterId", [])]:
+        s.remove(m["urn"])
+    s.drop_ref(s.mesh(), "clusterIds", c)
+    return Outcome(c["urn"])
+
+
+def exempted(s: EngineStack) -> Outcome:
+    """A real violation with an exemption in force: only the exemption is reported."""
+    outcome = pod_pod_same_vpc(s)
+    name = s.by_urn(outcome.urn)["name"]
+    return Outcome(outcome.urn, config={"policy-exemptions": {"exemptions": [
+        {"policy": "pod-cidr-overlaps-pod-cidr", "resource": name, "reason": "mutation test",
+         "expires": "2999-12-31"}]}})
 
 
 def not_in_fleet(s: EngineStack) -> Outcome:
@@ -576,7 +645,6 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("flannel-pod-cidr-invalid", "pod CIDR no larger than one node's block",
              flannel_pod_invalid),
     Mutation("node-cidr-mask-invalid", "nodeCidrMask 29", mask_out_of_range),
-    Mutation("node-cidr-mask-invalid", "Flannel cluster without nodeCidrMask", mask_unset),
     Mutation("terway-pod-vswitch-zone-mismatch", "a Terway pod vSwitch dropped",
              terway_zone_gap),
     Mutation("fleet-cannot-reach-cluster", "peer link dropped, Fleet public", fleet_reach),
@@ -585,6 +653,16 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("mesh-cannot-reach-cluster", "far VPC detached from CEN", mesh_reach),
     Mutation("cluster-not-in-fleet", "membership attachment dropped", not_in_fleet),
     Mutation("cluster-not-in-mesh", "cluster dropped from the mesh's clusterIds", not_in_mesh),
+    Mutation("pod-cidr-overlaps-service-cidr", "Service CIDR moved inside its own pod CIDR",
+             pod_service_own),
+    Mutation("cluster-cannot-reach-cluster", "peer link dropped, far clusters and Fleet public",
+             members_reach),
+    Mutation("cen-vpc-attachment-zones", "a VPC attachment left with one zone",
+             tr_attachment_one_zone),
+    Mutation("cen-peer-attachment-bandwidth", "peer attachment without bandwidth",
+             peer_without_bandwidth),
+    Mutation("cluster-not-managed", "cluster detached from the Fleet and the mesh", not_managed),
+    Mutation("policy-exemptions", "pod CIDR overlap exempted", exempted),
     Mutation("cidr-overlaps-reserved-cidrs", "Service CIDR moved into a reservedCidrs range",
              reserved_config),
     Mutation("cluster-deletion-protection-disabled", "deletionProtection false",

@@ -43,7 +43,13 @@ SENTINELS = {UNKNOWN_STRING, UNKNOWN_BOOL, UNKNOWN_NUMBER, UNKNOWN_ARRAY, UNKNOW
 GLOBAL_POLICIES = {"fleet-cannot-reach-cluster", "cluster-cannot-reach-fleet",
                    "mesh-cannot-reach-cluster", "cluster-not-in-fleet", "cluster-not-in-mesh",
                    "member-vpc-overlaps-mesh-vpc", "terway-service-cidr-overlaps-mesh-vpc",
-                   "api-server-public", "value-unknown-at-preview"}
+                   "api-server-public", "value-unknown-at-preview",
+                   # scoped to the clusters managed together (Fleet/mesh groups) or to a CEN:
+                   "cluster-cannot-reach-cluster", "cluster-not-managed",
+                   "pod-cidr-overlaps-pod-cidr", "pod-cidr-overlaps-pod-cidr-across-vpcs",
+                   "pod-cidr-overlaps-vpc-cidr", "pod-cidr-overlaps-service-cidr",
+                   "service-cidr-overlaps-service-cidr", "service-cidr-overlaps-vpc-cidr",
+                   "vpc-cidr-overlaps-vpc-cidr", "policy-exemptions"}
 GLOBAL_TYPES = ("alicloud:ackone/", "alicloud:servicemesh/", "alicloud:cen/",
                 "pulumi-python:dynamic:")
 NODE_POOL = "alicloud:cs/nodePool:NodePool"
