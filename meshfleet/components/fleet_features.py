@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic as dyn
 
+from meshfleet.components.dynamic_pickle import pickler_restored
 from meshfleet.components.fleet_features_provider import (
     FEATURE_DEFAULTS,
     INPUT_KEYS,
@@ -145,7 +146,7 @@ class FleetFeatures(dyn.Resource):
         # The engine encrypts kubeconfig in the state; the Python attribute is marked secret too
         # so that anything derived from it (the merged kubeconfig) stays secret in every run.
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["kubeconfig"])
-        super().__init__(
-            FleetFeaturesProvider(), name, props, pulumi.ResourceOptions.merge(opts, secret_opts)
-        )
+        with pickler_restored():  # the SDK's provider pickling must not leak
+            super().__init__(FleetFeaturesProvider(), name, props,
+                             pulumi.ResourceOptions.merge(opts, secret_opts))
         self.kubeconfig = pulumi.Output.secret(self.kubeconfig)

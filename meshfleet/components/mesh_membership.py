@@ -23,6 +23,7 @@ import pulumi
 import pulumi.dynamic as dyn
 
 from meshfleet.components.alibaba_api import REGION_RE
+from meshfleet.components.dynamic_pickle import pickler_restored
 from meshfleet.components.mesh_membership_provider import (
     FORBIDDEN,
     INPUT_KEYS,
@@ -82,8 +83,9 @@ class MeshMembership(dyn.Resource):
         props: dict[str, Any] = {"kind": KIND, "meshId": args.mesh_id,
                                  "clusterId": args.cluster_id, "regionId": args.region}
         own = pulumi.ResourceOptions(custom_timeouts=MEMBERSHIP_TIMEOUTS)
-        super().__init__(provider or MeshMembershipProvider(), name, props,
-                         pulumi.ResourceOptions.merge(own, opts))
+        with pickler_restored():  # one per cluster: the SDK's pickling must not leak
+            super().__init__(provider or MeshMembershipProvider(), name, props,
+                             pulumi.ResourceOptions.merge(own, opts))
 
 
 def memberships_in_order(prefix: str, mesh_id: pulumi.Input[str], region: str,

@@ -32,6 +32,7 @@ T_MESH = "alicloud:servicemesh/serviceMesh:ServiceMesh"
 T_TR_VPC = "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment"
 T_TR_PEER = "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment"
 T_DYNAMIC = "pulumi-python:dynamic:Resource"
+MESH_MEMBERSHIP_KIND = "meshfleet:servicemesh:MeshMembership"
 CIDR_KEYS = ("cidrBlock", "podCidr", "serviceCidr")
 
 
@@ -134,6 +135,17 @@ class EngineStack:
         if not deps:
             del r["propertyDependencies"][key]
         self._refresh_dependencies(r)
+
+    def drop_from_mesh(self, cluster: Res) -> None:
+        """Take ``cluster`` out of the mesh, however the stack made it a member: its
+        MeshMembership resources (meshfleet), or its entry in ``clusterIds`` (raw stacks)."""
+        memberships = [m for m in self.of(T_DYNAMIC)
+                       if m["properties"].get("kind") == MESH_MEMBERSHIP_KIND
+                       and cluster["urn"] in m["propertyDependencies"].get("clusterId", [])]
+        for m in memberships:
+            self.remove(m["urn"])
+        if not memberships:
+            self.drop_ref(self.mesh(), "clusterIds", cluster)
 
     def remove(self, urn: str) -> None:
         """Remove a resource and, as the engine would never see them without it, everything whose
@@ -530,7 +542,7 @@ def not_managed(s: EngineStack) -> Outcome:
     for m in [m for m in s.of(T_MEMBERSHIP)
               if c["urn"] in m["propertyDependencies"].get("subClusterId", [])]:
         s.remove(m["urn"])
-    s.drop_ref(s.mesh(), "clusterIds", c)
+    s.drop_from_mesh(c)
     return Outcome(c["urn"])
 
 
@@ -553,7 +565,7 @@ def not_in_fleet(s: EngineStack) -> Outcome:
 
 def not_in_mesh(s: EngineStack) -> Outcome:
     c = s.clusters()[-1]
-    s.drop_ref(s.mesh(), "clusterIds", c)
+    s.drop_from_mesh(c)
     return Outcome(c["urn"])
 
 
@@ -652,7 +664,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              cluster_reach),
     Mutation("mesh-cannot-reach-cluster", "far VPC detached from CEN", mesh_reach),
     Mutation("cluster-not-in-fleet", "membership attachment dropped", not_in_fleet),
-    Mutation("cluster-not-in-mesh", "cluster dropped from the mesh's clusterIds", not_in_mesh),
+    Mutation("cluster-not-in-mesh", "cluster dropped from the mesh (its membership or clusterIds)",
+             not_in_mesh),
     Mutation("pod-cidr-overlaps-service-cidr", "Service CIDR moved inside its own pod CIDR",
              pod_service_own),
     Mutation("cluster-cannot-reach-cluster", "peer link dropped, far clusters and Fleet public",

@@ -88,7 +88,7 @@ class _Editor:
         return {"vpc": vpc, "cni": self.rng.choice(["flannel", "terway"]),
                 "zones": self.rng.sample(zones, k=self.rng.randint(1, len(zones))),
                 # mostly small enough to fit the room a locked VPC has left
-                "maxNodes": self.rng.choice([1, 2, 3, 5, 8, 60]),
+                "maxNodes": self.rng.choice([2, 3, 5, 8, 60]),  # the system pool has 2
                 "podsPerNode": self.rng.choice([8, 16, 32])}
 
     @staticmethod

@@ -59,6 +59,6 @@ def test_example_stack_passes_the_pack(pack: PolicyPackRunner) -> None:
 
     raw = yaml.safe_load((REPO / "Pulumi.example.yaml").read_text())["config"]["meshfleet:fleet"]
     figures = crosscheck(pack, raw)
-    # 2 VPCs + 14 vSwitches (see tests/components/test_stack_example.py) + 2 Flannel pod CIDRs
+    # 2 VPCs + 16 vSwitches (see tests/components/test_stack_example.py) + 2 Flannel pod CIDRs
     # + 3 Service CIDRs; the compliant example gets no diagnostic at all.
-    assert figures["allocations"] == 2 + 14 + 2 + 3 and figures["diagnostics"] == 0
+    assert figures["allocations"] == 2 + 16 + 2 + 3 and figures["diagnostics"] == 0
