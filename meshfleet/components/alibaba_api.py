@@ -281,3 +281,27 @@ def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any],
         if is_unknown(new) or new != olds.get(key):
             changed.append(key)
     return changed
+
+
+def check_result(news: dict[str, Any], problems: list[Problem]) -> dyn.CheckResult:
+    """A provider's ``check()``: the inputs as they are, one failure per problem (unknown values
+    at preview are not problems; :func:`known_at_apply` catches them at apply)."""
+    return dyn.CheckResult(news, [dyn.CheckFailure(p.path, f"{p.value!r} {p.message}")
+                                  for p in problems])
+
+
+def known_at_apply(props: Mapping[str, Any], keys: tuple[str, ...]) -> list[Problem]:
+    """A problem for each input of ``keys`` still unknown when the provider must act on it."""
+    return [Problem(k, None, "is still unknown at apply time")
+            for k in keys if is_unknown(props.get(k))]
+
+
+def replacing_diff(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...],
+                   replace_keys: frozenset[str], identity: str) -> dyn.DiffResult:
+    """Exactly the inputs of ``keys`` that changed; a change of ``replace_keys`` replaces, and
+    deletes first unless ``identity`` (what the resource acts on) changed too: the same target
+    under a new resource would be switched on by the create and off by the old one's delete."""
+    changed = changed_keys(olds, news, keys)
+    replaces = sorted(k for k in changed if k in replace_keys)
+    return dyn.DiffResult(changes=bool(changed), replaces=replaces,
+                          delete_before_replace=bool(replaces) and identity not in changed)

@@ -50,9 +50,12 @@ from meshfleet.components.alibaba_api import (
     ClientFactory,
     Credentials,
     changed_keys,
+    check_result,
     is_not_found,
     is_unknown,
+    known_at_apply,
     openapi_config,
+    replacing_diff,
 )
 from meshfleet.errors import MeshfleetError, Problem
 
@@ -232,20 +235,13 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
         """Type-check the inputs; unknown values (preview) pass and are checked at apply."""
-        failures = [dyn.CheckFailure(p.path, f"{p.value!r} {p.message}") for p in _problems(news)]
-        return dyn.CheckResult(news, failures)
+        return check_result(news, _problems(news))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        """Exactly the inputs that changed; replace only for another Fleet or region."""
-        changed = _changed_keys(olds, news)
-        replaces = sorted(k for k in changed if k in REPLACE_KEYS)
-        return dyn.DiffResult(
-            changes=bool(changed),
-            replaces=replaces,
-            # Same Fleet, other region (a spec fix): the old features must be switched off before
-            # the new resource switches them on, or the delete would undo the create.
-            delete_before_replace=bool(replaces) and "fleetId" not in changed,
-        )
+        """Exactly the inputs that changed; replace only for another Fleet or region. Same
+        Fleet, other region (a spec fix): the old features are switched off first, or the
+        delete would undo the create."""
+        return replacing_diff(olds, news, INPUT_KEYS, REPLACE_KEYS, "fleetId")
 
     def _switch(self, client: AdcpClient, request: adcp.UpdateHubClusterFeatureRequest,
                 props: Mapping[str, Any], undo: adcp.UpdateHubClusterFeatureRequest
@@ -486,8 +482,6 @@ def _problems(props: Mapping[str, Any]) -> list[Problem]:
 
 
 def _raise_problems(props: Mapping[str, Any]) -> None:
-    problems = _problems(props)
-    unknown = [k for k in INPUT_KEYS if is_unknown(props.get(k))]
-    problems += [Problem(k, None, "is still unknown at apply time") for k in unknown]
+    problems = _problems(props) + known_at_apply(props, INPUT_KEYS)
     if problems:
         raise FleetFeaturesError(problems)

@@ -58,11 +58,13 @@ from meshfleet.components.alibaba_api import (
     Backoff,
     ClientFactory,
     Credentials,
-    changed_keys,
+    check_result,
     is_not_found,
     is_transient,
     is_unknown,
+    known_at_apply,
     openapi_config,
+    replacing_diff,
 )
 from meshfleet.errors import MeshfleetError, Problem
 
@@ -276,14 +278,12 @@ class MeshMembershipProvider(ApiResourceProvider[AsmClient]):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
         """Type-check the inputs; unknown values (preview) pass and are checked at apply."""
-        failures = [dyn.CheckFailure(p.path, f"{p.value!r} {p.message}") for p in _problems(news)]
-        return dyn.CheckResult(news, failures)
+        return check_result(news, _problems(news))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        changed = changed_keys(olds, news, INPUT_KEYS)
-        replaces = sorted(k for k in changed if k in REPLACE_KEYS)
-        return dyn.DiffResult(changes=bool(changed), replaces=replaces,
-                              delete_before_replace=bool(replaces) and "clusterId" not in changed)
+        """Every input replaces; deleting first unless the cluster changed (a cluster is in one
+        mesh at a time, and a new membership of the same pair would be removed by the old)."""
+        return replacing_diff(olds, news, INPUT_KEYS, REPLACE_KEYS, "clusterId")
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
         """Add the cluster (or adopt it when it is a member already) and wait for it."""
@@ -340,9 +340,7 @@ def _problems(props: Mapping[str, Any]) -> list[Problem]:
 
 def _ids(props: Mapping[str, Any]) -> tuple[str, str]:
     """(mesh id, cluster id) of known, valid inputs; else every problem at once."""
-    problems = _problems(props)
-    problems += [Problem(k, None, "is still unknown at apply time")
-                 for k in INPUT_KEYS if is_unknown(props.get(k))]
+    problems = _problems(props) + known_at_apply(props, INPUT_KEYS)
     if problems:
         raise MeshMembershipError(problems)
     return str(props["meshId"]), str(props["clusterId"])

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import copy
 import runpy
-from collections.abc import Mapping
+import shutil
+from collections.abc import Callable, Mapping
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 
 from fleetctl.capture import Capture, Registration, run_program
 from meshfleet.layout import Plan
@@ -54,6 +57,31 @@ COMPONENTS = {
     "meshfleet:index:MeshFleet", "meshfleet:network:Network", "meshfleet:cluster:AckCluster",
     "meshfleet:fleet:Fleet", "meshfleet:mesh:Mesh", "meshfleet:cen:CenBackbone"}
 CEN_TYPES = {CEN, TR, TR_TABLE, TR_VPC, TR_PEER, TR_ASSOC, TR_PROP, TR_ROUTE, VPC_ROUTE}
+
+
+class RecordingMonitor(MockMonitor):
+    """MockMonitor that keeps every raw RegisterResourceRequest (aliases, options and all)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[Any] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.requests.append(request)
+        return super().RegisterResource(request)
+
+
+def edited_program_dir(tmp: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of this project's program whose example fleet ``change`` edited (the same lock):
+    run it with ``fleetctl.capture.run_program_dir(tmp, stack="example")``."""
+    for name in ("__main__.py", "Pulumi.yaml"):
+        shutil.copy(REPO / name, tmp / name)
+    (tmp / "meshfleet").symlink_to(REPO / "meshfleet")
+    shutil.copytree(REPO / "locks", tmp / "locks")
+    doc = yaml.safe_load((REPO / "Pulumi.example.yaml").read_text())
+    change(doc["config"]["meshfleet:fleet"])
+    (tmp / "Pulumi.example.yaml").write_text(yaml.safe_dump(doc))
+    return tmp
 
 
 def example_config() -> dict[str, Any]:

@@ -6,32 +6,17 @@ cluster); switching deletion protection off updates exactly that, in place."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from fleetctl.capture import run_program_dir
 from fleetctl.diff import Plan, diff
 from fleetctl.diff_io import capture_view, render
-from tests.components.stacks import REPO
+from tests.components.stacks import REPO, edited_program_dir
 
 Fleet = dict[str, Any]
-
-
-def _program(tmp: Path, change: Callable[[Fleet], None]) -> Path:
-    """A copy of this project's program with an edited example fleet (the same lock)."""
-    for name in ("__main__.py", "Pulumi.yaml"):
-        shutil.copy(REPO / name, tmp / name)
-    (tmp / "meshfleet").symlink_to(REPO / "meshfleet")
-    shutil.copytree(REPO / "locks", tmp / "locks")
-    doc = yaml.safe_load((REPO / "Pulumi.example.yaml").read_text())
-    change(doc["config"]["meshfleet:fleet"])
-    (tmp / "Pulumi.example.yaml").write_text(yaml.safe_dump(doc))
-    return tmp
 
 
 def add_cluster(fleet: Fleet) -> None:
@@ -74,7 +59,7 @@ def plans(before: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
           ) -> dict[str, Plan]:
     out = {}
     for name, change in EDITS.items():
-        tmp = _program(tmp_path_factory.mktemp(name), change)
+        tmp = edited_program_dir(tmp_path_factory.mktemp(name), change)
         out[name] = diff(before, capture_view(run_program_dir(tmp, stack="example")))
     return out
 

@@ -38,7 +38,9 @@ def test_the_sdk_still_leaks_so_the_guard_is_still_needed() -> None:
 
 
 def test_guarded_serializations_never_run_out_and_stay_loadable() -> None:
+    before = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
     assert _calls(2000, guarded=True) == 2000
+    assert pickle._Pickler._batch_setitems is before  # type: ignore[attr-defined]
     with pickler_restored():
         blob = serialize_provider(MeshMembershipProvider(poll_interval=3.0))
     import base64
@@ -46,4 +48,3 @@ def test_guarded_serializations_never_run_out_and_stay_loadable() -> None:
     assert isinstance(dill.loads(base64.b64decode(blob)), MeshMembershipProvider)
     with pickler_restored():  # still deterministic: the state must not churn between runs
         assert serialize_provider(MeshMembershipProvider(poll_interval=3.0)) == blob
-    assert pickle._Pickler._batch_setitems.__qualname__ == "_Pickler._batch_setitems"  # type: ignore[attr-defined]

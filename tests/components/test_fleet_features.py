@@ -16,7 +16,6 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
 
 from meshfleet.components.alibaba_api import Credentials, resolve_credentials
 from meshfleet.components.fleet_features import (
@@ -38,6 +37,7 @@ from tests.components.fakes_adcp import (
     throttling,
     throttling_with_retry_after,
 )
+from tests.components.stacks import RecordingMonitor
 
 FLEET = "c-fleet0001"
 MESH = "asm-0001"
@@ -600,18 +600,6 @@ def test_args_report_every_problem_at_once() -> None:
 
 # ------------------------------------------------------------------------------------------
 # Under Pulumi mocks: what the program registers
-
-
-class RecordingMonitor(MockMonitor):
-    """MockMonitor that keeps every raw RegisterResourceRequest."""
-
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.requests: list[Any] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        self.requests.append(request)
-        return super().RegisterResource(request)
 
 
 class Mocks(pulumi.runtime.Mocks):

@@ -9,7 +9,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime.mocks import MockMonitor
 
 from meshfleet.components.cluster import AckCluster, AckClusterArgs
 from tests.components.stacks import (
@@ -26,6 +25,7 @@ from tests.components.stacks import (
     SNAT,
     VPC,
     VSWITCH,
+    RecordingMonitor,
     View,
     example_config,
     expected_counts,
@@ -141,16 +141,6 @@ def test_a_vpc_without_meshfleets_nat_gateway() -> None:
     assert v.deps(v.cap.by_type(NAT)[0], "vpcId") == {v.one(VPC, "vpc-1").urn}
 
 
-class _Requests(MockMonitor):
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.requests: list[Any] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        self.requests.append(request)
-        return super().RegisterResource(request)
-
-
 class _Mocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         return f"{args.name}-id", dict(args.inputs)
@@ -169,7 +159,7 @@ def test_the_system_pool_takes_over_the_pool_a_spec_without_pools_had(named: boo
         config["meshfleet:fleet"]["clusters"]["ack-3"].pop("nodePools")
     p = plan_of(config, "example")
     mocks = _Mocks()
-    monitor = _Requests(mocks)
+    monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="meshfleet", stack="example", preview=False,
                              monitor=monitor)
     ids = {s.key: s.key for v in p.vpcs.values() for s in v.vswitches}
