@@ -23,7 +23,7 @@ def plan_notices(plan: Plan, stack: str) -> list[str]:
     ...     "vpcs": {"hz": {"region": "cn-hangzhou"}},
     ...     "clusters": {"ack-1": {"vpc": "hz"}}, "fleet": {"vpc": "hz"}, "mesh": {"vpc": "hz"}})
     >>> plan_notices(make_plan(spec), "dev")[0][:44]
-    '9 allocations are not in the lock locks/dev.'
+    '10 allocations are not in the lock locks/dev'
     """
     notices = list(plan.warnings)
     if plan.new:

@@ -62,9 +62,9 @@ def renamed_kubeconfig(kubeconfig: str, *, context: str) -> str:
     """The active context of ``kubeconfig`` alone, its cluster, user and context renamed to
     ``context`` (mesh mode ``fleet``: the Fleet serves the mesh's resources, one context).
 
-    >>> kc = ("clusters: [{name: kubernetes, cluster: {server: 'https://10.0.0.1:6443'}}]\n"
-    ...       "users: [{name: admin, user: {token: t}}]\n"
-    ...       "contexts: [{name: c, context: {cluster: kubernetes, user: admin}}]\n")
+    >>> kc = ("clusters: [{name: kubernetes, cluster: {server: 'https://10.0.0.1:6443'}}]\\n"
+    ...       "users: [{name: admin, user: {token: t}}]\\n"
+    ...       "contexts: [{name: c, context: {cluster: kubernetes, user: admin}}]\\n")
     >>> yaml.safe_load(renamed_kubeconfig(kc, context="fleet"))["contexts"]
     [{'name': 'fleet', 'context': {'cluster': 'fleet', 'user': 'fleet'}}]
     """
