@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,7 @@ def test_bad_meshfleet_spec_exits_2_with_every_problem(
     for name in ("__main__.py", "Pulumi.yaml"):
         shutil.copy(REPO / name, tmp_path / name)
     (tmp_path / "meshfleet").symlink_to(REPO / "meshfleet")
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv Pulumi.yaml declares
     (tmp_path / "Pulumi.bad.yaml").write_text(
         "config:\n"
         "  meshfleet:fleet:\n"
