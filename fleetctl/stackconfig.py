@@ -24,8 +24,10 @@ from fleetctl.errors import InputError
 from fleetctl.yamlio import load_yaml
 
 FLEET_KEY = "meshfleet:fleet"
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-"""This meshfleet checkout: the default program of every fleetctl command."""
+_CHECKOUT = Path(__file__).resolve().parents[1]
+PROJECT_DIR = _CHECKOUT if (_CHECKOUT / "Pulumi.yaml").is_file() else Path.cwd()
+"""The default program of every fleetctl command: this meshfleet checkout when fleetctl runs
+from one, else (an installed fleetctl) the current directory, as for ``pulumi``."""
 
 
 SECRET_PLACEHOLDER = "[secret]"

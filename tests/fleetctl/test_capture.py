@@ -271,6 +271,19 @@ def test_depends_on_follows_dependencies_not_parents(net: Capture) -> None:
     assert net.counts_by_type()["alicloud:vpc/switch:Switch"] == 1
 
 
+def test_a_child_waits_on_a_custom_parent_and_its_provider_like_the_deploy_estimate(
+        net: Capture) -> None:
+    from fleetctl.deploytime import estimate
+
+    # sw's parent is the VPC (custom): the SDK awaits the parent's URN, i.e. its create.
+    assert net.by_name("vpc").urn in net.waits_on("sw")
+    assert net.by_name("hz").urn in net.waits_on("sw")  # its provider, inherited from the VPC
+    assert net.by_name("inner").urn not in net.waits_on("vpc")  # a component parent: no wait
+    # The deployment estimate schedules by the same edges.
+    steps = {s.name: s for s in estimate(net.engine_view()).steps}
+    assert steps["sw"].start >= steps["vpc"].finish
+
+
 def test_capture_json_round_trip(net: Capture) -> None:
     again = Capture.from_json(json.loads(json.dumps(net.to_json())))
     assert again.engine_view() == net.engine_view()
