@@ -72,6 +72,8 @@ def make_program(workdir: Path, clusters: int, per_vpc: int) -> Path:
     for name in ("__main__.py", "Pulumi.yaml"):
         shutil.copy(ROOT / name, prog / name)
     (prog / "meshfleet").symlink_to(ROOT / "meshfleet")
+    # The virtualenv Pulumi.yaml declares: the one this benchmark runs in.
+    (prog / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     config = {"alicloud:region": "cn-hangzhou", "meshfleet:fleet": fleet_spec(clusters, per_vpc)}
     (prog / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
     return prog

@@ -45,6 +45,9 @@ def make_program(directory: Path, case: BadInput) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "__main__.py", directory / "__main__.py")
     shutil.copy(REPO / "Pulumi.yaml", directory / "Pulumi.yaml")
+    # What the program imports beside its virtualenv (the one Pulumi.yaml declares: this one).
+    (directory / "meshfleet").symlink_to(REPO / "meshfleet", target_is_directory=True)
+    (directory / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     spec = case.value if case.kind == "spec" else (case.spec or GOOD)
     config: dict[str, Any] = {"alicloud:region": "cn-hangzhou"}
     if spec is not ABSENT:
