@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fleetctl.answers.synth import camel, result_class, snake, token_parts
+from fleetctl.answers.synth import camel, canonical_token, result_class, snake, token_parts
 from fleetctl.errors import InputError
 from fleetctl.yamlio import load_yaml
 
@@ -104,10 +104,10 @@ def _entry(raw: Any, where: str) -> AnswerEntry:
     if not isinstance(name, str) or not name:
         raise InputError(f"{where}: needs 'function' (vpc.get_switches) or 'token' "
                          "(alicloud:vpc/getSwitches:getSwitches)")
-    token = name if token_parts(name) else to_token(name)
-    if result_class(token) is None:
+    token = canonical_token(name if token_parts(name) else to_token(name)) or ""
+    if not token:
         raise InputError(f"{where}: no data source {name!r} in the provider SDK"
-                         + _suggestion(token))
+                         + _suggestion(name if token_parts(name) else to_token(name)))
     result, args = raw.get("result"), raw.get("args", {})
     if not isinstance(result, Mapping):
         raise InputError(f"{where}: 'result' must be a mapping of the data source's fields")

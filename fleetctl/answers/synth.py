@@ -49,7 +49,7 @@ _PREFIXES: tuple[tuple[str, str | None], ...] = (
     ("dhcp_options_set", "dopt-"), ("resource_group", "rg-acfm"), ("load_balancer", "lb-"),
     ("bandwidth_package", "cenbwp-"), ("ipam_pool_allocation", "ipam-pool-alloc-"),
     ("ipam_pool_cidr", "ipam-pool-cidr-"), ("ipam_pool", "ipam-pool-"),
-    ("ipam_scope", "ipam-scope-"), ("ipam", "ipam-"), ("node_pool", "np"),
+    ("ipam_scope", "ipam-scope-"), ("ipam", "ipam-"), ("node_pool", "np"), ("worker_node", "i-"),
     ("kubernetes", None), ("cluster", None), ("service_mesh", None), ("mesh", None),
     ("vswitch", "vsw-"), ("switch", "vsw-"), ("vpc", "vpc-"), ("network", "vpc-"),
     ("vrouter", "vrt-"), ("router", "vrt-"), ("instance", "i-"), ("group", "sg-"),
@@ -65,7 +65,7 @@ _REGION_CODES = {"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "cn-beijing": "2ze"
 def snake(name: str) -> str:
     """``getSwitches`` -> ``get_switches``, ``getIpamIpamPoolCidrs`` -> ``get_ipam_ipam_pool_cidrs``
     (the Python names of pulumi_alicloud's data-source functions)."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def camel(name: str) -> str:
@@ -95,7 +95,30 @@ def result_class(token: str) -> type | None:
     except Exception:  # noqa: BLE001 - no such package/module: nothing to synthesize from
         return None
     cls = getattr(module, fn[:1].upper() + fn[1:] + "Result", None)
-    return cls if isinstance(cls, type) else None
+    if isinstance(cls, type):
+        return cls
+    # A name spelt with other capitals (getDbClusters for getDBClusters): the class of the
+    # function's own module, whatever its capitals.
+    try:
+        sub = importlib.import_module(f"{name}.{snake(fn)}")
+    except Exception:  # noqa: BLE001 - no such function module
+        return None
+    wanted = (fn + "Result").lower()
+    found = [v for k, v in vars(sub).items() if k.lower() == wanted and isinstance(v, type)]
+    return found[0] if found else None
+
+
+def canonical_token(token: str) -> str | None:
+    """The token as the SDK sends it (capitals from its result class), or None if unknown.
+
+    >>> canonical_token("alicloud:adb/getDbClusters:getDbClusters")
+    'alicloud:adb/getDBClusters:getDBClusters'
+    """
+    cls, parts = result_class(token), token_parts(token)
+    if cls is None or parts is None:
+        return None
+    fn = cls.__name__[:1].lower() + cls.__name__[1:-len("Result")]
+    return f"{parts[0]}:{parts[1]}/{fn}:{fn}"
 
 
 @cache
@@ -218,7 +241,10 @@ def _value(hint: Any, field: str, ctx: _Ctx, kind: str, index: int, depth: int) 
         count = 2 if depth < 2 else 1
         if depth >= _MAX_DEPTH:
             return []
-        item_kind = _singular(field) if fields_of(item_type) else kind
+        # Items of the data source's own list are of its kind (get_ipam_ipam_pools: pools).
+        noun = _singular(field)
+        item_kind = (ctx.kind if ctx.kind.endswith(noun) else noun) if fields_of(item_type) \
+            else kind
         return [_value(item_type, _singular(field), ctx, item_kind, i, depth + 1)
                 for i in range(count)]
     if origin in (dict, collections.abc.Mapping):

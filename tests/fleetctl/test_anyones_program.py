@@ -186,3 +186,23 @@ def test_the_child_imports_only_the_stdlib_pulumi_and_its_dependencies(tmp_path:
     modules = set(run_program_dir(program, stack="dev").stack_outputs["modules"])
     assert modules - allowed == set()
     assert "fleetctl" in modules and "meshfleet" not in modules and "netaddr" not in modules
+
+
+def test_toolchain_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fleetctl.capture.toolchain import resolve
+    from fleetctl.errors import InputError
+
+    project = {"name": "p", "runtime": {"name": "python", "options": {"toolchain": "uv"}}}
+    (tmp_path / "pyproject.toml").write_text("")
+    with pytest.raises(InputError) as info:
+        resolve(tmp_path, project)
+    assert f"{tmp_path / '.venv'} does not exist" in info.value.message
+    assert "1. uv sync" in info.value.message and info.value.kind == "environment"
+    monkeypatch.setenv("PULUMI_PYTHON_CMD", Path(sys.executable).name)
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    chosen = resolve(tmp_path, {"name": "p", "runtime": "python"})
+    assert chosen.python == sys.executable and "PULUMI_PYTHON_CMD" in chosen.origin
+    monkeypatch.delenv("PULUMI_PYTHON_CMD")
+    assert "fleetctl's own interpreter" in resolve(tmp_path, {"name": "p"}).origin
+    with pytest.raises(InputError, match="Pulumi knows pip, uv and poetry"):
+        resolve(tmp_path, {"runtime": {"name": "python", "options": {"toolchain": "conda"}}})

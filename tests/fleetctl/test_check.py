@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from fleetctl.cli import main
 
@@ -33,6 +34,10 @@ def test_example_stack_passes(capsys: pytest.CaptureFixture[str]) -> None:
     summary = report["summary"]
     assert summary["mandatory"] == 0 and summary["exitCode"] == 0
     assert summary["policyPack"]["name"]
+    # The pack's version as PulumiPolicy.yaml gives it (the text report prints the same).
+    version = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert summary["policyPack"]["version"] == str(version)
+    assert report["outputs"]["kubeconfig"] == "[secret]"
     types = {r["type"] for r in report["resources"]}
     for t in (
         "pulumi:pulumi:Stack",
@@ -60,6 +65,10 @@ def test_example_stack_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _check(capsys)
     assert code == 0, err
     assert "to create" in out and "OK: no mandatory policy violation" in out
+    # The pack's version is the one in PulumiPolicy.yaml, in the text as in the JSON.
+    version = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert f"meshfleet-network@v{version} (" in out
+    assert "    kubeconfig: [secret]" in out
     assert "Critical path:" in out and "Estimated `pulumi up` duration" in out
 
 
