@@ -54,6 +54,11 @@ PROGRAM_BROKEN = (
 )
 
 
+CLASSES: dict[str, list[type]] = {}
+"""Every class of pulumi_alicloud by name (filled by :func:`examples`), to check an
+AttributeError against what the SDK really defines."""
+
+
 def examples() -> list[tuple[str, str]]:
     """``(where, program)`` for each distinct ```python block of pulumi_alicloud's docstrings."""
     import pulumi_alicloud
@@ -68,6 +73,9 @@ def examples() -> list[tuple[str, str]]:
         except Exception:  # noqa: BLE001 - a module that does not import has no examples
             continue
         for name, obj in vars(module).items():
+            if inspect.isclass(obj):
+                CLASSES.setdefault(name, []).append(obj)
+                CLASSES.setdefault("Awaitable" + name, []).append(obj)
             if getattr(obj, "__module__", None) != info.name:
                 continue
             docs = [obj.__doc__ or ""]
@@ -111,6 +119,19 @@ def classify(error: dict[str, str]) -> dict[str, str]:
         for reason, pattern in PROGRAM_BROKEN:
             if re.search(pattern, text):
                 return {"outcome": "program broken", "reason": reason}
+        missing = re.match(r"AttributeError: '(\w+)' object has no attribute '(\w+)'", text)
+        if missing:
+            owner, attr = missing.groups()
+            if owner in ("list", "str", "dict", "int", "NoneType") and owner != "NoneType":
+                return {"outcome": "program broken",
+                        "reason": f"uses a {owner} (as the SDK types the field) as an object"}
+            classes = CLASSES.get(owner, [])
+            if classes and not any(hasattr(c, attr) for c in classes):
+                return {"outcome": "program broken", "reason": "SDK class has no such attribute"}
+        own_line = error.get("details", "").strip().splitlines()[-2:]
+        if text.startswith("ValueError: invalid literal for int()") and any(
+                "int(" in line for line in own_line):
+            return {"outcome": "program broken", "reason": "int() of a placeholder string"}
     return {"outcome": "fleetctl", "reason": message.splitlines()[0][:200] if message else "?"}
 
 
@@ -118,6 +139,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--limit", type=int, default=None, help="only the first N examples")
+    p.add_argument("--where", default=None,
+                   help="only the examples whose location (module.name) matches this regex")
     p.add_argument("--jobs", type=int, default=2, help="programs checked at once")
     p.add_argument("--venv", default=None,
                    help="virtualenv (with pulumi_random, pulumi_std) for examples needing them")
@@ -130,7 +153,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main_(argv: list[str]) -> int:
     args = parse(argv)
     started = time.monotonic()
-    programs = examples()[: args.limit]
+    programs = [(w, p) for w, p in examples()
+                if args.where is None or re.search(args.where, w)][: args.limit]
     print(f"{len(programs)} distinct example programs in pulumi_alicloud's docstrings")
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         needs = [bool(re.search(r"^import pulumi_(random|std)", p, re.M)) for _, p in programs]

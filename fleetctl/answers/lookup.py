@@ -1,6 +1,7 @@
-"""The one answer lookup for a data source call: recorded answers, then the catalogue, then
-synthesis. The recording monitor answers every invoke through :func:`answer`; ``fleetctl plan``
-can read the same answers file through it (e.g. IPAM pools of an existing account).
+"""The one answer lookup for a data source call: recorded answers, then the catalogue (cloud
+facts, and pulumi-std's pure functions computed), then synthesis. The recording monitor answers
+every invoke through :func:`answer`; ``fleetctl plan`` can read the same answers file through it
+(e.g. IPAM pools of an existing account).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fleetctl.answers import curated, synth
+from fleetctl.answers import curated, stdlib, synth
 from fleetctl.answers.answerfile import AnswerEntry
 
 
@@ -75,7 +76,7 @@ def answer(token: str, args: Mapping[str, Any], region: str,
         if base is not None:
             value = complete(value, _without_derived(base, value))
         return Answer(value, "answers")
-    known = curated.answer(token, args, region)
+    known = curated.answer(token, args, region) or stdlib.answer(token, args)
     if known is not None:
         return Answer(complete(known, base) if base is not None else known, "curated")
     if base is not None:

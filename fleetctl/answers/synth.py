@@ -77,8 +77,8 @@ def camel(name: str) -> str:
 def token_parts(token: str) -> tuple[str, str, str] | None:
     """``alicloud:vpc/getSwitches:getSwitches`` -> ``("alicloud", "vpc", "getSwitches")``."""
     parts = token.split(":")
-    if len(parts) != 3 or "/" not in parts[1]:
-        return None
+    if len(parts) != 3 or not all(parts):
+        return None  # (``std:index:format``: a module without a member path is fine too)
     return parts[0], parts[1].split("/")[0], parts[2]
 
 
@@ -201,7 +201,7 @@ def synthesize(token: str, args: Mapping[str, Any], region: str) -> dict[str, An
     for py, name, hint in fields(cls):
         if name in args:
             out[name] = args[name]
-        elif name in params and name not in ("ids", "names"):
+        elif name in params and name not in ("ids", "names") and not _is_list(hint):
             continue  # an argument the program did not pass comes back as None
         elif name == "id":
             out[name] = ctx.digest(token, sorted(args.items()))  # the data source's own id
@@ -209,6 +209,14 @@ def synthesize(token: str, args: Mapping[str, Any], region: str) -> dict[str, An
             out[name] = _value(hint, py, ctx, ctx.kind, 0, 0)
     _fill_ids_and_names(out, cls, ctx)
     return out
+
+
+def _is_list(hint: Any) -> bool:
+    """A list field (also when Optional): the provider fills it even when it is an argument
+    too (``rds.get_collation_time_zones(collation_time_zones=...)``)."""
+    if typing.get_origin(hint) is typing.Union:
+        return any(_is_list(a) for a in typing.get_args(hint))
+    return typing.get_origin(hint) in (list, collections.abc.Sequence, tuple)
 
 
 def _fill_ids_and_names(out: dict[str, Any], cls: type, ctx: _Ctx) -> None:
