@@ -222,8 +222,9 @@ def _is_list(hint: Any) -> bool:
 def _fill_ids_and_names(out: dict[str, Any], cls: type, ctx: _Ctx) -> None:
     """``ids`` / ``names`` list the items' ids and names (given ``ids`` become the items')."""
     names = {name for _, name, _ in fields(cls)}
-    items = next((v for v in out.values()
-                  if isinstance(v, list) and v and isinstance(v[0], dict) and "id" in v[0]), None)
+    key, items = next(((k, v) for k, v in out.items()
+                       if isinstance(v, list) and v and isinstance(v[0], dict) and "id" in v[0]),
+                      ("", None))
     if "ids" in names:
         if "ids" in out and items is not None:
             for item, given in zip(items, out["ids"], strict=False):
@@ -233,8 +234,9 @@ def _fill_ids_and_names(out: dict[str, Any], cls: type, ctx: _Ctx) -> None:
         elif "ids" not in out:
             out["ids"] = [ctx.object_id(ctx.kind, i) for i in range(2)]
     if "names" in names and "names" not in out:
-        label = next((k for k in ("name", f"{camel(ctx.kind)}Name") if items and k in items[0]),
-                     None)
+        noun = _singular(snake(key))
+        label = next((k for k in ("name", camel(f"{noun}_name"), camel(f"{ctx.kind}_name"))
+                      if items and k in items[0]), None)
         out["names"] = ([str(item[label]) for item in items] if items and label
                         else [f"{ctx.kind.replace('_', '-')}-{i + 1}" for i in range(2)])
 
@@ -332,8 +334,13 @@ def _string(field: str, ctx: _Ctx, kind: str, index: int) -> str:
     if "kubeconfig" in words or field in ("kube_config", "config") and "cluster" in kind:
         return FAKE_KUBECONFIG.format(cluster=ctx.object_id(kind, index))
     if last in ("name", "alias") or field == "name":
-        return f"{kind.replace('_', '-')}-{index + 1}" if field in ("name", f"{kind}_name") \
-            else f"{field.replace('_', '-')}-{index + 1}"
+        if field in ("name", f"{kind}_name"):
+            # A name filter that is a plain word (``^prod$``) names what it finds.
+            literal = re.fullmatch(r"\^?([\w.-]+)\$?", str(ctx.args.get("nameRegex", "")))
+            if literal and index == 0:
+                return literal.group(1)
+            return f"{literal.group(1) if literal else kind.replace('_', '-')}-{index + 1}"
+        return f"{field.replace('_', '-')}-{index + 1}"
     if last in ("description", "remark", "comment"):
         return ""
     if last in ("url", "endpoint", "domain", "host"):
