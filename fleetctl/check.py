@@ -35,6 +35,8 @@ EXAMPLES = """examples:
   fleetctl check --program DIR                       # any Python pulumi_alicloud program
   fleetctl check --program DIR --stack prod --answers recorded.yaml --strict-answers
   fleetctl check --policy-pack-config policies/config.example.json --json
+  fleetctl check --save-state before.json            # record what this preview would deploy
+  fleetctl check --diff before.json                  # later, after an edit: what would change
 """
 
 
@@ -65,8 +67,17 @@ def register(sub: Any) -> None:
     p.add_argument("--parallel", type=int, default=None,
                    help="model `pulumi up --parallel N` in the deployment-time estimate "
                    "(default: unbounded, Pulumi's default)")
+    p.add_argument("--save-state", type=Path, default=None, metavar="FILE",
+                   help="write this run's engine view (inputs, dependencies, options; secrets "
+                   "as salted digests) as a state file for a later --diff")
+    p.add_argument("--diff", type=Path, default=None, metavar="STATE",
+                   help="compare with a state file saved earlier and print what `pulumi preview "
+                   "--diff` would plan: create, update (which inputs), replace (which "
+                   "ForceNew input), delete, destructive updates flagged")
+    p.add_argument("--fail-on-destructive", action="store_true",
+                   help="with --diff: exit 1 when a step is flagged destructive")
     p.add_argument("--json", action="store_true",
-                   help="print resources, outputs, diagnostics, summary")
+                   help="print resources, outputs, diagnostics, summary (and the diff)")
     p.set_defaults(func=check)
 
 
@@ -153,20 +164,45 @@ def check(args: argparse.Namespace) -> int:
         estimate = deploytime.estimate(cap.engine_view(), parallel=args.parallel)
     except ValueError as exc:
         raise ProgramError(f"deployment graph: {exc}") from exc
+    changes = _diff(cap, args)
     mandatory = [d for d in diags if d.enforcement_level == "mandatory"]
-    code = EXIT_VIOLATION if mandatory else EXIT_OK
+    destructive = changes is not None and any(s.destructive for s in changes.steps)
+    code = EXIT_VIOLATION if mandatory or (destructive and args.fail_on_destructive) else EXIT_OK
     timings = {"program": round(program_s, 3), "policies": round(policy_s, 3),
                "total": round(time.monotonic() - started, 3)}
     version = pack_version(args.policy_pack, info.version)
     if args.json:
         import json
 
-        print(json.dumps(json_report(cap, diags, info, version, estimate, code, timings),
-                         indent=2))
+        print(json.dumps(json_report(cap, diags, info, version, estimate, code, timings,
+                                     changes), indent=2))
     else:
         print("\n".join(text_report(cap, diags, info, version, estimate, args.policy_pack,
-                                    timings)))
+                                    timings, changes)))
     return code
+
+
+def _diff(cap: Capture, args: argparse.Namespace) -> Any:
+    """Save this run's state (``--save-state``) and diff it with an earlier one (``--diff``):
+    the diff's plan, or None without ``--diff``."""
+    from fleetctl.diff import diff
+    from fleetctl.diff_io import StateError, capture_view, load_state, save_state
+
+    if args.fail_on_destructive and args.diff is None:
+        raise InputError("--fail-on-destructive needs --diff STATE")
+    view = capture_view(cap)
+    changes = None
+    if args.diff is not None:
+        try:
+            changes = diff(load_state(args.diff), view)
+        except StateError as exc:
+            raise InputError(f"--diff {exc}") from exc
+    if args.save_state is not None:
+        try:
+            save_state(view, args.save_state)
+        except OSError as exc:
+            raise InputError(f"--save-state {args.save_state}: {exc.strerror or exc}") from exc
+    return changes
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,11 @@ from fleetctl.capture import STACK_TYPE, UNKNOWN, Capture
 from fleetctl.capture.engine import engine_value, is_secret
 
 SECRET = "[secret]"
+#: The policy pack's exemptions policy and the prefix of its report of an exemption in force
+#: (``policies/meshfleet_policies/exemptions.py``; the pack is self-contained, so the names are
+#: repeated here and pinned by a test).
+EXEMPTIONS_POLICY = "policy-exemptions"
+IN_FORCE = "exemption in force: "
 
 
 def masked_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,9 +70,20 @@ def _short(urn: str) -> str:
     return f"{parts[2].split('$')[-1]}::{parts[3]}" if len(parts) >= 4 else urn
 
 
+def exemptions_in_force(diags: Sequence[Any]) -> list[Any]:
+    """The pack's reports of exemptions it applied (one per exempted finding)."""
+    return [d for d in diags if d.policy_name == EXEMPTIONS_POLICY
+            and any(line.startswith(IN_FORCE) for line in d.message.splitlines())]
+
+
+def _in_force_text(d: Any) -> str:
+    return next(line for line in d.message.splitlines() if line.startswith(IN_FORCE))[
+        len(IN_FORCE):]
+
+
 def text_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
                 est: deploytime.DeployEstimate, pack_dir: Path,
-                timings: Mapping[str, float]) -> list[str]:
+                timings: Mapping[str, float], changes: Any = None) -> list[str]:
     created = _created(cap)
     width = max(len(t) for t in created) if created else 10
     out = [f"Previewing update (stack {cap.stack!r}, project {cap.project!r}) offline: "
@@ -86,8 +102,16 @@ def text_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
         out += ["", f"Data sources answered by synthesis ({len(synthesized)}; record real "
                 "answers with --answers, refuse these with --strict-answers):"]
         out += [f"    {t}" for t in synthesized]
-    out += ["", "Resources:", f"    + {sum(created.values())} to create", "",
-            f"Policies: {info.name}@v{version} ({pack_dir})"]
+    if changes is None:
+        out += ["", "Resources:", f"    + {sum(created.values())} to create"]
+    else:
+        from fleetctl.diff_io import render
+
+        out += ["", "Changes against the saved state (as `pulumi preview --diff`):",
+                render(changes)]
+    out += ["", f"Policies: {info.name}@v{version} ({pack_dir})"]
+    in_force = exemptions_in_force(diags)
+    diags = [d for d in diags if d not in in_force]
     groups = _grouped(diags)
     if not groups:
         out.append(f"    no violations ({len(info.policies)} policies)")
@@ -96,6 +120,9 @@ def text_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
         for d in items:
             out.append(f"        {_short(d.urn)}")
             out += [f"            {line}" for line in d.message.strip().splitlines()]
+    if in_force:
+        out.append(f"    exemptions in force ({len(in_force)}):")
+        out += [f"        {_short(d.urn)}: {_in_force_text(d)}" for d in in_force]
     out += [""] + deploytime.render(est) + [""]
     mandatory = sum(1 for d in diags if d.enforcement_level == "mandatory")
     advisory = sum(1 for d in diags if d.enforcement_level == "advisory")
@@ -108,8 +135,13 @@ def text_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
 
 def json_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
                 est: deploytime.DeployEstimate, code: int,
-                timings: Mapping[str, float]) -> dict[str, Any]:
+                timings: Mapping[str, float], changes: Any = None) -> dict[str, Any]:
     created = _created(cap)
+    extra: dict[str, Any] = {}
+    if changes is not None:
+        from fleetctl.diff_io import plan_json
+
+        extra["diff"] = plan_json(changes)
     return {
         "project": cap.project,
         "stack": cap.stack,
@@ -134,5 +166,7 @@ def json_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
             "exitCode": code,
             "elapsedSeconds": timings["total"],
             "timingsSeconds": dict(timings),
+            "exemptionsInForce": len(exemptions_in_force(diags)),
         },
+        **extra,
     }

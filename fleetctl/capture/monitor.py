@@ -91,6 +91,10 @@ class RecordingMonitor(sdk.MonitorBase):
             vals = list(getattr(request, key, []))
             if vals:
                 opts[key] = vals
+        if len(request.aliases):
+            # The alias specs the SDK sends (name/type/parent/stack/project or a URN): what the
+            # engine matches an old URN against.
+            opts["aliases"] = [json_format.MessageToDict(a) for a in request.aliases]
         if request.deletedWith:
             opts["deletedWith"] = request.deletedWith
         if request.importId:

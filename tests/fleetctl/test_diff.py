@@ -504,10 +504,6 @@ def test_ignore_changes_is_read_from_the_capture() -> None:
     assert diff(old, _view(_vpc_program("vpc", {"a": "2"}))).step("vpc").op == "update"
 
 
-@pytest.mark.xfail(strict=True, reason="fleetctl.capture records aliasURNs but not the alias "
-                   "specs the SDK sends (RegisterResourceRequest.aliases), so a rename with "
-                   "pulumi.Alias(name=...) looks like delete + create; passes once the capture "
-                   "records options['aliases'] (docs/lifecycle.md)")
 def test_an_alias_from_the_capture_keeps_the_resource() -> None:
     import pulumi
 
