@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= example
 
-.PHONY: check test typecheck lint plan diagram bench clean
+.PHONY: check test typecheck lint plan diagram bench bench-docstrings clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,8 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_policies.py
 	$(PY) bench/bench_check.py
 
+bench-docstrings: $(VENV)/.installed  ## pulumi_alicloud's own example programs through fleetctl check (~25 min)
+	$(PY) bench/docstring_programs.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .hypothesis build

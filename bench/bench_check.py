@@ -22,15 +22,12 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = {
@@ -67,14 +64,11 @@ def fleet_spec(clusters: int, per_vpc: int) -> dict[str, Any]:
 
 
 def make_program(workdir: Path, clusters: int, per_vpc: int) -> Path:
-    prog = workdir / f"prog-{clusters}"
-    prog.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml"):
-        shutil.copy(ROOT / name, prog / name)
-    (prog / "meshfleet").symlink_to(ROOT / "meshfleet")
+    sys.path.insert(0, str(ROOT))
+    from tests.programs import copy_program
+
     config = {"alicloud:region": "cn-hangzhou", "meshfleet:fleet": fleet_spec(clusters, per_vpc)}
-    (prog / "Pulumi.bench.yaml").write_text(yaml.safe_dump({"config": config}))
-    return prog
+    return copy_program(workdir / f"prog-{clusters}", stack="bench", config=config)
 
 
 def one(program: str) -> None:

@@ -2,17 +2,12 @@
 
 Pulumi creates a resource as soon as everything it waits for exists, so a stack's wall time is
 the longest chain of waits (the critical path), not the sum of all create times. The graph is
-the engine view of a capture (contract C1); the create times are the table below.
+the engine view of a capture (:func:`fleetctl.capture.engine.engine_view`); the create times are
+the table below.
 
-What a resource waits for before its create starts:
-
-* its ``dependencies`` and every ``propertyDependencies`` entry (the SDK sends a resource's
-  registration only after the outputs it consumes are resolved, i.e. after those resources
-  were created);
-* its provider (providers take no measurable time);
-* its parent when the parent is a CUSTOM resource: the SDK needs the parent's URN, which the
-  engine returns only when the parent's create step completes. Component parents cost nothing;
-  components themselves take no time.
+What a resource waits for before its create starts is :func:`fleetctl.capture.engine.waits_on`
+(dependencies, property dependencies, provider, a custom parent); providers and components take
+no time.
 
 Parallelism: ``pulumi up --parallel`` is unbounded by default in the Python host (pulumi/pulumi
 #11116: "parallelism is unbounded by default"; the Python executor honours ``--parallel`` since
@@ -39,6 +34,8 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from fleetctl.capture.engine import graph
 
 # Typical create times in seconds, with the reasoning. None of these is a measurement of
 # meshfleet itself (there is no cloud account here); they are engineering estimates from the
@@ -170,19 +167,6 @@ class DeployEstimate:
         }
 
 
-def _waits(res: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]]) -> set[str]:
-    deps: set[str] = set(res.get("dependencies", []))
-    for urns in res.get("propertyDependencies", {}).values():
-        deps.update(urns)
-    if res.get("provider"):
-        deps.add(res["provider"])
-    parent = res.get("parent")
-    if parent and parent in by_urn and by_urn[parent].get("custom"):
-        deps.add(parent)
-    deps.discard(res["urn"])
-    return {d for d in deps if d in by_urn}
-
-
 def estimate(
     view: Sequence[Mapping[str, Any]],
     *,
@@ -205,7 +189,7 @@ def estimate(
             return float(overrides[r["type"]])
         return create_seconds(r["type"], bool(r.get("custom")))
 
-    preds = {u: _waits(r, by_urn) for u, r in by_urn.items()}
+    preds = graph(view)
     succs: dict[str, list[str]] = {u: [] for u in by_urn}
     for u, ps in preds.items():
         for p in ps:

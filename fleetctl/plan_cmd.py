@@ -1,8 +1,10 @@
-"""``fleetctl plan``: the plan of a stack as a table or JSON, and the lock update.
+"""``fleetctl plan``: the plan of a stack as a table or JSON, the changes against its lock, and
+the lock update.
 
-    python -m fleetctl plan --stack example          # table; `+`: new since the lock
-    python -m fleetctl plan --stack example --json   # machine-readable
-    python -m fleetctl plan --stack example --write  # record them in locks/example.json
+The table shows what the spec asks (MAX NODES, PODS/NODE) beside what the plan makes room for
+(NODE CAPACITY, POD IPS, SERVICE IPS), and lists every allocation that is new since the lock and
+every lock entry the spec no longer has. A renamed cluster is a removal plus an addition: its
+old ranges are released, the new name gets new ones.
 """
 
 from __future__ import annotations
@@ -10,28 +12,36 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fleetctl.errors import InputError
 from fleetctl.stackconfig import StackConfigError, add_stack_options, fleet_config
 from meshfleet.errors import MeshfleetError
 from meshfleet.layout import Plan
-from meshfleet.lock import dump_lock, lock_path
+from meshfleet.lock import dump_lock, load_lock, lock_path
+from meshfleet.notices import write_command
 from meshfleet.pipeline import plan_stack
+
+EXAMPLES = """examples:
+  fleetctl plan --stack example            # tables; `+` new since the lock, `-` released
+  fleetctl plan --stack example --json     # machine-readable, with the changes
+  fleetctl plan --stack example --write    # record the plan in locks/example.json
+"""
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("plan", help="the CIDR plan of a stack (table or JSON); update its lock",
-                       description=__doc__)
+                       description=__doc__, epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     add_stack_options(p, "project directory (default: this meshfleet checkout)")
     p.add_argument("--lock", type=Path, default=None,
-                   help="lock file (default: <program>/locks/<stack>.json)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print the plan as JSON")
+                   help="lock file (default: <program>/locks/<stack>.json); must exist")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--write", action="store_true",
                    help="record the plan's allocations in the lock file (review the diff)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=plan_command)
 
 
 INPUT_ERRORS = (MeshfleetError, StackConfigError)
@@ -39,29 +49,40 @@ INPUT_ERRORS = (MeshfleetError, StackConfigError)
 
 
 def load_plan(program: Path, stack: str, lock_file: Path | None = None) -> tuple[Plan, Path]:
-    """Spec from the stack config, lock from disk, plan: what the stack program does."""
+    """Spec from the stack config, lock from disk, plan: what the stack program does
+    (``meshfleet.pipeline.plan_stack``). A ``--lock`` the user names must exist."""
     path = lock_path(program, stack)  # validates the stack name, even with --lock
     path = lock_file or path
     return plan_stack(fleet_config(program, stack), path,
                       lock_must_exist=lock_file is not None), path
 
 
-def run(args: argparse.Namespace) -> int:
-    try:
-        the_plan, path = load_plan(args.program, args.stack, args.lock)
-    except INPUT_ERRORS as exc:
-        print(exc, file=sys.stderr)
-        return 2
+def changes(p: Plan, lock: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The plan against its lock: ``new`` allocations and ``released`` lock entries, each
+    ``{key: cidr}``."""
+    allocations = p.allocations()
+    return {"new": {k: allocations[k] for k in p.new},
+            "released": {k: lock.get(k, "") for k in p.released}}
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    the_plan, path = load_plan(args.program, args.stack, args.lock)
+    delta = changes(the_plan, load_lock(path))
     if args.json:
-        print(json.dumps({"stack": args.stack, **the_plan.to_dict()}, indent=2))
+        print(json.dumps({"stack": args.stack, **the_plan.to_dict(), "changes": delta},
+                         indent=2))
     else:
-        print(render_table(the_plan, args.stack, path, writing=args.write))
+        print(render_table(the_plan, args.stack, path, writing=args.write, delta=delta))
     if args.write:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump_lock(the_plan.allocations()))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dump_lock(the_plan.allocations()))
+        except OSError as exc:
+            raise InputError(f"--write {path}: {exc.strerror or exc}") from exc
         print(f"wrote {len(the_plan.allocations())} allocations to {path} "
               f"({len(the_plan.new)} new, {len(the_plan.released)} released)", file=sys.stderr)
     return 0
+
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequence[str]) -> str:
@@ -74,7 +95,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequenc
     return "\n".join(lines)
 
 
-def render_table(p: Plan, stack: str, lock: Path, writing: bool = False) -> str:
+def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
+                 delta: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """The human view of a plan; ``+`` marks an allocation the lock does not hold yet."""
     new = set(p.new)
     spec = p.spec
@@ -90,16 +112,18 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False) -> str:
     out.append(_table(["VPC", "NAME", "ROLE", "ZONE", "CIDR", "USABLE"],
                       [[s.vpc, s.name, s.role, s.zone, s.cidr, f"{s.usable:,}"] for s in switches],
                       ["+" if s.key in new else " " for s in switches]))
-    out += ["", "Clusters"]
+    out += ["", "Clusters (MAX NODES and PODS/NODE as the spec asks; capacity as planned)"]
     rows, marks = [], []
     for c in p.clusters.values():
         pods = c.pod_cidr or f"{len(c.pod_vswitches)} pod vSwitches"
         rows.append([c.name, c.region, c.vpc, c.cni, pods, c.service_cidr,
-                     f"/{c.node_cidr_mask}" if c.node_cidr_mask else "-", f"{c.max_nodes:,}",
-                     c.pods_per_node, f"{c.pod_ips:,}", f"{c.service_ips:,}"])
+                     f"/{c.node_cidr_mask}" if c.node_cidr_mask else "-",
+                     f"{c.spec.max_nodes:,}", f"{c.max_nodes:,}", c.spec.pods_per_node,
+                     f"{c.pod_ips:,}", f"{c.service_ips:,}"])
         marks.append("+" if {f"pod:{c.name}", f"service:{c.name}"} & new else " ")
     out.append(_table(["NAME", "REGION", "VPC", "CNI", "PODS", "SERVICE CIDR", "NODE MASK",
-                       "MAX NODES", "PODS/NODE", "POD IPS", "SERVICE IPS"], rows, marks))
+                       "MAX NODES", "NODE CAPACITY", "PODS/NODE", "POD IPS", "SERVICE IPS"],
+                      rows, marks))
     out += ["", f"Fleet: VPC {p.fleet.vpc} ({p.fleet.region}), vSwitch {p.fleet.vswitch.cidr} "
                 f"in {p.fleet.vswitch.zone}",
             f"Mesh:  VPC {p.mesh.vpc} ({p.mesh.region}), vSwitch {p.mesh.vswitch.cidr} "
@@ -108,14 +132,33 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False) -> str:
                       [[u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
                        for u in p.pools], [" "] * len(p.pools)))
     out += [""] + [f"warning: {w}" for w in p.warnings]
-    if p.new and writing:
-        out.append(f"{len(p.new)} allocations are new since the lock ({lock}): recording them.")
-    elif p.new:
-        out.append(f"{len(p.new)} allocations are new since the lock ({lock}): record them with "
-                   f"`python -m fleetctl plan --stack {stack} --write` and commit the lock.")
-    else:
-        out.append(f"Every allocation is in the lock ({lock}).")
-    if p.released:
-        out.append(f"{len(p.released)} lock entries are no longer in the spec and are released: "
-                   f"{', '.join(p.released)}")
+    out += _changes_lines(p, stack, lock, writing, delta or changes(p, {}))
     return "\n".join(out)
+
+
+def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,
+                   delta: Mapping[str, Mapping[str, str]]) -> list[str]:
+    if not p.new and not p.released:
+        return [f"Every allocation is in the lock ({lock})."]
+    rows = [["+", k, cidr, "new"] for k, cidr in sorted(delta["new"].items())]
+    rows += [["-", k, cidr, "released"] for k, cidr in sorted(delta["released"].items())]
+    out = [f"Changes against the lock ({lock}): {len(p.new)} new, {len(p.released)} released",
+           _table(["KEY", "CIDR", ""], [r[1:] for r in rows], [r[0] for r in rows])]
+    # Every cluster has exactly one Service CIDR key: clusters leaving and arriving.
+    renamed = {k.split(":", 1)[1] for k in p.released if k.startswith("service:")}
+    added = {k.split(":", 1)[1] for k in p.new if k.startswith("service:")}
+    if renamed and added:
+        out.append(f"note: cluster(s) {', '.join(sorted(renamed))} leave and "
+                   f"{', '.join(sorted(added))} arrive: a rename is a removal plus an addition "
+                   "(Pulumi replaces the cluster; the new name gets new CIDRs). Keep the name "
+                   "to keep the cluster.")
+    if p.released:
+        out.append("Released ranges stay reserved until the lock is rewritten without them and "
+                   "the update has run (Pulumi deletes the old resources after creating the "
+                   "new ones).")
+    if writing:
+        out.append(f"Recording them in {lock}.")
+    else:
+        out.append(f"Record them with `{write_command(stack)}` and commit the "
+                   "lock.")
+    return out

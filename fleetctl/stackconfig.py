@@ -2,6 +2,14 @@
 
 The one reader of ``Pulumi.yaml`` / ``Pulumi.<stack>.yaml`` in fleetctl: ``plan`` and ``diagram``
 read the fleet spec through it, ``capture`` the whole config a program runs with.
+
+* A stack without a stack file runs with empty config (plus the defaults ``Pulumi.yaml``
+  declares), as ``pulumi stack init`` + ``pulumi preview`` would; but when stack files exist and
+  the named stack is not one of them, that is an error listing the stacks found (a typo must
+  not silently run with empty config).
+* ``--stack`` defaults to the only stack file of the program directory, else ``dev``.
+* Stack files live in the project directory or in its ``stackConfigDir``.
+* A duplicated key in any of these files is an error naming the file, line and key.
 """
 
 from __future__ import annotations
@@ -12,26 +20,60 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+from fleetctl.errors import InputError
+from fleetctl.yamlio import load_yaml
 
 FLEET_KEY = "meshfleet:fleet"
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-"""This meshfleet checkout: the default program of every fleetctl command."""
+_CHECKOUT = Path(__file__).resolve().parents[1]
+PROJECT_DIR = _CHECKOUT if (_CHECKOUT / "Pulumi.yaml").is_file() else Path.cwd()
+"""The default program of every fleetctl command: this meshfleet checkout when fleetctl runs
+from one, else (an installed fleetctl) the current directory, as for ``pulumi``."""
 
 
 SECRET_PLACEHOLDER = "[secret]"
 """What a ``secure:`` value becomes offline: it cannot be decrypted without the stack's key."""
 
 
-class StackConfigError(Exception):
+class StackConfigError(InputError):
     """Bad input: no program, an unreadable or invalid Pulumi.yaml or stack config file."""
 
 
+DEFAULT_STACK = "dev"
+
+
 def add_stack_options(parser: argparse.ArgumentParser, program_help: str) -> None:
-    """``--stack`` and ``--program``, the same for every fleetctl command."""
-    parser.add_argument("--stack", default="example",
-                        help="stack name (reads Pulumi.<stack>.yaml)")
+    """``--stack`` and ``--program``, the same for every fleetctl command (``--stack`` is
+    resolved by :func:`resolve_stack` once the arguments are parsed)."""
+    parser.add_argument("--stack", default=None,
+                        help="stack name: reads Pulumi.<stack>.yaml (default: the only stack "
+                        f"file of the program directory, else {DEFAULT_STACK!r}; a stack "
+                        "without a stack file runs with empty config)")
     parser.add_argument("--program", type=Path, default=PROJECT_DIR, help=program_help)
+
+
+def stack_dir(program_dir: Path, project: Mapping[str, Any]) -> Path:
+    """Where the stack files live: ``stackConfigDir`` of Pulumi.yaml, else the project dir."""
+    sub = project.get("stackConfigDir")
+    return program_dir / sub if isinstance(sub, str) and sub else program_dir
+
+
+def stack_names(program_dir: Path, project: Mapping[str, Any]) -> list[str]:
+    """The stacks that have a stack file, sorted."""
+    directory = stack_dir(program_dir, project)
+    found = {p.name[len("Pulumi."):-len(p.suffix)] for pattern in ("Pulumi.*.yaml", "Pulumi.*.yml")
+             for p in directory.glob(pattern)}
+    return sorted(n for n in found if n)
+
+
+def resolve_stack(program_dir: Path, requested: str | None) -> str:
+    """``requested``, else the only stack file's stack, else ``dev``."""
+    if requested:
+        return requested
+    try:
+        names = stack_names(program_dir, load_project(program_dir))
+    except InputError:
+        names = []  # the command itself reports a bad project
+    return names[0] if len(names) == 1 else DEFAULT_STACK
 
 
 def load_project(program_dir: Path) -> dict[str, Any]:
@@ -39,10 +81,7 @@ def load_project(program_dir: Path) -> dict[str, Any]:
     for fname in ("Pulumi.yaml", "Pulumi.yml"):
         path = program_dir / fname
         if path.is_file():
-            try:
-                data = yaml.safe_load(path.read_text())
-            except yaml.YAMLError as exn:
-                raise StackConfigError(f"{path}: not valid YAML: {exn}") from exn
+            data = load_yaml(path)
             if not isinstance(data, dict) or not isinstance(data.get("name"), str):
                 raise StackConfigError(f"{path}: needs a top-level 'name' (the project name)")
             runtime = data.get("runtime")
@@ -64,13 +103,17 @@ def load_stack_config(
     ``secure:`` values cannot be decrypted offline and become the string ``"[secret]"``.
     """
     name = str(project["name"])
-    path = config_file or program_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise StackConfigError(f"{path}: does not exist (no stack config for stack {stack!r})")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exn:
-        raise StackConfigError(f"{path}: not valid YAML: {exn}") from exn
+    path = config_file or stack_file(program_dir, project, stack)
+    if path.is_file():
+        data = load_yaml(path) or {}
+    elif config_file is not None:
+        raise StackConfigError(f"{path}: does not exist")
+    elif stack_names(program_dir, project):
+        raise StackConfigError(
+            f"{path}: does not exist: stack {stack!r} has no stack file; the stacks here are "
+            f"{', '.join(stack_names(program_dir, project))} (pass --stack)")
+    else:
+        data = {}  # a new stack: empty config, as `pulumi stack init` leaves it
     if not isinstance(data, dict):
         raise StackConfigError(f"{path}: expected a mapping at the top level")
     raw = data.get("config") or {}
@@ -118,11 +161,20 @@ def _check_declared_type(path: Path, key: str, declared: Any, value: Any) -> Non
         )
 
 
+def stack_file(program_dir: Path, project: Mapping[str, Any], stack: str) -> Path:
+    """The stack file of ``stack`` (``Pulumi.<stack>.yaml``; ``.yml`` when only that exists)."""
+    directory = stack_dir(program_dir, project)
+    yml = directory / f"Pulumi.{stack}.yml"
+    return yml if yml.is_file() and not (directory / f"Pulumi.{stack}.yaml").is_file() \
+        else directory / f"Pulumi.{stack}.yaml"
+
+
 def fleet_config(program_dir: str | Path, stack: str) -> Any:
     """The raw ``meshfleet:fleet`` value of a stack."""
     program = Path(program_dir)
-    config = load_stack_config(program, load_project(program), stack)
-    path = program / f"Pulumi.{stack}.yaml"
+    project = load_project(program)
+    config = load_stack_config(program, project, stack)
+    path = stack_file(program, project, stack)
     if FLEET_KEY not in config:
         raise StackConfigError(f"{path}: has no `{FLEET_KEY}` key (see README); it has "
                                f"{', '.join(sorted(config)) or 'no keys'}")

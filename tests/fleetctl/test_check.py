@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from fleetctl.cli import main
+from tests.programs import copy_program
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -32,6 +33,10 @@ def test_example_stack_passes(capsys: pytest.CaptureFixture[str]) -> None:
     summary = report["summary"]
     assert summary["mandatory"] == 0 and summary["exitCode"] == 0
     assert summary["policyPack"]["name"]
+    # The pack's version as PulumiPolicy.yaml gives it (the text report prints the same).
+    version = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert summary["policyPack"]["version"] == str(version)
+    assert report["outputs"]["kubeconfig"] == "[secret]"
     types = {r["type"] for r in report["resources"]}
     for t in (
         "pulumi:pulumi:Stack",
@@ -59,6 +64,10 @@ def test_example_stack_text_report(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _check(capsys)
     assert code == 0, err
     assert "to create" in out and "OK: no mandatory policy violation" in out
+    # The pack's version is the one in PulumiPolicy.yaml, in the text as in the JSON.
+    version = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert f"meshfleet-network@v{version} (" in out
+    assert "    kubeconfig: [secret]" in out
     assert "Critical path:" in out and "Estimated `pulumi up` duration" in out
 
 
@@ -132,9 +141,7 @@ def test_bad_stack_config_exits_2_with_the_message(capsys: pytest.CaptureFixture
 def test_bad_meshfleet_spec_exits_2_with_every_problem(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    for name in ("__main__.py", "Pulumi.yaml"):
-        shutil.copy(REPO / name, tmp_path / name)
-    (tmp_path / "meshfleet").symlink_to(REPO / "meshfleet")
+    copy_program(tmp_path)
     (tmp_path / "Pulumi.bad.yaml").write_text(
         "config:\n"
         "  meshfleet:fleet:\n"

@@ -5,7 +5,6 @@ recording mocks, the second time with an edited fleet)."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from fleetctl.capture import run_program, run_program_dir
 from fleetctl.diff import SECRET_SIG, SIG_KEY, Plan, Step, diff
 from fleetctl.diff_io import StateError, capture_view, load_state, plan_json, render, save_state
 from fleetctl.lifecycle import DYNAMIC_TYPE, FACTS, TypeFacts
+from tests.programs import copy_program
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "urn:pulumi:dev::proj::"
@@ -504,10 +504,6 @@ def test_ignore_changes_is_read_from_the_capture() -> None:
     assert diff(old, _view(_vpc_program("vpc", {"a": "2"}))).step("vpc").op == "update"
 
 
-@pytest.mark.xfail(strict=True, reason="fleetctl.capture records aliasURNs but not the alias "
-                   "specs the SDK sends (RegisterResourceRequest.aliases), so a rename with "
-                   "pulumi.Alias(name=...) looks like delete + create; passes once the capture "
-                   "records options['aliases'] (docs/lifecycle.md)")
 def test_an_alias_from_the_capture_keeps_the_resource() -> None:
     import pulumi
 
@@ -521,10 +517,7 @@ def test_an_alias_from_the_capture_keeps_the_resource() -> None:
 
 def program_dir(tmp: Path, change: Callable[[dict[str, Any]], None]) -> Path:
     """A copy of this project's program with an edited example fleet (same lock)."""
-    for name in ("__main__.py", "Pulumi.yaml"):
-        shutil.copy(REPO / name, tmp / name)
-    (tmp / "meshfleet").symlink_to(REPO / "meshfleet")
-    shutil.copytree(REPO / "locks", tmp / "locks")
+    copy_program(tmp, locks=True)
     doc = yaml.safe_load((REPO / "Pulumi.example.yaml").read_text())
     change(doc["config"]["meshfleet:fleet"])
     (tmp / "Pulumi.example.yaml").write_text(yaml.safe_dump(doc))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from fleetctl import capture, check
 from fleetctl.analyzer import PolicyPackRunner
@@ -23,6 +21,7 @@ from fleetctl.capture import ProgramError
 from fleetctl.cli import main as fleetctl_main
 from meshfleet.errors import MeshfleetError
 from tests.policies.stackbuilder import two_region_fleet
+from tests.programs import copy_program
 from tests.reliability.catalogue import (
     ABSENT,
     ALL,
@@ -45,14 +44,11 @@ def _ids(cases: tuple[BadInput, ...]) -> list[str]:
 def make_program(directory: Path, case: BadInput) -> Path:
     """A program directory whose stack ``bad`` holds the case: spec in Pulumi.bad.yaml, lock in
     locks/bad.json."""
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "__main__.py", directory / "__main__.py")
-    shutil.copy(REPO / "Pulumi.yaml", directory / "Pulumi.yaml")
     spec = case.value if case.kind == "spec" else (case.spec or GOOD)
     config: dict[str, Any] = {"alicloud:region": "cn-hangzhou"}
     if spec is not ABSENT:
         config["meshfleet:fleet"] = spec
-    (directory / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}))
+    copy_program(directory, stack=STACK, config=config)
     if case.kind == "lock":
         write_raw_lock(directory, STACK, case.value)
     return directory

@@ -1,0 +1,1 @@
+"""Answers to data sources (invokes) for offline runs: recorded, curated or synthesized."""
