@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import runpy
-import shutil
 from collections.abc import Callable, Mapping
 from itertools import combinations
 from pathlib import Path
@@ -23,6 +22,7 @@ from fleetctl.capture import Capture, Registration, run_program
 from meshfleet.layout import Plan
 from meshfleet.lock import lock_path
 from meshfleet.pipeline import plan_stack
+from tests.programs import copy_program
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "meshfleet"
@@ -73,15 +73,12 @@ class RecordingMonitor(MockMonitor):
 
 def edited_program_dir(tmp: Path, change: Callable[[dict[str, Any]], None]) -> Path:
     """A copy of this project's program whose example fleet ``change`` edited (the same lock):
-    run it with ``fleetctl.capture.run_program_dir(tmp, stack="example")``."""
-    for name in ("__main__.py", "Pulumi.yaml"):
-        shutil.copy(REPO / name, tmp / name)
-    (tmp / "meshfleet").symlink_to(REPO / "meshfleet")
-    shutil.copytree(REPO / "locks", tmp / "locks")
+    run it with ``fleetctl.capture.run_program_dir(<it>, stack="example")``."""
+    prog = copy_program(tmp / "prog", locks=True)
     doc = yaml.safe_load((REPO / "Pulumi.example.yaml").read_text())
     change(doc["config"]["meshfleet:fleet"])
-    (tmp / "Pulumi.example.yaml").write_text(yaml.safe_dump(doc))
-    return tmp
+    (prog / "Pulumi.example.yaml").write_text(yaml.safe_dump(doc))
+    return prog
 
 
 def example_config() -> dict[str, Any]:

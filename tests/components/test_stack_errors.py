@@ -185,15 +185,15 @@ def test_plan_notices_name_the_lock_command() -> None:
 def _with_security_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     """The computed security-group outputs the Fleet's and the mesh's rules read, which
     fleetctl.capture does not fill in at apply time (yet): a real apply always has them."""
-    import fleetctl.capture as capture
+    import fleetctl.capture.monitor as monitor
 
-    fill = capture._apply_time_outputs
+    fill = monitor.apply_time_outputs
     extra = {"alicloud:servicemesh/serviceMesh:ServiceMesh":
              lambda n: {"network": {"securityGroupId": f"sg-{n}"}},
              "alicloud:ackone/cluster:Cluster":
              lambda n: {"network": {"securityGroupIds": [f"sg-{n}"]}},
              "alicloud:vpc/natGateway:NatGateway": lambda n: {"snatTableIds": f"stb-{n}"}}
-    monkeypatch.setattr(capture, "_apply_time_outputs", lambda t, n: {
+    monkeypatch.setattr(monitor, "apply_time_outputs", lambda t, n: {
         **fill(t, n), **(extra[t](n) if t in extra else {})})
 
 
