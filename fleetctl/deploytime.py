@@ -107,18 +107,56 @@ CREATE_SECONDS: dict[str, tuple[float, str]] = {
     "alicloud:cen/instanceAttachment:InstanceAttachment": (60, "legacy CEN VPC attachment"),
     "alicloud:ecs/securityGroup:SecurityGroup": (5, "synchronous API call"),
     "alicloud:ecs/securityGroupRule:SecurityGroupRule": (3, "synchronous API call"),
-    "pulumi-python:dynamic:Resource": (
+    "alicloud:vpc/natGateway:NatGateway": (
+        60,
+        "Enhanced NAT gateway: CreateNatGateway is asynchronous, polled until Available",
+    ),
+    "alicloud:ecs/eipAddress:EipAddress": (10, "AllocateEipAddress, polled until Available"),
+    "alicloud:ecs/eipAssociation:EipAssociation": (
+        15,
+        "AssociateEipAddress with the NAT gateway, polled until InUse",
+    ),
+    "alicloud:vpc/snatEntry:SnatEntry": (
+        30,
+        "CreateSnatEntry, polled until Available; the NAT gateway takes one change at a time "
+        "(the provider retries a conflict)",
+    ),
+    "alicloud:cs/autoscalingConfig:AutoscalingConfig": (
+        10,
+        "CreateAutoscalingConfig: one synchronous call on the cluster",
+    ),
+    # meshfleet's dynamic resources, by their `kind` input (they share one type token).
+    "meshfleet:ackone:FleetFeatures": (
         120,
-        "meshfleet's FleetFeatures (UpdateHubClusterFeature: EnableMesh etc.) waits for the "
-        "Fleet to finish updating; an estimate of a couple of minutes",
+        "UpdateHubClusterFeature (the mesh, the public endpoint, deletion protection) waits "
+        "for the Fleet to finish updating, then DescribeHubClusterKubeconfig",
+    ),
+    "meshfleet:servicemesh:MeshMembership": (
+        180,
+        "AddClusterIntoServiceMesh installs the mesh's components into the cluster; the "
+        "membership waits until the member and the mesh run again: a few minutes",
+    ),
+    "pulumi-python:dynamic:Resource": (
+        60,
+        "another dynamic resource: one API call polled to completion",
     ),
 }
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 DEFAULT_SECONDS = 30.0
 """Any other custom resource: one asynchronous API call polled to completion."""
 
 
+def table_key(res: Mapping[str, Any]) -> str:
+    """A resource's row in the table: its type, or for a dynamic resource its ``kind``."""
+    kind = (res.get("properties") or {}).get("kind")
+    if res["type"] == DYNAMIC_TYPE and isinstance(kind, str) and kind in CREATE_SECONDS:
+        return kind
+    return str(res["type"])
+
+
 def create_seconds(type_: str, custom: bool) -> float:
-    """The table's create time for a resource type (0 for components and providers)."""
+    """The table's create time for a resource type or dynamic kind (0 for components and
+    providers)."""
     if not custom or type_ == "pulumi:pulumi:Stack" or type_.startswith("pulumi:providers:"):
         return 0.0
     entry = CREATE_SECONDS.get(type_)
@@ -185,9 +223,10 @@ def estimate(
     overrides = dict(seconds or {})
 
     def dur(r: Mapping[str, Any]) -> float:
-        if r["type"] in overrides and r.get("custom"):
-            return float(overrides[r["type"]])
-        return create_seconds(r["type"], bool(r.get("custom")))
+        key = table_key(r)
+        if key in overrides and r.get("custom"):
+            return float(overrides[key])
+        return create_seconds(key, bool(r.get("custom")))
 
     preds = graph(view)
     succs: dict[str, list[str]] = {u: [] for u in by_urn}

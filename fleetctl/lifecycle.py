@@ -261,11 +261,10 @@ _RISKS: dict[str, dict[str, Any]] = {
                          "verifying the binding"),
         },
     },
-    "meshfleet:servicemesh:MeshMembership": {
-        "replace_risk": _d("create-before-delete: when meshId and clusterId stay the same (a "
-                           "regionId fix, or a cascade that resolves to the same ids) the new "
-                           "membership adopts the member and the old one's delete then removes "
-                           "it from the mesh (the provider must ask for deleteBeforeReplace)"),
+    "alicloud:ecs/eipAssociation:EipAssociation": {
+        "replace_risk": _d("an EIP is bound to one instance at a time: create-before-delete binds "
+                           "it again before the old association is removed, and the create "
+                           "fails; ask for deleteBeforeReplace"),
     },
 }
 

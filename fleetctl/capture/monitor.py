@@ -47,7 +47,9 @@ class _ReadMocks(Mocks):
 
 def apply_time_outputs(type_: str, name: str) -> dict[str, Any]:
     """Computed outputs meshfleet's components read, for ``preview=False`` runs (the provider
-    fills them in on create: transit-router ids, route-table ids, the ASM kubeconfig)."""
+    fills them in on create: transit-router ids, route-table ids, the ASM kubeconfig, the
+    security groups of the Fleet and the mesh, the NAT gateway's SNAT table). Nested blocks are
+    merged into the block the program sent (``network.securityGroupId`` beside ``vpcId``)."""
     if type_ == "alicloud:cen/transitRouter:TransitRouter":
         return {"transitRouterId": f"tr-{name}"}
     if type_.startswith("alicloud:cen/transitRouter") and type_.endswith("Attachment"):
@@ -55,10 +57,24 @@ def apply_time_outputs(type_: str, name: str) -> dict[str, Any]:
     if type_ == "alicloud:cen/transitRouterRouteTable:TransitRouterRouteTable":
         return {"transitRouterRouteTableId": f"vtb-{name}"}
     if type_ == "alicloud:servicemesh/serviceMesh:ServiceMesh":
-        return {"kubeconfig": FAKE_KUBECONFIG.format(cluster=name)}
+        return {"kubeconfig": FAKE_KUBECONFIG.format(cluster=name),
+                "network": {"securityGroupId": f"sg-{name}"}}
+    if type_ == "alicloud:ackone/cluster:Cluster":
+        return {"network": {"securityGroupIds": [f"sg-{name}"]}}
+    if type_ == "alicloud:vpc/natGateway:NatGateway":
+        return {"snatTableIds": f"stb-{name}"}
     if type_ == "alicloud:vpc/network:Network":
         return {"routeTableId": f"vtb-{name}", "routerId": f"vrt-{name}"}
     return {}
+
+
+def _merged(obj: struct_pb2.Struct, extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and key in obj.fields and obj.fields[key].HasField(
+                "struct_value"):
+            _merged(obj.fields[key].struct_value, value)
+        else:
+            obj.update({key: value})
 
 
 class RecordingMonitor(sdk.MonitorBase):
@@ -148,9 +164,7 @@ class RecordingMonitor(sdk.MonitorBase):
         rid: str | None = request.importId or None
         if not self.preview:
             rid = rid or f"{request.name}-id"
-            extra = apply_time_outputs(request.type, request.name)
-            if extra:
-                obj.update(extra)
+            _merged(obj, apply_time_outputs(request.type, request.name))
         with self.lock:
             self.remember(urn, rid or "")
         self._record(request, urn, rid, read=False)

@@ -144,7 +144,8 @@ class Network(pulumi.ComponentResource):
             f"{name}-nat",
             alicloud.ecs.EipAssociationArgs(allocation_id=eip.id, instance_id=nat.id,
                                             instance_type="Nat"),
-            opts=child)
+            # An EIP is bound to one instance at a time: a replacement must unbind it first.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         self.egress_ip = eip.ip_address
         # An Enhanced NAT gateway has one SNAT table; the provider reports it comma-joined.
         table = nat.snat_table_ids.apply(

@@ -182,25 +182,9 @@ def test_plan_notices_name_the_lock_command() -> None:
     assert plan_output(p)["allocations"] == p.allocations()
 
 
-def _with_security_groups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The computed security-group outputs the Fleet's and the mesh's rules read, which
-    fleetctl.capture does not fill in at apply time (yet): a real apply always has them."""
-    import fleetctl.capture.monitor as monitor
-
-    fill = monitor.apply_time_outputs
-    extra = {"alicloud:servicemesh/serviceMesh:ServiceMesh":
-             lambda n: {"network": {"securityGroupId": f"sg-{n}"}},
-             "alicloud:ackone/cluster:Cluster":
-             lambda n: {"network": {"securityGroupIds": [f"sg-{n}"]}},
-             "alicloud:vpc/natGateway:NatGateway": lambda n: {"snatTableIds": f"stb-{n}"}}
-    monkeypatch.setattr(monitor, "apply_time_outputs", lambda t, n: {
-        **fill(t, n), **(extra[t](n) if t in extra else {})})
-
-
 def test_apply_time_kubeconfigs_come_from_the_regions_provider(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """preview=False: ids are known, so the credential data source runs (strict invokes)."""
-    _with_security_groups(monkeypatch)
     config = example_config()
     p = plan_of(config, "example")
 
@@ -237,9 +221,19 @@ def test_apply_time_kubeconfigs_come_from_the_regions_provider(
 
 
 
-def test_an_empty_security_group_output_fails_loudly_at_apply() -> None:
-    """Without the mesh's computed security group the rules would target no group: the apply
-    fails naming the output, instead of the provider's bare 'required argument' error."""
+@pytest.mark.parametrize("type_,output", [
+    ("alicloud:servicemesh/serviceMesh:ServiceMesh", "network"),
+    ("alicloud:ackone/cluster:Cluster", "network"),
+    ("alicloud:vpc/natGateway:NatGateway", "snatTableIds")])
+def test_an_empty_security_group_output_fails_loudly_at_apply(
+        monkeypatch: pytest.MonkeyPatch, type_: str, output: str) -> None:
+    """Without a computed security group (or SNAT table) the rules would target nothing: the
+    apply fails naming the output, instead of the provider's bare 'required argument' error."""
+    import fleetctl.capture.monitor as monitor
+
+    fill = monitor.apply_time_outputs
+    monkeypatch.setattr(monitor, "apply_time_outputs", lambda t, n: {
+        k: v for k, v in fill(t, n).items() if not (t == type_ and k == output)})
     config = example_config()
     p = plan_of(config, "example")
     with pytest.raises(ProgramError, match=r"(snatTableIds|securityGroupIds?): is empty"):

@@ -64,8 +64,6 @@ def test_no_edit_diffs_to_nothing(saved: Path, capsys: pytest.CaptureFixture[str
         "create": 0, "update": 0, "replace": 0, "delete": 0}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1: ServiceMesh.clusterIds is one list whose "
-                   "update detaches every member; passes once membership is per cluster")
 def test_adding_a_cluster_creates_only_its_own_resources(
         saved: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     def add(fleet: dict[str, Any]) -> None:

@@ -371,12 +371,16 @@ def test_fleet_features_mesh_switched_off_is_risky() -> None:
     assert step.op == "update" and flag_inputs(step, "risky") == {"enableMesh"}
 
 
-def test_mesh_membership_is_replaced_on_any_input() -> None:
+def test_mesh_membership_is_replaced_on_any_input_deleting_first_for_the_same_cluster() -> None:
     member = {"kind": "meshfleet:servicemesh:MeshMembership", "meshId": "m-1",
               "clusterId": "c-1", "regionId": "cn-hangzhou"}
     old = [stack(), res(DYNAMIC_TYPE, "member", member, provider="")]
     step = diff(old, edit(old, "member", regionId="cn-shanghai")).step("member")
-    assert step.op == "replace" and any("adopts the member" in f.reason for f in step.flags)
+    # Its provider deletes first unless the cluster changed: a create-before-delete of the same
+    # (mesh, cluster) would adopt the member and the old membership's delete remove it.
+    assert step.op == "replace" and step.delete_before_replace
+    step = diff(old, edit(old, "member", clusterId="c-2")).step("member")
+    assert step.op == "replace" and not step.delete_before_replace
 
 
 # ==== providers ==============================================================================
@@ -526,8 +530,8 @@ def program_dir(tmp: Path, change: Callable[[dict[str, Any]], None]) -> Path:
 
 def add_cluster(fleet: dict[str, Any]) -> None:
     fleet["clusters"]["ack-4"] = {"vpc": "vpc-1", "cni": "flannel", "maxNodes": 50,
-                                  "nodePool": {"instanceTypes": ["ecs.g7.xlarge"],
-                                               "desiredSize": 2}}
+                                  "nodePools": {"workers": {"instanceTypes": ["ecs.g7.xlarge"],
+                                                            "desiredSize": 2}}}
 
 
 def remove_cluster(fleet: dict[str, Any]) -> None:
@@ -577,8 +581,9 @@ def test_adding_a_cluster_creates_its_resources(example: list[dict[str, Any]],
 
 
 def _only_the_mesh_is_updated_and_flagged(plan: Plan) -> None:
-    """Today the mesh's clusterIds changes (the xfail test below documents that defect);
-    whenever it does, the update is flagged destructive."""
+    """Nothing but the mesh may be updated, and whenever its clusterIds would change the update
+    is flagged destructive (membership is per cluster now: the test below asserts it never
+    changes)."""
     updated = plan.by_op("update")
     assert {s.type for s in updated} <= {MESH_T}
     for s in updated:
@@ -599,9 +604,6 @@ def test_removing_a_cluster_deletes_only_its_resources(
     assert flag_inputs(cluster, "destructive") == {"deletionProtection"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 1: ServiceMesh.clusterIds lists every "
-                   "member, so adding or removing one cluster updates the mesh, which detaches "
-                   "every member; passes once membership is one resource per cluster")
 @pytest.mark.parametrize("edit_name", ["add", "remove"])
 def test_adding_or_removing_a_cluster_leaves_the_mesh_alone(
         example: list[dict[str, Any]], edited: dict[str, list[dict[str, Any]]],

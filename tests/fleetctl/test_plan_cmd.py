@@ -48,10 +48,10 @@ def test_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> No
 def test_write_records_new_allocations_and_then_nothing_is_new(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--stack", "example", "--program", str(project)]) == 0
-    assert "Changes against the lock" in (out := capsys.readouterr().out) and "21 new" in out
+    assert "Changes against the lock" in (out := capsys.readouterr().out) and "23 new" in out
     assert main(["plan", "--stack", "example", "--program", str(project), "--write"]) == 0
     lock = json.loads((project / "locks" / "example.json").read_text())
-    assert len(lock["allocations"]) == 21
+    assert len(lock["allocations"]) == 23
     # A new cluster: only its allocations are new; nothing that exists moves.
     stack = yaml.safe_load((project / "Pulumi.example.yaml").read_text())
     stack["config"]["meshfleet:fleet"]["clusters"]["ack-4"] = {"vpc": "vpc-2", "maxNodes": 10}
