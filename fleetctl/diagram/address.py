@@ -29,8 +29,8 @@ SIZE = {"title": 13, "head": 8.5, "detail": 6.8, "inside": 6.3, "inside-small": 
 KINDS = (("vpc", "VPC"), ("pod", "pod CIDR (Flannel)"), ("service", "Service CIDR"),
          ("reserved", "reserved"), ("node", "vSwitch: nodes"),
          ("pod-vswitch", "vSwitch: pods (Terway)"), ("transit-router", "vSwitch: transit router"),
-         ("fleet", "vSwitch: Fleet / mesh"))
-DARK = {"vpc", "pod", "node"}  # kinds whose colour takes white text
+         ("fleet", "vSwitch: Fleet / mesh"), ("nat", "vSwitch: NAT gateway"))
+DARK = {"vpc", "pod", "node", "nat"}  # kinds whose colour takes white text
 
 
 def _allocations(plan: Any) -> list[tuple[str, IPNetwork, str]]:

@@ -92,10 +92,15 @@ def vpcs(plan: Any, opts: Options) -> list[Vpc]:
             place = getattr(plan, role)
             if place.vpc == v.name:
                 vsw = place.vswitch
-                cards.append(Card(role, role, head, (
+                lines: tuple[str, ...] = (
                     names[role], f"vSwitch {zone_tag(vsw.zone, v.region)} {vsw.cidr}",
-                    f"(4) context '{names[role + '-context']}'", *public),
-                    ((1, 2) if role == "fleet" else (3,)) if opts.paths else ()))
+                    f"(4) context '{names[role + '-context']}'", *public)
+                if role == "mesh" and plan.spec.mesh.mode == "fleet":
+                    # No instance of meshfleet's own: the Fleet's mesh (its /27 stays reserved).
+                    lines = ("the Fleet's own mesh (EnableMesh)",
+                             f"vSwitch {zone_tag(vsw.zone, v.region)} {vsw.cidr} (reserved)")
+                cards.append(Card(role, role, head, lines,
+                                  ((1, 2) if role == "fleet" else (3,)) if opts.paths else ()))
         members = [c for c in plan.clusters.values() if c.vpc == v.name]
         note = None
         if opts.region in (None, v.region):
@@ -139,9 +144,13 @@ def legend(plan: Any, opts: Options) -> list[tuple[str, str, list[tuple[str, str
     paths = [(PATH_TEXT[p], f"path{p}") for p in (1, 2, 3, 4)]
     if not opts.paths:
         paths.append(("(1)-(3) are not drawn (--no-paths)", "text"))
-    kube = [(f"context '{names['fleet-context']}' -> Fleet API server", "text"),
-            (f"context '{names['mesh-context']}' -> ASM instance", "text"),
-            ("(Istio resources through the Fleet: EnableMesh)", "text")]
+    if plan.spec.mesh.mode == "standalone":
+        kube = [(f"context '{names['fleet-context']}' -> Fleet API server", "text"),
+                (f"context '{names['mesh-context']}' -> ASM instance", "text"),
+                ("(Istio resources through the mesh context)", "text")]
+    else:  # the Fleet's own mesh: one context, Istio resources through the Fleet
+        kube = [(f"context '{names['fleet-context']}' -> Fleet API server", "text"),
+                ("(Istio resources through the Fleet: EnableMesh)", "text")]
     return [("legend", "Connection paths (requirement document)", paths),
             ("kubeconfig", "(4) merged kubeconfig (stack output)", kube)]
 

@@ -43,6 +43,7 @@ RANGE_COLOURS = {  # the address-space picture's ranges, by kind
     "transit-router": "#CC79A7",
     "fleet": "#F0E442",
     "mesh": "#F0E442",
+    "nat": "#000000",
 }
 MAX_PIXELS = 7000  # the PNG's longer side; larger pictures get a lower resolution
 DPI = 130
