@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= example
+# Hypothesis depth of `make test`: ci (fixed examples, the default), dev (100 random examples per
+# property) or deep (2,000; a local soak). Tests run on every core (pytest-xdist).
+HYPOTHESIS_PROFILE ?= ci
+export HYPOTHESIS_PROFILE
 
 .PHONY: check test typecheck lint plan diagram bench bench-docstrings clean
 
@@ -17,7 +21,7 @@ check: $(VENV)/.installed  ## the main job: program + policy pack offline on the
 	$(PY) -m fleetctl check --stack $(STACK)
 
 test: $(VENV)/.installed typecheck lint  ## type-check, lint, then every test
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist worksteal
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

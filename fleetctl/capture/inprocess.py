@@ -78,7 +78,8 @@ def _run(program: Callable[[], Any], monitor: RecordingMonitor, scope: sdk.Setti
     # pulumi.log goes to the engine's Log RPC; a private logger (not in the logging registry,
     # so nothing global changes) collects it for the report, as the CLI shows diagnostics.
     logs: list[dict[str, str]] = []
-    logger = logging.Logger("fleetctl.program", level=logging.DEBUG)
+    # INFO and up, as the CLI shows them by default (the SDK logs a debug line per RPC).
+    logger = logging.Logger("fleetctl.program", level=logging.INFO)
     logger.addHandler(_ListHandler(logs))
     scope.configure(monitor=monitor, logger=logger, project=project, stack=stack,
                     dry_run=preview, organization=organization, root_directory=root_directory,

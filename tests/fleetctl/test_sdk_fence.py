@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
@@ -57,3 +59,64 @@ def test_no_other_fleetctl_module_touches_sdk_internals() -> None:
                               for n in names):
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: {names}")
     assert offenders == []
+
+
+def _example(monkeypatch: Any, sdk_wait: bool) -> Any:
+    import runpy
+
+    from fleetctl.capture import run_program
+    from tests.components.stacks import big_fleet
+
+    if sdk_wait:
+        monkeypatch.setenv(sdk.SDK_WAIT_ENV, "1")
+    else:
+        monkeypatch.delenv(sdk.SDK_WAIT_ENV, raising=False)
+    config = {"alicloud:region": "cn-hangzhou", "meshfleet:fleet": big_fleet()}
+    return run_program(lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
+                       project="meshfleet", stack="fence", config=config,
+                       root_directory=str(REPO))
+
+
+def test_the_linear_wait_records_what_the_sdks_wait_records(monkeypatch: Any) -> None:
+    """The capture ends a program with sdk.linear_wait_for_rpcs instead of the SDK's quadratic
+    loop: the same registrations, outputs and invokes come out of a 20-cluster fleet."""
+    fast, slow = _example(monkeypatch, False), _example(monkeypatch, True)
+
+    def by_urn(cap: Any) -> dict[str, Any]:
+        # Registration order and the order of dependency lists follow the event loop's
+        # scheduling, which the wait changes; what each resource is and waits on must not.
+        return {r["urn"]: {**r, "dependencies": sorted(r["dependencies"]),
+                           "propertyDependencies": {k: sorted(v) for k, v in
+                                                    r["propertyDependencies"].items()}}
+                for r in cap.engine_view()}
+
+    assert by_urn(fast) == by_urn(slow)
+    assert fast.stack_outputs == slow.stack_outputs
+    def invokes(cap: Any) -> list[str]:
+        import json
+
+        return sorted(json.dumps([i.token, i.args], sort_keys=True) for i in cap.invokes)
+
+    assert invokes(fast) == invokes(slow)
+    from pulumi.runtime import stack
+
+    assert stack.wait_for_rpcs is not sdk.linear_wait_for_rpcs  # restored after the run
+
+
+@pytest.mark.parametrize("sdk_wait", [False, True])
+def test_a_failing_apply_fails_the_run_under_either_wait(monkeypatch: Any,
+                                                          sdk_wait: bool) -> None:
+    import pulumi
+
+    from fleetctl.capture import ProgramError, run_program
+
+    if sdk_wait:
+        monkeypatch.setenv(sdk.SDK_WAIT_ENV, "1")
+
+    def program() -> None:
+        r = pulumi.ComponentResource("t:m:C", "c")
+        pulumi.Output.from_input("x").apply(lambda _: 1 / 0)
+        pulumi.export("urn", r.urn)
+
+    with pytest.raises(ProgramError, match="ZeroDivisionError"):
+        run_program(program, project="p", stack="s", config={})
