@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from fleetctl.errors import InputError
-from fleetctl.stackconfig import StackConfigError, add_stack_options, fleet_config
+from fleetctl.inventory import offline_reader
+from fleetctl.stackconfig import (
+    StackConfigError,
+    add_stack_options,
+    fleet_config,
+    load_project,
+    load_stack_config,
+)
 from meshfleet.errors import MeshfleetError
 from meshfleet.layout import Plan
 from meshfleet.lock import dump_lock, load_lock, lock_path
@@ -38,6 +45,10 @@ def register(sub: Any) -> None:
     add_stack_options(p, "project directory (default: this meshfleet checkout)")
     p.add_argument("--lock", type=Path, default=None,
                    help="lock file (default: <program>/locks/<stack>.json); must exist")
+    p.add_argument("--answers", type=Path, default=None, metavar="FILE",
+                   help="recorded data-source answers (YAML/JSON, as `fleetctl check --answers`):"
+                        " what the account holds, for a spec that reads it (IPAM pools, existing "
+                        "VPCs and clusters, versions not yet locked)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--write", action="store_true",
                    help="record the plan's allocations in the lock file (review the diff)")
@@ -48,13 +59,18 @@ INPUT_ERRORS = (MeshfleetError, StackConfigError)
 """Bad input: a spec, lock, project or stack file that is wrong (exit 2, the message only)."""
 
 
-def load_plan(program: Path, stack: str, lock_file: Path | None = None) -> tuple[Plan, Path]:
-    """Spec from the stack config, lock from disk, plan: what the stack program does
-    (``meshfleet.pipeline.plan_stack``). A ``--lock`` the user names must exist."""
+def load_plan(program: Path, stack: str, lock_file: Path | None = None,
+              answers: Path | None = None) -> tuple[Plan, Path]:
+    """Spec from the stack config, lock from disk, what exists from recorded answers, plan:
+    what the stack program does (``meshfleet.pipeline.plan_stack``). A ``--lock`` the user names
+    must exist."""
     path = lock_path(program, stack)  # validates the stack name, even with --lock
     path = lock_file or path
-    return plan_stack(fleet_config(program, stack), path,
-                      lock_must_exist=lock_file is not None), path
+    project = load_project(program)
+    reader = offline_reader(answers, project=str(project["name"]), stack=stack,
+                            config=load_stack_config(program, project, stack))
+    return plan_stack(fleet_config(program, stack), path, lock_must_exist=lock_file is not None,
+                      read=reader), path
 
 
 def changes(p: Plan, lock: Mapping[str, str]) -> dict[str, dict[str, str]]:
@@ -66,7 +82,7 @@ def changes(p: Plan, lock: Mapping[str, str]) -> dict[str, dict[str, str]]:
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    the_plan, path = load_plan(args.program, args.stack, args.lock)
+    the_plan, path = load_plan(args.program, args.stack, args.lock, args.answers)
     delta = changes(the_plan, load_lock(path))
     if args.json:
         print(json.dumps({"stack": args.stack, **the_plan.to_dict(), "changes": delta},

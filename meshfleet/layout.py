@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from netaddr import IPNetwork
 
+from meshfleet.inventory import EMPTY, Inventory
 from meshfleet.specmodel import ClusterSpec, Cni, FleetSpec, PoolKind
 
 #: Addresses per node vSwitch beyond the nodes: the API server's CLB, NAT, ENIs of add-ons.
@@ -148,6 +149,8 @@ class Plan:
     the old resources only after creating the new ones) and are free once the lock is rewritten
     without them (``fleetctl plan --write``) and the update has run."""
     warnings: tuple[str, ...] = ()
+    inventory: Inventory = EMPTY
+    """What was read before planning (IPAM pools, existing VPCs, clusters, CEN, versions)."""
 
     @property
     def regions(self) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ from meshfleet import routes
 from meshfleet.buddy import Space, pool_spaces, take_from
 from meshfleet.cidrs import overlapping_pairs
 from meshfleet.errors import ExhaustedError, PinConflictError, Problem
+from meshfleet.inventory import EMPTY, Inventory
 from meshfleet.layout import (
     NODE_OVERHEAD,
     ClusterPlan,
@@ -76,8 +77,10 @@ class Request:
     """vSwitch requests: the planned vSwitch, still without its CIDR."""
 
 
-def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
-    """Plan every CIDR of ``spec``, keeping every allocation recorded in ``lock``."""
+def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
+         inventory: Inventory = EMPTY) -> Plan:
+    """Plan every CIDR of ``spec``, keeping every allocation recorded in ``lock``, around what
+    ``inventory`` says already exists."""
     lock = dict(lock or {})
     members: dict[str, list[ClusterSpec]] = {v: [] for v in spec.vpcs}
     for c in sorted(spec.clusters.values(), key=lambda c: c.name):
@@ -117,7 +120,7 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None) -> Plan:
     return Plan(spec, vpcs, clusters, _placement(vpcs, "fleet", spec.fleet.vpc),
                 _placement(vpcs, "mesh", spec.mesh.vpc), pools, summary, supernets,
                 new=new, released=tuple(sorted(released)),
-                warnings=_route_quota_warnings(vpcs, clusters, summary))
+                warnings=_route_quota_warnings(vpcs, clusters, summary), inventory=inventory)
 
 
 def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from meshfleet.cidrs import cidr_problem
+from meshfleet.components.alibaba_api import CREDENTIAL_KEYS
 from meshfleet.errors import MeshfleetError, Problem, SpecError
 
 
@@ -107,3 +108,24 @@ def admit(prefix: str, security_group_id: pulumi.Input[str], cidrs: Mapping[str,
                 description=f"meshfleet: {ports.what} from {key} ({cidr})"),
             opts=pulumi.ResourceOptions(parent=parent)))
     return rules
+
+
+def regional_provider_args(region: str) -> alicloud.ProviderArgs:
+    """Arguments of an explicit provider of ``region`` with the stack's ``alicloud:``
+    credentials."""
+    credentials = provider_credentials()
+    return alicloud.ProviderArgs(
+        region=region, access_key=credentials.get("access_key"),
+        secret_key=credentials.get("secret_key"),
+        security_token=credentials.get("security_token"), profile=credentials.get("profile"))
+
+
+def provider_credentials() -> dict[str, pulumi.Input[str]]:
+    """The stack's ``alicloud:`` credential settings, by provider argument."""
+    config = pulumi.Config("alicloud")
+    out: dict[str, pulumi.Input[str]] = {}
+    for key, credential in CREDENTIAL_KEYS.items():
+        value = config.get_secret(key) if credential.secret else config.get(key)
+        if value is not None:
+            out[credential.provider_arg] = value
+    return out

@@ -30,17 +30,15 @@ clusters and the Fleet is switched off through the spec first (README, "Day 2 an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_alicloud as alicloud
 
-from meshfleet.components.alibaba_api import CREDENTIAL_KEYS
 from meshfleet.components.cen import CenBackbone, CenBackboneArgs
 from meshfleet.components.cluster import AckCluster, AckClusterArgs
-from meshfleet.components.common import raise_problems
+from meshfleet.components.common import raise_problems, regional_provider_args
 from meshfleet.components.fleet import Fleet, FleetArgs
 from meshfleet.components.fleet_features import FleetFeatures, FleetFeaturesArgs
 from meshfleet.components.kubeconfig import fleet_kubeconfig_output, merged_kubeconfig_output
@@ -121,16 +119,9 @@ class MeshFleet(pulumi.ComponentResource):
         plan = args.plan
         public = plan.spec.connectivity == "public"
 
-        credentials = _provider_credentials()
         self.providers = {
-            region: alicloud.Provider(
-                f"{name}-{region}",
-                alicloud.ProviderArgs(
-                    region=region, access_key=credentials.get("access_key"),
-                    secret_key=credentials.get("secret_key"),
-                    security_token=credentials.get("security_token"),
-                    profile=credentials.get("profile")),
-                opts=pulumi.ResourceOptions(parent=self))
+            region: alicloud.Provider(f"{name}-{region}", regional_provider_args(region),
+                                      opts=pulumi.ResourceOptions(parent=self))
             for region in plan.regions}
 
         def on(region: str, parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -233,14 +224,3 @@ class MeshFleet(pulumi.ComponentResource):
                 "fleet_id": self.fleet_id, "mesh_id": self.mesh_id, "cen_id": self.cen_id,
                 "api_endpoints": self.api_endpoints, "kubeconfigs": self.kubeconfigs,
                 "mesh_kubeconfig": self.mesh_kubeconfig, "kubeconfig": self.kubeconfig}
-
-
-def _provider_credentials() -> Mapping[str, pulumi.Input[str]]:
-    """``alicloud:`` credential settings of the stack, for the explicit providers."""
-    config = pulumi.Config("alicloud")
-    out: dict[str, pulumi.Input[str]] = {}
-    for key, credential in CREDENTIAL_KEYS.items():
-        value = config.get_secret(key) if credential.secret else config.get(key)
-        if value is not None:
-            out[credential.provider_arg] = value
-    return out
