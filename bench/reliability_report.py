@@ -229,10 +229,14 @@ def part_stability(pack: PolicyPackRunner, walks: int, steps: int,
     print(f"  allocations checked (existed before an edit, compared after it): "
           f"{stats.allocations_checked:,}; program runs: {stats.program_runs}; renumbered: 0; "
           "reused while released: 0")
+    print(f"  steps diffed against the previous one (as `pulumi preview --diff`): "
+          f"{stats.diffs_checked}; their changes: "
+          + (", ".join(f"{k} {v:,}" for k, v in sorted(stats.changes_checked.items())) or "none")
+          + "; changes of something the edit did not touch: 0")
     if failure:
         print("  FAILURE:\n" + failure)
     return {"edits": applied, "refused": refused, "allocations": stats.allocations_checked,
-            "failures": int(failure is not None)}
+            "diffs": stats.diffs_checked, "failures": int(failure is not None)}
 
 
 def part_unknowns(pack: PolicyPackRunner, rounds: int, seed_value: int) -> dict[str, Any]:
@@ -301,6 +305,7 @@ def main() -> int:
           f"policies_fully_killed={m['policies_all_killed']}/{m['policies']} "
           f"bad_inputs_caught={b['caught']}/{b['total']} edits_checked={s['edits']} "
           f"edits_refused={s['refused']} allocations_checked={s['allocations']} "
+          f"diffs_checked={s['diffs']} "
           f"unknown_rounds={u['rounds']} failures={failures} "
           f"seconds={time.monotonic() - started:.0f}")
     return 1 if failures else 0

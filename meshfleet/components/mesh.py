@@ -103,7 +103,8 @@ class MeshArgs:
     """Expose the ASM API server on a public EIP (``public`` connectivity only) (required)."""
     public_pilot: bool
     """Expose Istio Pilot on a new EIP so sidecars in other VPCs reach it without CEN
-    (``public`` connectivity with members outside the mesh's VPC) (required)."""
+    (``public`` connectivity, from the first up: binding it later, when the first member outside
+    the mesh's VPC joins, is a destructive update of the mesh's load balancer) (required)."""
     member_depends_on: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
     """Per cluster name: what must exist before that cluster joins (its node pools and
     security-group rules; CEN when it lives outside the mesh's VPC). Default: nothing."""
@@ -121,7 +122,7 @@ class MeshArgs:
         mesh, public = plan.spec.mesh, plan.spec.connectivity == "public"
         return cls(mesh.name, vpc_id, vswitch_id, plan.mesh.region, cluster_ids,
                    mesh.cluster_spec, mesh.edition, mesh.version, public_api_server=public,
-                   public_pilot=public and any(c.vpc != mesh.vpc for c in plan.clusters.values()),
+                   public_pilot=public,
                    member_depends_on=dict(member_depends_on or {}),
                    peer_cidrs={cidr_key(s): s for s in plan.supernets})
 

@@ -127,7 +127,7 @@ def expected_counts(p: Plan) -> dict[str, int]:
         "meshfleet:mesh:Mesh": int(standalone),
     }
     if public:
-        if standalone and any(c.vpc != p.mesh.vpc for c in clusters):
+        if standalone:
             counts[EIP] += 1  # Pilot's
         return {k: v for k, v in counts.items() if v}
     counts.update({

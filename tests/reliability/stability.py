@@ -8,6 +8,11 @@ vSwitch and cluster resources actually get are compared with the lock: every all
 existed before the edit and still exists keeps its CIDR. An edit the planner must refuse (a
 locked block is too small for a grown cluster, a locked VPC is full) has to be refused by the
 program too, with nothing registered; the walk then continues from the previous spec.
+
+Every accepted step is also diffed against the previous one as ``pulumi preview --diff`` would
+(``fleetctl.diff``): nothing the edit did not touch is updated, replaced or deleted (no VPC,
+vSwitch, CEN part or membership of another cluster; aggregates may come and go), and an edit that
+changes nothing (reordering the YAML) plans no change at all (``tests/reliability/ownership.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from netaddr import IPSet
 
 from fleetctl.analyzer import PolicyPackRunner
 from fleetctl.capture import ProgramError
+from fleetctl.diff import diff
+from fleetctl.diff_io import capture_view
 from meshfleet.errors import PlanError
 from meshfleet.planner import plan
 from meshfleet.spec import FleetSpec, parse_spec
@@ -32,6 +39,7 @@ from tests.reliability.harness import (
     run_fleet,
     write_lock,
 )
+from tests.reliability.ownership import foreign_changes, touched
 from tests.strategies import REGION_ZONES, pool_floor, tr_ok
 
 EDITS = ("add-cluster", "remove-cluster", "rename-cluster", "reorder", "add-vpc", "remove-vpc",
@@ -54,6 +62,10 @@ class WalkStats:
     allocations_checked: int = 0
     """Allocations that existed before an edit and were compared after it."""
     program_runs: int = 0
+    diffs_checked: int = 0
+    """Accepted steps diffed against the previous step (nothing foreign changed)."""
+    changes_checked: Counter[str] = field(default_factory=Counter)
+    """The diffs' steps, by operation (create, update, replace, delete)."""
 
     def add(self, other: WalkStats) -> None:
         self.edits.update(other.edits)
@@ -62,6 +74,8 @@ class WalkStats:
         self.messages += other.messages
         self.allocations_checked += other.allocations_checked
         self.program_runs += other.program_runs
+        self.diffs_checked += other.diffs_checked
+        self.changes_checked.update(other.changes_checked)
 
 
 class _Editor:
@@ -286,8 +300,11 @@ def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
     """
     stats = WalkStats()
     raw = copy.deepcopy(raw)
-    lock = plan(parse_spec(raw)).allocations()
+    previous = plan(parse_spec(raw))
+    lock = previous.allocations()
     write_lock(directory, stack, lock)
+    view = capture_view(run_fleet(raw, stack=stack, directory=directory))
+    stats.program_runs += 1
     for step in range(steps):
         edit = EDITS[step % len(EDITS)] if round_robin else rng.choice(EDITS)
         candidate = copy.deepcopy(raw)
@@ -327,8 +344,19 @@ def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
         assert not reused, f"step {step} {edit}: new allocations reuse released addresses {reused}"
         if pack is not None:
             assert_compliant(pack, cap, p)
+        new_view = capture_view(cap)
+        changes = diff(view, new_view)
+        edit_touched = touched(previous.spec, p.spec)
+        foreign = foreign_changes(changes, view, new_view, edit_touched, (previous, p))
+        assert not foreign, f"step {step} {edit}: changes what the edit did not touch: {foreign}"
+        if not edit_touched:
+            moved = [f"{s.op} {s.name}" for s in changes.steps if s.op != "same"]
+            assert not moved, f"step {step} {edit}: an edit that changes nothing plans {moved}"
+        stats.diffs_checked += 1
+        stats.changes_checked.update(s.op for s in changes.steps if s.op != "same")
         stats.edits[edit] += 1
         stats.allocations_checked += len(kept)
+        view, previous = new_view, p
         raw, lock = candidate, p.allocations()  # `fleetctl plan --write`: released keys go
         write_lock(directory, stack, lock)
     return stats
