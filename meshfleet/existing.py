@@ -32,7 +32,7 @@ from meshfleet.cidrs import overlapping_pairs
 from meshfleet.errors import PlanError, Problem
 from meshfleet.inventory import ExistingCluster, ExistingVpc, Inventory
 from meshfleet.layout import ClusterPlan, VSwitchPlan
-from meshfleet.specmodel import ClusterSpec, FleetSpec, VpcSpec
+from meshfleet.specmodel import ClusterSpec, Cni, FleetSpec, VpcSpec
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def cluster_plan(c: ClusterSpec, x: ExistingCluster, vpc: ExistingVpc) -> Cluste
                     c.name)
         for s in sorted((by_id[i] for i in set(x.vswitch_ids) if i in by_id),
                         key=lambda s: (s.zone, s.id)))
-    cni = "terway" if x.cni == "terway" else "flannel"
+    cni: Cni = "terway" if x.cni == "terway" else "flannel"
     return ClusterPlan(c.name, c.region, c.vpc, cni, tuple(sorted({s.zone for s in switches})),
                        switches, (), x.pod_cidr if cni == "flannel" else None, x.service_cidr,
                        x.node_cidr_mask if cni == "flannel" else None, c, existing=x)

@@ -113,8 +113,8 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
                                                                         inventory))
             for name, reqs in switches.items()}
     clusters = {
-        name: existing.cluster_plan(c, x, vpcs[c.vpc].existing)
-        if (x := existing.existing_cluster(c, inventory)) is not None and vpcs[c.vpc].existing
+        name: existing.cluster_plan(c, x, e)
+        if (x := existing.existing_cluster(c, inventory)) and (e := vpcs[c.vpc].existing)
         else ClusterPlan(name, c.region, c.vpc, c.cni, tuple(sorted(c.zones)),
                          vpcs[c.vpc].by_role("node", name), vpcs[c.vpc].by_role("pod", name),
                          cidr_of.get(f"pod:{name}"), cidr_of[f"service:{name}"],

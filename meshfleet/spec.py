@@ -31,6 +31,12 @@ from meshfleet.cidrs import (
     overlapping_pairs,
 )
 from meshfleet.errors import Problem, SpecError
+from meshfleet.specexisting import (
+    existing_cen,
+    existing_cluster_body,
+    existing_id,
+    existing_vpc_body,
+)
 from meshfleet.specmodel import (
     ACK_SPECS,
     CNIS,
@@ -55,12 +61,6 @@ from meshfleet.specmodel import (
     VpcSpec,
     context_problem,
     node_cidr_mask,
-)
-from meshfleet.specexisting import (
-    existing_cen,
-    existing_cluster_body,
-    existing_id,
-    existing_vpc_body,
 )
 from meshfleet.specnodes import node_pools
 from meshfleet.specreader import Reader as _Reader
