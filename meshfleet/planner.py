@@ -98,11 +98,12 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
     every = top + [r for reqs in switches.values() for r in reqs]
     taken = existing.existing_ranges(spec, inventory)
     fixed = _fixed_cidrs(spec, every, lock, taken)
-    keys = {r.key for r in every} | existing.existing_keys(spec, inventory)
+    keys = {r.key for r in every}
+    kept = keys | existing.existing_keys(spec, inventory)  # the cloud's: never released
     # Released lock entries are quarantined for this plan: their resources still exist until the
     # update deletes them, which Pulumi does after creating everything new, so handing their
     # CIDRs out now would make a new vSwitch (or cluster) collide with the old one.
-    released = {k: c for k, c in lock.items() if k not in keys}
+    released = {k: c for k, c in lock.items() if k not in kept}
     note = (f"; {len(released)} lock entries this plan releases stay reserved until their "
             "resources are deleted: apply the removal first" if released else "")
     held = IPSet(c for k, c in released.items() if not k.startswith("vswitch:"))
