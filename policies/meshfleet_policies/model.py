@@ -53,7 +53,6 @@ from .entities import (  # noqa: F401 - re-exported: the rules import these from
 )
 from .values import EXTERNAL, UNKNOWN, as_bool, as_int, as_str, elements, get, get_path, str_list
 
-
 #: The property holding the cloud id a resource is referenced by (``id`` unless listed).
 _ID_KEYS = {EXISTING_VPC: "vpcId", EXISTING_CLUSTER: "clusterId"}
 
