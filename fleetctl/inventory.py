@@ -45,11 +45,11 @@ def offline_reader(answers_file: Path | None, *, project: str, stack: str,
                                   answers=entries)
         except ProgramError as exc:
             raise InputError(f"reading the account failed: {exc}") from exc
+        unanswered = [i for i in capture.invokes if not i.known]
+        if unanswered:  # first: a refusal of made-up answers would blame the spec wrongly
+            raise InputError(unanswered_message(unanswered, answers_file))
         if refused:
             raise refused[0]
-        unanswered = [i for i in capture.invokes if not i.known]
-        if unanswered:
-            raise InputError(unanswered_message(unanswered, answers_file))
         return found[0]
 
     return read

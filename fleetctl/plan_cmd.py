@@ -113,16 +113,18 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequenc
 
 def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
                  delta: Mapping[str, Mapping[str, str]] | None = None) -> str:
-    """The human view of a plan; ``+`` marks an allocation the lock does not hold yet."""
+    """The human view of a plan; ``+`` marks an allocation the lock does not hold yet, ``=``
+    what exists already (read from the account: fixed, never allocated)."""
     new = set(p.new)
     spec = p.spec
     out = [f"Plan for stack {stack!r}: fleet {spec.name}, connectivity {spec.connectivity}, "
            f"regions {', '.join(p.regions)}", ""]
     out.append("VPCs")
     out.append(_table(["NAME", "REGION", "CIDR", "ZONES", "VSWITCHES", "ALLOCATED"],
-                      [[v.name, v.region, v.cidr, len(v.zones), len(v.vswitches),
+                      [[v.name, v.region, ", ".join(v.cidrs), len(v.zones), len(v.vswitches),
                         f"{v.utilisation:.1%}"] for v in p.vpcs.values()],
-                      ["+" if f"vpc:{v.name}" in new else " " for v in p.vpcs.values()]))
+                      ["=" if v.existing else "+" if f"vpc:{v.name}" in new else " "
+                       for v in p.vpcs.values()]))
     switches = [s for v in p.vpcs.values() for s in v.vswitches]
     out += ["", "vSwitches"]
     out.append(_table(["VPC", "NAME", "ROLE", "ZONE", "CIDR", "USABLE"],
@@ -131,12 +133,15 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
     out += ["", "Clusters (MAX NODES and PODS/NODE as the spec asks; capacity as planned)"]
     rows, marks = [], []
     for c in p.clusters.values():
-        pods = c.pod_cidr or f"{len(c.pod_vswitches)} pod vSwitches"
+        pods = c.pod_cidr or ("pod vSwitches not read" if c.existing else
+                              f"{len(c.pod_vswitches)} pod vSwitches")
+        asks = (("-", "-") if c.existing else (f"{c.spec.max_nodes:,}", c.spec.pods_per_node))
         rows.append([c.name, c.region, c.vpc, c.cni, pods, c.service_cidr,
                      f"/{c.node_cidr_mask}" if c.node_cidr_mask else "-",
-                     f"{c.spec.max_nodes:,}", f"{c.max_nodes:,}", c.spec.pods_per_node,
+                     asks[0], f"{c.max_nodes:,}", asks[1],
                      f"{c.pod_ips:,}", f"{c.service_ips:,}"])
-        marks.append("+" if {f"pod:{c.name}", f"service:{c.name}"} & new else " ")
+        marks.append("=" if c.existing else
+                     "+" if {f"pod:{c.name}", f"service:{c.name}"} & new else " ")
     out.append(_table(["NAME", "REGION", "VPC", "CNI", "PODS", "SERVICE CIDR", "NODE MASK",
                        "MAX NODES", "NODE CAPACITY", "PODS/NODE", "POD IPS", "SERVICE IPS"],
                       rows, marks))
@@ -147,9 +152,35 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
     out.append(_table(["CIDR", "KINDS", "ALLOCATED", "UTILISATION"],
                       [[u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
                        for u in p.pools], [" "] * len(p.pools)))
+    out += _existing_lines(p)
     out += [""] + [f"warning: {w}" for w in p.warnings]
     out += _changes_lines(p, stack, lock, writing, delta or changes(p, {}))
     return "\n".join(out)
+
+
+def _existing_lines(p: Plan) -> list[str]:
+    """What exists (``=`` rows): its ids and what meshfleet does with it."""
+    vpcs = [v for v in p.vpcs.values() if v.existing]
+    clusters = [c for c in p.clusters.values() if c.existing]
+    cen = p.inventory.cen if p.spec.cen_id else None
+    if not vpcs and not clusters and cen is None:
+        return []
+    out = ["", "Existing (read from the account: fixed ranges; nothing is created for them, "
+               "clusters are attached to the Fleet, the mesh and CEN)"]
+    for v in vpcs:
+        assert v.existing is not None
+        out.append(f"= VPC {v.name}: {v.existing.id}, blocks {', '.join(v.cidrs)}, "
+                   f"{len(v.existing.vswitches)} vSwitches kept clear, route table "
+                   f"{v.existing.route_table_id or '(not reported)'}")
+    for c in clusters:
+        assert c.existing is not None
+        out.append(f"= cluster {c.name}: {c.existing.id} ({c.cni}), node vSwitches "
+                   f"{', '.join(s.name for s in c.node_vswitches) or '(none listed)'}")
+    if cen is not None:
+        routers = ", ".join(f"{r} {cen.transit_routers[r]}" if r in cen.transit_routers
+                            else f"{r} (new transit router)" for r in p.regions)
+        out.append(f"= CEN {cen.id}: transit routers {routers}")
+    return out
 
 
 def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,

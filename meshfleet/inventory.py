@@ -92,9 +92,11 @@ class ExistingCluster:
     service_cidr: str
     node_cidr_mask: int | None
     cni: str
-    """``flannel`` or ``terway``."""
+    """``flannel`` or ``terway`` (from the installed add-ons: ``flannel``, ``terway-*``)."""
     name: str = ""
     security_group_id: str = ""
+    proxy_mode: str = ""
+    """kube-proxy mode (``iptables`` / ``ipvs``), as reported."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,10 @@ class ExistingCen:
     id: str
     transit_routers: Mapping[str, str] = field(default_factory=_frozen)
     """Region -> transit router id, for the regions that already have one."""
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "transit_routers", _frozen(self.transit_routers))
 
 
 @dataclass(frozen=True)

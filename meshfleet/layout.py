@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from netaddr import IPNetwork
 
-from meshfleet.inventory import EMPTY, Inventory
+from meshfleet.inventory import EMPTY, ExistingCluster, ExistingVpc, Inventory
 from meshfleet.specmodel import ClusterSpec, Cni, FleetSpec, PoolKind
 
 #: Addresses per node vSwitch beyond the nodes: the API server's CLB, NAT, ENIs of add-ons.
@@ -55,6 +55,15 @@ class VpcPlan:
     vswitches: tuple[VSwitchPlan, ...]
     display_name: str
     """Cloud-side VPC name: ``<fleet name>-<vpc>``."""
+    existing: ExistingVpc | None = None
+    """The VPC as read from the cloud when it already exists (``vpcs.<name>.id``): meshfleet
+    creates nothing for it; ``vswitches`` are then only the new ones, carved in its free space
+    (``cidrs``), around its own vSwitches."""
+
+    @property
+    def cidrs(self) -> tuple[str, ...]:
+        """Every CIDR block of the VPC: the primary one, then an existing VPC's secondary ones."""
+        return self.existing.cidrs if self.existing is not None else (self.cidr,)
 
     def by_role(self, role: Role, cluster: str | None = None) -> tuple[VSwitchPlan, ...]:
         """The vSwitches of one role (and cluster), in zone order."""
@@ -79,6 +88,10 @@ class ClusterPlan:
     service_cidr: str
     node_cidr_mask: int | None
     spec: ClusterSpec
+    existing: ExistingCluster | None = None
+    """The cluster as read from the cloud when it already exists (``clusters.<name>.id``): its
+    CIDRs and node vSwitches (``existing:<vsw id>`` keys) are the cloud's; meshfleet attaches it
+    (Fleet, mesh, CEN) and registers nothing else for it."""
 
     @property
     def max_nodes(self) -> int:
@@ -169,11 +182,14 @@ class Plan:
             "name": self.spec.name, "connectivity": self.spec.connectivity,
             "regions": list(self.regions),
             "vpcs": [{"name": v.name, "region": v.region, "cidr": v.cidr, "zones": list(v.zones),
+                      "id": v.existing.id if v.existing else None,
+                      "cidrs": list(v.cidrs),
                       "utilisation": round(v.utilisation, 4),
                       "vswitches": [vswitch(s) for s in v.vswitches],
                       "routes": list(self.routes.get(v.name, ()))}
                      for v in self.vpcs.values()],
             "clusters": [{"name": c.name, "region": c.region, "vpc": c.vpc, "cni": c.cni,
+                          "id": c.existing.id if c.existing else None,
                           "zones": list(c.zones), "podCidr": c.pod_cidr,
                           "podVswitches": [vswitch(v) for v in c.pod_vswitches],
                           "nodeVswitches": [vswitch(v) for v in c.node_vswitches],
@@ -190,11 +206,15 @@ class Plan:
         }
 
     def allocations(self) -> dict[str, str]:
-        """Every allocation by key: what the lock records."""
-        out = {f"vpc:{v.name}": v.cidr for v in self.vpcs.values()}
+        """Every allocation by key: what the lock records. Existing VPCs' and clusters' ranges
+        are the cloud's, not allocations: the lock does not hold them (new vSwitches carved in an
+        existing VPC are allocations)."""
+        out = {f"vpc:{v.name}": v.cidr for v in self.vpcs.values() if v.existing is None}
         for v in self.vpcs.values():
             out.update({s.key: s.cidr for s in v.vswitches})
         for c in self.clusters.values():
+            if c.existing is not None:
+                continue
             if c.pod_cidr:
                 out[f"pod:{c.name}"] = c.pod_cidr
             out[f"service:{c.name}"] = c.service_cidr

@@ -37,11 +37,11 @@ from typing import Literal
 
 from netaddr import IPNetwork, IPSet
 
-from meshfleet import routes
+from meshfleet import existing, routes
 from meshfleet.buddy import Space, pool_spaces, take_from
 from meshfleet.cidrs import overlapping_pairs
 from meshfleet.errors import ExhaustedError, PinConflictError, Problem
-from meshfleet.inventory import EMPTY, Inventory
+from meshfleet.inventory import EMPTY, ExistingVpc, Inventory
 from meshfleet.layout import (
     NODE_OVERHEAD,
     ClusterPlan,
@@ -82,9 +82,11 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
     """Plan every CIDR of ``spec``, keeping every allocation recorded in ``lock``, around what
     ``inventory`` says already exists."""
     lock = dict(lock or {})
+    existing.raise_missing(spec, inventory)
     members: dict[str, list[ClusterSpec]] = {v: [] for v in spec.vpcs}
     for c in sorted(spec.clusters.values(), key=lambda c: c.name):
-        members[c.vpc].append(c)
+        if c.id is None:  # an existing cluster asks for nothing: its ranges are the cloud's
+            members[c.vpc].append(c)
     locked_zones: dict[str, list[str]] = {}  # "vswitch:<vpc>:<role>" -> zones the lock holds
     for key in lock:
         if key.startswith("vswitch:"):
@@ -94,25 +96,30 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
                 for v in sorted(spec.vpcs)}
     top = _top_requests(spec, switches)
     every = top + [r for reqs in switches.values() for r in reqs]
-    fixed = _fixed_cidrs(spec, every, lock)
+    taken = existing.existing_ranges(spec, inventory)
+    fixed = _fixed_cidrs(spec, every, lock, taken)
     keys = {r.key for r in every}
+    kept = keys | existing.existing_keys(spec, inventory)  # the cloud's: never released
     # Released lock entries are quarantined for this plan: their resources still exist until the
     # update deletes them, which Pulumi does after creating everything new, so handing their
     # CIDRs out now would make a new vSwitch (or cluster) collide with the old one.
-    released = {k: c for k, c in lock.items() if k not in keys}
+    released = {k: c for k, c in lock.items() if k not in kept}
     note = (f"; {len(released)} lock entries this plan releases stay reserved until their "
             "resources are deleted: apply the removal first" if released else "")
     held = IPSet(c for k, c in released.items() if not k.startswith("vswitch:"))
     held_switches = IPSet(c for k, c in released.items() if k.startswith("vswitch:"))
-    cidr_of = _allocate_top(spec, top, fixed, held, note)
-    vpcs = {name: _carve_vpc(spec.vpcs[name], cidr_of[f"vpc:{name}"], reqs, fixed,
-                             held_switches, note)
+    cidr_of = _allocate_top(spec, top, fixed, held | IPSet(t.cidr for t in taken), note)
+    vpcs = {name: _carve_vpc(spec.vpcs[name], cidr_of.get(f"vpc:{name}", ""), reqs, fixed,
+                             held_switches, note, existing.existing_vpc(spec.vpcs[name],
+                                                                        inventory))
             for name, reqs in switches.items()}
     clusters = {
-        name: ClusterPlan(name, c.region, c.vpc, c.cni, tuple(sorted(c.zones)),
-                          vpcs[c.vpc].by_role("node", name), vpcs[c.vpc].by_role("pod", name),
-                          cidr_of.get(f"pod:{name}"), cidr_of[f"service:{name}"],
-                          c.node_cidr_mask, c)
+        name: existing.cluster_plan(c, x, e)
+        if (x := existing.existing_cluster(c, inventory)) and (e := vpcs[c.vpc].existing)
+        else ClusterPlan(name, c.region, c.vpc, c.cni, tuple(sorted(c.zones)),
+                         vpcs[c.vpc].by_role("node", name), vpcs[c.vpc].by_role("pod", name),
+                         cidr_of.get(f"pod:{name}"), cidr_of[f"service:{name}"],
+                         c.node_cidr_mask, c)
         for name, c in sorted(spec.clusters.items())}
     pools = _pool_use(spec, cidr_of)
     summary, supernets = _aggregates(spec, vpcs, clusters)
@@ -177,11 +184,15 @@ def _top_requests(spec: FleetSpec, switches: Mapping[str, list[Request]]) -> lis
     """VPC CIDRs (sized from their vSwitches), Flannel pod CIDRs and Service CIDRs."""
     out = []
     for name, vpc in sorted(spec.vpcs.items()):
+        if vpc.id is not None:
+            continue  # an existing VPC: its blocks are the cloud's (meshfleet.existing)
         need = sum(2 ** (32 - r.prefix) for r in switches[name])
         auto = 32 - math.ceil(math.log2(max(need, 16))) - vpc.growth_bits
         out.append(Request(vpc.prefix or max(8, min(28, auto)), f"vpc:{name}", "vpc", vpc.cidr,
                            f"vpcs.{name}.cidr"))
     for name, c in sorted(spec.clusters.items()):
+        if c.id is not None:
+            continue  # an existing cluster: its pod and Service CIDRs are the cloud's
         if c.node_cidr_mask is not None:
             # The pod prefix must be shorter than node_cidr_mask: room for at least 2 nodes.
             prefix = c.node_cidr_mask - max(1, math.ceil(math.log2(c.max_nodes)))
@@ -193,10 +204,11 @@ def _top_requests(spec: FleetSpec, switches: Mapping[str, list[Request]]) -> lis
     return out
 
 
-def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, str]
-                 ) -> dict[str, str]:
+def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, str],
+                 taken: list[existing.Taken]) -> dict[str, str]:
     """Pinned and locked CIDRs by key, after checking that a pin agrees with the lock, that
-    each is as large as its sizing needs and that the top-level ones are pairwise disjoint."""
+    each is as large as its sizing needs, that the top-level ones are pairwise disjoint and
+    that none overlaps a range that exists (``taken``)."""
     problems: list[Problem] = []
     fixed: dict[str, str] = {}
     for r in requests:
@@ -214,6 +226,7 @@ def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, st
                     "needs; CIDRs are immutable: lower the sizing or replace the resource")))
     top = [(fixed[r.key], r.key, r.path) for r in requests
            if r.kind != "vswitch" and r.key in fixed]
+    problems += existing.conflicts(top, taken, lock)
     top += [(c, f"reserved[{i}]", f"reserved[{i}]") for i, c in enumerate(spec.reserved)]
     problems += _sweep_fixed(top)
     if problems:
@@ -252,16 +265,22 @@ def _allocate_top(spec: FleetSpec, requests: list[Request], fixed: Mapping[str, 
 
 
 def _carve_vpc(vpc: VpcSpec, cidr: str, requests: list[Request], fixed: Mapping[str, str],
-               held: IPSet, note: str) -> VpcPlan:
+               held: IPSet, note: str, found: ExistingVpc | None = None) -> VpcPlan:
     """The VPC with every vSwitch inside it: fixed ones checked (inside, disjoint), the rest
-    carved best fit, largest first, never in a released vSwitch's range."""
-    net = IPNetwork(cidr)
+    carved best fit, largest first, never in a released vSwitch's range. An existing VPC
+    (``found``): its blocks, around its own vSwitches."""
     pinned = [(fixed[r.key], r.key, r.path) for r in requests if r.key in fixed]
-    outside = [Problem(path, c, f"(key {k}) lies outside VPC {vpc.name} ({net})")
-               for c, k, path in pinned if IPNetwork(c) not in net]
+    if found is not None:
+        cidr = found.cidrs[0]
+        free, outside = existing.vpc_space(vpc, found, pinned)
+    else:
+        free = IPSet([cidr])
+        outside = [Problem(path, c, f"(key {k}) lies outside VPC {vpc.name} ({cidr})")
+                   for c, k, path in pinned if IPNetwork(c) not in IPNetwork(cidr)]
+    net = ", ".join(found.cidrs) if found is not None else cidr
     if outside or (overlaps := _sweep_fixed(pinned)):
         raise PinConflictError(outside or overlaps)
-    space = Space(IPSet([net]) - IPSet(c for c, _, _ in pinned) - held)
+    space = Space(free - IPSet(c for c, _, _ in pinned) - held)
     cidrs = {k: c for c, k, _ in pinned}
     for r in sorted(r for r in requests if r.key not in cidrs):
         got = space.take(r.prefix)
@@ -276,7 +295,7 @@ def _carve_vpc(vpc: VpcSpec, cidr: str, requests: list[Request], fixed: Mapping[
         cidrs[r.key] = got
     switches = tuple(sorted((replace(r.switch, cidr=cidrs[r.key]) for r in requests
                              if r.switch is not None), key=lambda v: v.key))
-    return VpcPlan(vpc.name, vpc.region, str(net), vpc.zones, switches, vpc.display_name)
+    return VpcPlan(vpc.name, vpc.region, cidr, vpc.zones, switches, vpc.display_name, found)
 
 
 def _exhausted(r: Request, where: str, free: int, largest: int | None,
@@ -307,7 +326,7 @@ def _aggregates(spec: FleetSpec, vpcs: Mapping[str, VpcPlan],
     is no private path between VPCs."""
     if spec.connectivity != "cen":
         return {}, ()
-    home = {v.name: [v.cidr] for v in vpcs.values()}
+    home = {v.name: list(v.cidrs) for v in vpcs.values()}
     for c in clusters.values():
         if c.pod_cidr:
             home[c.vpc].append(c.pod_cidr)

@@ -31,6 +31,12 @@ from meshfleet.cidrs import (
     overlapping_pairs,
 )
 from meshfleet.errors import Problem, SpecError
+from meshfleet.specexisting import (
+    existing_cen,
+    existing_cluster_body,
+    existing_id,
+    existing_vpc_body,
+)
 from meshfleet.specmodel import (
     ACK_SPECS,
     CNIS,
@@ -86,7 +92,7 @@ def parse_spec(raw: Any) -> FleetSpec:
     if not isinstance(raw, Mapping):
         raise SpecError([Problem("meshfleet:fleet", raw, "must be a mapping (see README)")])
     r.unknown_keys(raw, {"name", "regions", "vpcs", "clusters", "fleet", "mesh", "connectivity",
-                         "cenBandwidth", "pools", "reserved"}, "")
+                         "cenBandwidth", "pools", "reserved", "cen"}, "")
     name = raw.get("name", "meshfleet")
     if not r.name(name, "name"):
         name = "meshfleet"
@@ -108,11 +114,12 @@ def parse_spec(raw: Any) -> FleetSpec:
         r.bad("mesh.context", mesh.context, "must differ from the Fleet's context (one "
                                             "kubeconfig holds both)")
     _check_pins(r, vpcs, clusters, reserved)
+    cen_id = existing_cen(r, raw, connectivity)
     if r.problems:
         raise SpecError(r.problems)
     assert fleet is not None and mesh is not None
     return FleetSpec(str(name), regions, vpcs, clusters, fleet, mesh, connectivity, bandwidth,
-                     pools, tuple(reserved))
+                     pools, tuple(reserved), cen_id)
 
 
 def _regions(r: _Reader, raw: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
@@ -161,7 +168,10 @@ def _vpc(r: _Reader, vname: Any, body: Any, regions: Mapping[str, tuple[str, ...
     if not r.entry("vpcs", vname, body):
         return None
     r.unknown_keys(body, {"region", "zones", "cidr", "prefix", "growthBits",
-                          "transitRouterZones", "natGateway"}, path)
+                          "transitRouterZones", "natGateway", "id"}, path)
+    vpc_id = existing_id(r, body, path, "vpc")
+    if body.get("id") is not None:  # existing, even with a malformed id: say what else is wrong
+        body = existing_vpc_body(r, body, path)
     region = body.get("region")
     if not isinstance(region, str) or region not in regions:
         r.bad(f"{path}region", region, f"names no region of this spec; allowed: "
@@ -186,7 +196,8 @@ def _vpc(r: _Reader, vname: Any, body: Any, regions: Mapping[str, tuple[str, ...
         candidates = _tr_zones(r, path, body, region, zones, pinned)
     return VpcSpec(vname, region, f"{fleet_name}-{vname}", tuple(zones), cidr, prefix,
                    r.integer(body, "growthBits", path, 2, 0, 8),
-                   r.boolean(body, "natGateway", path, True), candidates)
+                   # An existing VPC has egress already (its clusters run): no NAT unless asked.
+                   r.boolean(body, "natGateway", path, "id" not in body), candidates, vpc_id)
 
 
 def _tr_zones(r: _Reader, path: str, body: Mapping[str, Any], region: str,
@@ -222,12 +233,17 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
     r.unknown_keys(body, {"vpc", "cni", "zones", "maxNodes", "podsPerNode", "serviceIps",
                           "clusterSpec", "kubernetesVersion", "deletionProtection", "nodePool",
                           "systemPool", "nodePools", "podCidr", "serviceCidr", "vswitches",
-                          "podVswitches"}, path)
+                          "podVswitches", "id"}, path)
     vpc = vpcs.get(str(body.get("vpc", "")))
     if vpc is None:
         r.bad(f"{path}vpc", body.get("vpc"), f"names no VPC of this spec; allowed: "
                                              f"{', '.join(vpcs) or '(none valid)'}")
         return None
+    cluster_id = existing_id(r, body, path, "cluster")
+    declared = None
+    if body.get("id") is not None:
+        body = existing_cluster_body(r, body, path, vpc)
+        declared = r.choice(body, "cni", path, "flannel", CNIS, "CNI") if "cni" in body else None
     cni = r.choice(body, "cni", path, "flannel", CNIS, "CNI")
     zones = r.strings(body, "zones", path) or vpc.zones
     for zone in zones:
@@ -271,7 +287,7 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
         deletion_protection=r.boolean(body, "deletionProtection", path, True),
         system_pool=system, node_pools=pools, pod_cidr=pod_cidr,
         service_cidr=service_cidr, vswitches=pins["vswitches"],
-        pod_vswitches=pins["podVswitches"])
+        pod_vswitches=pins["podVswitches"], id=cluster_id, declared_cni=declared)
 
 
 def _placement(r: _Reader, body: Any, what: str, extra: set[str], vpcs: Mapping[str, VpcSpec],
@@ -368,7 +384,9 @@ def _check_pins(r: _Reader, vpcs: Mapping[str, VpcSpec], clusters: Mapping[str, 
         vpc_cidr = vpcs[c.vpc].cidr
         for key, pinned in (("vswitches", c.vswitches), ("podVswitches", c.pod_vswitches)):
             for zone, cidr in pinned.items():
-                if not vpc_cidr:
+                if vpcs[c.vpc].id is not None:
+                    pass  # an existing VPC's CIDRs are read: the planner checks the pin
+                elif not vpc_cidr:
                     r.bad(f"clusters.{c.name}.{key}.{zone}", cidr,
                           f"is pinned but its VPC {c.vpc} is not: pin vpcs.{c.vpc}.cidr too")
                 elif IPNetwork(cidr) not in IPNetwork(vpc_cidr):

@@ -53,6 +53,12 @@ TR_ZONES = {
                               "cn-hangzhou-k"}),
     "cn-shanghai": frozenset({f"cn-shanghai-{z}" for z in "bcefglmn"}),
 }
+#: Cloud id shapes: a VPC ``vpc-`` + 20-odd lowercase alphanumerics, an ACK cluster ``c`` + 32
+#: hex digits (``cs.get_clusters`` ids; ACK's CreateCluster returns the same shape), a CEN
+#: instance ``cen-`` + lowercase alphanumerics.
+VPC_ID_RE = re.compile(r"^vpc-[a-z0-9]{8,32}$")
+CLUSTER_ID_RE = re.compile(r"^c[0-9a-f]{32}$")
+CEN_ID_RE = re.compile(r"^cen-[a-z0-9]{8,32}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$")
 #: A kubeconfig context name kubectl accepts on the command line without quoting.
 CONTEXT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,252}$")
@@ -160,6 +166,13 @@ class ClusterSpec:
     """Pinned node vSwitch CIDRs by zone."""
     pod_vswitches: Mapping[str, str]
     """Pinned Terway pod vSwitch CIDRs by zone."""
+    id: str | None = None
+    """``clusters.<name>.id``: the cluster already exists (``c`` + 32 hex digits). Its CNI,
+    CIDRs, vSwitches and node pools are read from the cloud; meshfleet registers nothing of its
+    own for it and only attaches it (Fleet, mesh, CEN). None: meshfleet creates it."""
+    declared_cni: Cni | None = None
+    """An existing cluster's ``cni`` as the spec wrote it (None: not written), checked against
+    what the cloud reports."""
 
     @property
     def pools(self) -> tuple[NodePoolSpec, ...]:
@@ -196,6 +209,10 @@ class VpcSpec:
     """Candidate zones of the two transit-router vSwitches (``cen`` only, else empty): the pinned
     ``transitRouterZones``, else the VPC's zones where transit routers are documented (every
     zone in regions :data:`TR_ZONES` does not list). At least two."""
+    id: str | None = None
+    """``vpcs.<name>.id``: the VPC already exists (``vpc-...``); its CIDRs and vSwitches are
+    read from the cloud, meshfleet carves its new vSwitches in the free space and creates
+    nothing for the VPC itself. None: meshfleet creates it."""
 
 
 @dataclass(frozen=True)
@@ -261,3 +278,12 @@ class FleetSpec:
     """Address pools per kind, in order of preference."""
     reserved: tuple[str, ...]
     """CIDRs in use elsewhere: never allocated."""
+    cen_id: str | None = None
+    """``cen.id``: an existing CEN instance (``cen-...``) used instead of a new one (its transit
+    routers too, per region). None: meshfleet creates the CEN instance."""
+
+    @property
+    def reads_existing(self) -> bool:
+        """Whether anything the spec names already exists (the reader then reads it)."""
+        return (self.cen_id is not None or any(v.id for v in self.vpcs.values())
+                or any(c.id for c in self.clusters.values()))

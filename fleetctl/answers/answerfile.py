@@ -28,7 +28,7 @@ from fleetctl.answers.synth import camel, canonical_token, result_class, snake, 
 from fleetctl.errors import InputError
 from fleetctl.yamlio import load_yaml
 
-_ENTRY_KEYS = {"token", "function", "args", "result"}
+_ENTRY_KEYS = {"token", "function", "args", "result", "region"}
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,18 @@ class AnswerEntry:
     token: str
     result: dict[str, Any]
     args: dict[str, Any] = field(default_factory=dict)
+    region: str = ""
+    """Answers only calls in this region (a regional data source with the same arguments in
+    two regions, e.g. ``cen.get_transit_routers(cen_id=...)``); empty: any region."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"token": self.token, "args": self.args, "result": self.result}
+        return {"token": self.token, "args": self.args, "result": self.result,
+                "region": self.region}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerEntry:
-        return cls(token=data["token"], result=dict(data["result"]), args=dict(data["args"]))
+        return cls(token=data["token"], result=dict(data["result"]), args=dict(data["args"]),
+                   region=str(data.get("region", "")))
 
 
 def to_token(function: str, package: str = "alicloud") -> str:
@@ -113,6 +118,9 @@ def _entry(raw: Any, where: str) -> AnswerEntry:
         raise InputError(f"{where}: 'result' must be a mapping of the data source's fields")
     if not isinstance(args, Mapping):
         raise InputError(f"{where}: 'args' must be a mapping of argument names to values")
+    region = raw.get("region", "")
+    if not isinstance(region, str):
+        raise InputError(f"{where}: 'region' must be a region name (e.g. cn-hangzhou)")
     result = camel_keys(result)
     from fleetctl.answers.synth import fields
 
@@ -123,7 +131,7 @@ def _entry(raw: Any, where: str) -> AnswerEntry:
     if wrong:
         raise InputError(f"{where}: {token} has no field(s) {', '.join(wrong)} "
                          f"(fields: {', '.join(sorted(known))})")
-    return AnswerEntry(token=token, result=result, args=camel_keys(args))
+    return AnswerEntry(token=token, result=result, args=camel_keys(args), region=region)
 
 
 def _suggestion(token: str) -> str:

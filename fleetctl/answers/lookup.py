@@ -31,9 +31,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def find_recorded(entries: Sequence[AnswerEntry], token: str,
-                  args: Mapping[str, Any]) -> AnswerEntry | None:
+                  args: Mapping[str, Any], region: str = "") -> AnswerEntry | None:
     """The recorded entry for this call: same token, every argument it names equal to the
-    call's; the entry naming the most arguments wins, the first in the file on a tie.
+    call's, its ``region`` (if any) the call's; the entry naming the most arguments (a region
+    counts as one) wins, the first in the file on a tie.
 
     >>> e = [AnswerEntry("t:m/getX:getX", {"ids": ["a"]}),
     ...      AnswerEntry("t:m/getX:getX", {"ids": ["b"]}, {"vpcId": "v"})]
@@ -42,11 +43,15 @@ def find_recorded(entries: Sequence[AnswerEntry], token: str,
     ({'ids': ['b']}, {'ids': ['a']})
     """
     best: AnswerEntry | None = None
+
+    def weight(e: AnswerEntry) -> int:
+        return len(e.args) + bool(e.region)
+
     for entry in entries:
-        if entry.token != token:
+        if entry.token != token or (entry.region and entry.region != region):
             continue
         if all(k in args and _same(args[k], v) for k, v in entry.args.items()):
-            if best is None or len(entry.args) > len(best.args):
+            if best is None or weight(entry) > weight(best):
                 best = entry
     return best
 
@@ -69,7 +74,7 @@ def answer(token: str, args: Mapping[str, Any], region: str,
            entries: Sequence[AnswerEntry] = ()) -> Answer | None:
     """The answer to data source ``token`` called with ``args`` in ``region``, or None when
     nothing is known of it (no recorded answer, no catalogue entry, no result type)."""
-    recorded = find_recorded(entries, token, args)
+    recorded = find_recorded(entries, token, args, region)
     base = synth.synthesize(token, args, region)
     if recorded is not None:
         value = dict(recorded.result)

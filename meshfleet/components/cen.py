@@ -103,6 +103,11 @@ class CenBackboneArgs:
     routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Destinations routed from each VPC (by name) to its transit router: aggregates covering
     the rest of the fleet (``Plan.routes``). Default: none."""
+    existing_cen_id: str | None = None
+    """An existing CEN instance (``cen.id``) used instead of a new one. Default None."""
+    existing_routers: Mapping[str, str] = field(default_factory=dict)
+    """Its Enterprise transit routers by region (read from the cloud): used instead of new
+    ones; a region without one gets a new transit router in that instance. Default: none."""
 
     @classmethod
     def from_plan(cls, plan: Plan, providers: Mapping[str, alicloud.Provider],
@@ -110,7 +115,9 @@ class CenBackboneArgs:
                   route_table_ids: Mapping[str, pulumi.Input[str]],
                   vswitch_ids: Mapping[str, pulumi.Input[str]]) -> CenBackboneArgs:
         """The arguments for ``plan``'s backbone: ids of VPCs and route tables by VPC name,
-        of vSwitches by plan key. The CEN instance is served by the Fleet's region."""
+        of vSwitches by plan key. The CEN instance is served by the Fleet's region; an
+        existing one (``cen.id``) comes with its transit routers from ``plan.inventory``."""
+        cen = plan.inventory.cen if plan.spec.cen_id else None
         return cls(
             display_name=plan.spec.name, home_region=plan.fleet.region, providers=providers,
             vpcs={v.name: CenVpc(v.region, v.cidr, vpc_ids[v.name], route_table_ids[v.name],
@@ -120,7 +127,9 @@ class CenBackboneArgs:
             bandwidth=plan.spec.cen_bandwidth,
             flannel={c.name: FlannelRoute(c.vpc, c.pod_cidr)
                      for c in plan.clusters.values() if c.pod_cidr},
-            routes=plan.routes)
+            routes=plan.routes,
+            existing_cen_id=cen.id if cen is not None else None,
+            existing_routers=dict(cen.transit_routers) if cen is not None else {})
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -179,24 +188,32 @@ class CenBackbone(pulumi.ComponentResource):
             # Each CEN part is created through its own region's API endpoint.
             return pulumi.ResourceOptions(parent=self, provider=args.providers[region])
 
-        instance = alicloud.cen.Instance(
-            name, alicloud.cen.InstanceArgs(cen_instance_name=args.display_name,
-                                            description="meshfleet backbone"),
-            opts=on(args.home_region))
-        self.cen_id = instance.id
+        if args.existing_cen_id is not None:
+            # An existing CEN instance (cen.id): used, never created (nor deleted).
+            self.cen_id = pulumi.Output.from_input(args.existing_cen_id)
+        else:
+            self.cen_id = alicloud.cen.Instance(
+                name, alicloud.cen.InstanceArgs(cen_instance_name=args.display_name,
+                                                description="meshfleet backbone"),
+                opts=on(args.home_region)).id
+        cen_id = self.cen_id
 
-        routers: dict[str, alicloud.cen.TransitRouter] = {}
+        routers: dict[str, pulumi.Output[str]] = {}
         tables: dict[str, alicloud.cen.TransitRouterRouteTable] = {}
         for region in args.regions:
-            routers[region] = alicloud.cen.TransitRouter(
-                f"{name}-{region}",
-                alicloud.cen.TransitRouterArgs(
-                    cen_id=instance.id, transit_router_name=f"{args.display_name}-{region}"),
-                opts=on(region))
+            if region in args.existing_routers:  # the existing CEN's router of that region
+                routers[region] = pulumi.Output.from_input(args.existing_routers[region])
+            else:
+                routers[region] = alicloud.cen.TransitRouter(
+                    f"{name}-{region}",
+                    alicloud.cen.TransitRouterArgs(
+                        cen_id=cen_id, transit_router_name=f"{args.display_name}-{region}"),
+                    opts=on(region)).transit_router_id
+            # meshfleet's own route table, in a router it made or found: what it routes is its own.
             tables[region] = alicloud.cen.TransitRouterRouteTable(
                 f"{name}-{region}",
                 alicloud.cen.TransitRouterRouteTableArgs(
-                    transit_router_id=routers[region].transit_router_id,
+                    transit_router_id=routers[region],
                     transit_router_route_table_name=f"{args.display_name}-{region}"),
                 opts=on(region))
 
@@ -216,8 +233,8 @@ class CenBackbone(pulumi.ComponentResource):
             attachments[vname] = alicloud.cen.TransitRouterVpcAttachment(
                 f"{name}-{vname}",
                 alicloud.cen.TransitRouterVpcAttachmentArgs(
-                    cen_id=instance.id,
-                    transit_router_id=routers[v.region].transit_router_id,
+                    cen_id=cen_id,
+                    transit_router_id=routers[v.region],
                     vpc_id=v.vpc_id,
                     zone_mappings=[alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(
                         zone_id=zone, vswitch_id=vsw)
@@ -233,9 +250,9 @@ class CenBackbone(pulumi.ComponentResource):
             peers[(a, b)] = alicloud.cen.TransitRouterPeerAttachment(
                 f"{name}-{a}-{b}",
                 alicloud.cen.TransitRouterPeerAttachmentArgs(
-                    cen_id=instance.id,
-                    transit_router_id=routers[a].transit_router_id,
-                    peer_transit_router_id=routers[b].transit_router_id,
+                    cen_id=cen_id,
+                    transit_router_id=routers[a],
+                    peer_transit_router_id=routers[b],
                     peer_transit_router_region_id=b,
                     bandwidth_type="DataTransfer",
                     bandwidth=args.bandwidth,
@@ -280,7 +297,7 @@ class CenBackbone(pulumi.ComponentResource):
                         description="meshfleet: the rest of the fleet over CEN"),
                     opts=on(v.region))
 
-        self.transit_router_ids = {r: t.transit_router_id for r, t in routers.items()}
+        self.transit_router_ids = dict(routers)
         self.route_table_ids = {r: t.transit_router_route_table_id for r, t in tables.items()}
         self.vpc_attachment_ids = {v: a.transit_router_attachment_id
                                    for v, a in attachments.items()}

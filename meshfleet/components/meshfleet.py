@@ -4,11 +4,15 @@ Resource tree (URN nesting follows real dependency)::
 
     MeshFleet
     ├── alicloud.Provider per region (nothing regional ever uses the default provider)
-    ├── Network per VPC ── vpc.Network, vpc.Switch per planned vSwitch, NAT gateway + EIP +
+    ├── Network per VPC ── vpc.Network (an existing VPC: ExistingVpc, which creates nothing),
+    │   │                   vpc.Switch per planned vSwitch, NAT gateway + EIP +
     │   │                   SNAT entry per node/pod vSwitch (``natGateway``)
-    │   └── AckCluster per cluster of that VPC ── ManagedKubernetes, NodePools (system first),
-    │                                              AutoscalingConfig, SG rules
-    ├── CenBackbone (``cen`` connectivity only)
+    │   ├── AckCluster per cluster of that VPC ── ManagedKubernetes, NodePools (system first),
+    │   │                                          AutoscalingConfig, SG rules
+    │   └── ExistingCluster per existing cluster (``clusters.<name>.id``): nothing of its own;
+    │       its id joins the Fleet, the mesh and CEN below
+    ├── CenBackbone (``cen`` connectivity only; ``cen.id``: the existing instance and its
+    │                transit routers, new ones only in regions it lacks)
     ├── Fleet ── ackone.Cluster, SG rules, MembershipAttachment per cluster (one at a time)
     ├── Mesh ── servicemesh.ServiceMesh (no members of its own), SG rules, MeshMembership per
     │           cluster (one at a time) (+ Pilot EIP in ``public`` mode)   [mesh mode standalone]
@@ -39,6 +43,7 @@ import pulumi_alicloud as alicloud
 from meshfleet.components.cen import CenBackbone, CenBackboneArgs
 from meshfleet.components.cluster import AckCluster, AckClusterArgs
 from meshfleet.components.common import raise_problems, regional_provider_args
+from meshfleet.components.existing_cluster import ExistingClusterArgs, ExistingClusterResource
 from meshfleet.components.fleet import Fleet, FleetArgs
 from meshfleet.components.fleet_features import FleetFeatures, FleetFeaturesArgs
 from meshfleet.components.kubeconfig import fleet_kubeconfig_output, merged_kubeconfig_output
@@ -71,7 +76,8 @@ class MeshFleetArgs:
         for v in p.vpcs.values():
             out += NetworkArgs.from_plan(v).problems()
         for c in p.clusters.values():
-            out += AckClusterArgs.from_plan(p, c.name, keys).problems()
+            if c.existing is None:  # an existing cluster: nothing of its own is declared
+                out += AckClusterArgs.from_plan(p, c.name, keys).problems()
         if p.spec.mesh.mode == "fleet" and not self.fleet_features:
             out.append(Problem("mesh.mode", "fleet", "needs fleet_features: the Fleet's own mesh "
                                                      "is switched on by FleetFeatures"))
@@ -83,7 +89,9 @@ class MeshFleet(pulumi.ComponentResource):
 
     providers: dict[str, alicloud.Provider]
     networks: dict[str, Network]
-    clusters: dict[str, AckCluster]
+    clusters: dict[str, AckCluster | ExistingClusterResource]
+    """By cluster name: a new cluster (AckCluster), or an existing one (``clusters.<name>.id``)
+    that only its attachments (Fleet, mesh, CEN) refer to."""
     cen: CenBackbone | None
     fleet: Fleet
     mesh: Mesh | None
@@ -133,10 +141,19 @@ class MeshFleet(pulumi.ComponentResource):
             v.name: Network(v.name, NetworkArgs.from_plan(v), opts=on(v.region, self))
             for v in sorted(plan.vpcs.values(), key=lambda v: v.name)}
         vswitch_ids = {k: i for n in self.networks.values() for k, i in n.vswitch_ids.items()}
+        # An existing cluster's node vSwitches (``existing:<id>``) are known by their id.
+        vswitch_ids.update({s.key: pulumi.Output.from_input(s.name)
+                            for c in plan.clusters.values() if c.existing
+                            for s in c.node_vswitches})
         snat = {k: e for n in self.networks.values() for k, e in n.snat_entries.items()}
 
         self.clusters = {}
         for c in sorted(plan.clusters.values(), key=lambda c: c.name):
+            if c.existing is not None:
+                self.clusters[c.name] = ExistingClusterResource(
+                    c.name, ExistingClusterArgs.from_plan(plan, c.name),
+                    opts=on(c.region, self.networks[c.vpc]))
+                continue
             egress = [snat[s.key] for s in (*c.node_vswitches, *c.pod_vswitches) if s.key in snat]
             self.clusters[c.name] = AckCluster(
                 c.name, AckClusterArgs.from_plan(plan, c.name, vswitch_ids, egress),

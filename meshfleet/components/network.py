@@ -28,6 +28,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from meshfleet.components.common import cidr_problems, raise_problems, reported
+from meshfleet.components.existing_vpc import ExistingVpcArgs, ExistingVpcResource
 from meshfleet.errors import Problem
 from meshfleet.layout import VpcPlan, VSwitchPlan
 
@@ -50,6 +51,9 @@ class NetworkArgs:
     nat_vswitch: str | None = None
     """Plan key of the NAT gateway's own vSwitch (one of ``vswitches``); None: no NAT gateway
     (the VPC has egress of its own). Default None."""
+    existing: ExistingVpcArgs | None = None
+    """The VPC exists already (``vpcs.<name>.id``): no ``vpc.Network``; the new vSwitches, the
+    NAT gateway and CEN use its id and route table. Default None (meshfleet creates it)."""
 
     @classmethod
     def from_plan(cls, vpc: VpcPlan) -> NetworkArgs:
@@ -61,7 +65,8 @@ class NetworkArgs:
         """
         nat = vpc.by_role("nat")
         return cls(vpc.name, vpc.cidr, vpc.display_name, vpc.vswitches,
-                   nat[0].key if nat else None)
+                   nat[0].key if nat else None,
+                   ExistingVpcArgs.from_plan(vpc) if vpc.existing is not None else None)
 
     def problems(self) -> list[Problem]:
         """Every CIDR must be concrete; the NAT vSwitch must be one of the vSwitches."""
@@ -71,13 +76,16 @@ class NetworkArgs:
         if self.nat_vswitch is not None and self.nat_vswitch not in {s.key for s in self.vswitches}:
             out.append(Problem(f"vpcs.{self.vpc}.natGateway", self.nat_vswitch,
                                "names no vSwitch of this VPC"))
+        if self.existing is not None:
+            out += self.existing.problems()
         return out
 
 
 class Network(pulumi.ComponentResource):
     """A VPC (``vpc.Network``) and its planned vSwitches (``vpc.Switch``), keyed by plan key."""
 
-    vpc: alicloud.vpc.Network
+    vpc: alicloud.vpc.Network | ExistingVpcResource
+    """The VPC: created, or (an existing VPC) the component carrying what was read."""
     vpc_id: pulumi.Output[str]
     """The VPC id."""
     route_table_id: pulumi.Output[str]
@@ -97,18 +105,22 @@ class Network(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         raise_problems(args.problems())  # before the component itself is registered
         super().__init__("meshfleet:network:Network", name, None, opts)
-        self.vpc = alicloud.vpc.Network(
-            name,
-            alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name),
-            opts=pulumi.ResourceOptions(parent=self))
-        self.vpc_id = self.vpc.id
-        self.route_table_id = self.vpc.route_table_id
+        if args.existing is not None:
+            self.vpc = found = ExistingVpcResource(name, args.existing,
+                                                   opts=pulumi.ResourceOptions(parent=self))
+            self.vpc_id, self.route_table_id = found.vpc_id, found.route_table_id
+        else:
+            self.vpc = vpc = alicloud.vpc.Network(
+                name,
+                alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name),
+                opts=pulumi.ResourceOptions(parent=self))
+            self.vpc_id, self.route_table_id = vpc.id, vpc.route_table_id
         self.vswitches = {}
         for sw in args.vswitches:
             self.vswitches[sw.key] = alicloud.vpc.Switch(
                 sw.name,
                 alicloud.vpc.SwitchArgs(
-                    vpc_id=self.vpc.id, cidr_block=sw.cidr, zone_id=sw.zone,
+                    vpc_id=self.vpc_id, cidr_block=sw.cidr, zone_id=sw.zone,
                     vswitch_name=sw.display_name),
                 opts=pulumi.ResourceOptions(parent=self))
         self.vswitch_ids = {k: s.id for k, s in self.vswitches.items()}
@@ -124,7 +136,7 @@ class Network(pulumi.ComponentResource):
         self.nat_gateway = nat = alicloud.vpc.NatGateway(
             f"{name}-nat",
             alicloud.vpc.NatGatewayArgs(
-                vpc_id=self.vpc.id, vswitch_id=self.vswitches[args.nat_vswitch].id,
+                vpc_id=self.vpc_id, vswitch_id=self.vswitches[args.nat_vswitch].id,
                 nat_gateway_name=f"{args.display_name}-nat", nat_type="Enhanced",
                 network_type="internet", payment_type="PayAsYouGo",
                 internet_charge_type="PayByLcu",

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from meshfleet.components.common import regional_provider_args
+from meshfleet.components.reader_existing import read_existing
 from meshfleet.inventory import Inventory
 from meshfleet.specmodel import FleetSpec
 
@@ -47,6 +48,13 @@ class Reading:
 def read_inventory(spec: FleetSpec, lock: Mapping[str, str]) -> Inventory:
     """Everything ``spec`` needs to know of the account before it is planned against ``lock``."""
     reading = Reading(spec)
-    del reading, lock  # each area of the inventory reads through ``reading``
-    return Inventory()
+    return _read_existing(spec, lock, reading)
+
+
+def _read_existing(spec: FleetSpec, lock: Mapping[str, str], reading: Reading) -> Inventory:
+    """Existing VPCs, clusters and CEN (``vpcs.<name>.id``, ``clusters.<name>.id``,
+    ``cen.id``): nothing is invoked for a spec without ids. The lock plays no part: what
+    exists is what the cloud says (``meshfleet.existing`` checks the lock against it)."""
+    del lock
+    return read_existing(spec, reading) if spec.reads_existing else Inventory()
 

@@ -30,14 +30,22 @@ BANDWIDTH_PACKAGE = "alicloud:cen/bandwidthPackage:BandwidthPackage"
 DYNAMIC = "pulumi-python:dynamic:Resource"
 FLEET_FEATURES_KIND = "meshfleet:ackone:FleetFeatures"
 MESH_MEMBERSHIP_KIND = "meshfleet:servicemesh:MeshMembership"
-CLUSTER_TYPES = (MANAGED_K8S, K8S, SERVERLESS_K8S, EDGE_K8S)
+#: Component resources carrying what exists already (meshfleet's ``vpcs.<name>.id`` /
+#: ``clusters.<name>.id``, or any stack that declares them the same way): their inputs are the
+#: VPC's blocks and vSwitches, the cluster's pod and Service CIDRs and node vSwitches, read from
+#: the cloud. They make ranges that no resource of the stack declares visible to the rules.
+EXISTING_VPC = "meshfleet:index:ExistingVpc"
+EXISTING_CLUSTER = "meshfleet:index:ExistingCluster"
+CLUSTER_TYPES = (MANAGED_K8S, K8S, SERVERLESS_K8S, EDGE_K8S, EXISTING_CLUSTER)
+VPC_TYPES = (VPC, EXISTING_VPC)
 _LABELS = {VPC: "VPC", VSWITCH: "vSwitch", MANAGED_K8S: "ACK cluster",
            K8S: "ACK dedicated cluster", SERVERLESS_K8S: "ACK Serverless cluster",
            EDGE_K8S: "ACK Edge cluster", FLEET: "ACK One Fleet", MESH: "ASM instance",
            TR_VPC_ATTACHMENT: "transit-router VPC attachment",
            TR_PEER_ATTACHMENT: "transit-router peer attachment",
            CEN_ATTACHMENT: "CEN instance attachment", CEN: "CEN instance",
-           SECONDARY_CIDR: "secondary CIDR block"}
+           SECONDARY_CIDR: "secondary CIDR block", EXISTING_VPC: "existing VPC",
+           EXISTING_CLUSTER: "existing ACK cluster"}
 TERWAY_ADDONS = ("terway-eniip", "terway-eni", "terway", "terway-controlplane")
 #: The provider's default nodeCidrMask (schema Default 24, applied by the provider's Check, so
 #: an unset value reaches the API as 24).
@@ -135,6 +143,16 @@ class Cluster(Entity):
     vpc_ref: Any = None  # an explicit vpcId (ACK Serverless)
     public: Any = True
     deletion_protection: Any = False
+    existing: str | None = None
+    """The cloud id of a cluster that exists already (an ``ExistingCluster`` component): its
+    ranges take part in every overlap rule; what only its creator declares (deletion
+    protection, endpoint, Terway pod vSwitches) is not this stack's to check."""
+
+    @property
+    def label(self) -> str:
+        if self.existing:
+            return f'existing ACK cluster "{self.name}" ({self.existing})'
+        return super().label
 
     @property
     def mask(self) -> Any:

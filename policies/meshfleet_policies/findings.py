@@ -69,6 +69,8 @@ def blame(a: Entity, na: Net, b: Entity, nb: Net) -> tuple[Entity, Net, Entity, 
     >>> blame(later, parse("10.0.0.0/16"), first, parse("10.0.0.0/16"))[0].name
     'alpha'
     """
+    if (a.order < 0) != (b.order < 0):  # what exists (order -1) is never the one to change
+        return (a, na, b, nb) if b.order < 0 else (b, nb, a, na)
     if na.prefix != nb.prefix:
         return (a, na, b, nb) if na.prefix > nb.prefix else (b, nb, a, na)
     return (a, na, b, nb) if (a.order, a.urn) > (b.order, b.urn) else (b, nb, a, na)

@@ -134,8 +134,8 @@ def node_cidr_mask_invalid(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
 
 def terway_pod_vswitch_zones(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     for c in ix.clusters.values():
-        if c.cni != "terway":
-            continue
+        if c.cni != "terway" or c.existing:
+            continue  # an existing cluster's pod vSwitches: no data source reports them
         node_zones: dict[str, VSwitch] = {}
         pod_zones: dict[str, VSwitch] = {}
         unsure = c.node_vswitches_unknown or c.pod_vswitches_unknown

@@ -22,6 +22,8 @@ from .entities import (  # noqa: F401 - re-exported: the rules import these from
     DEFAULT_SERVICE,
     DYNAMIC,
     EDGE_K8S,
+    EXISTING_CLUSTER,
+    EXISTING_VPC,
     FLEET,
     FLEET_FEATURES_KIND,
     K8S,
@@ -37,6 +39,7 @@ from .entities import (  # noqa: F401 - re-exported: the rules import these from
     TR_PEER_ATTACHMENT,
     TR_VPC_ATTACHMENT,
     VPC,
+    VPC_TYPES,
     VSWITCH,
     Attachment,
     Cidr,
@@ -49,6 +52,9 @@ from .entities import (  # noqa: F401 - re-exported: the rules import these from
     VSwitch,
 )
 from .values import EXTERNAL, UNKNOWN, as_bool, as_int, as_str, elements, get, get_path, str_list
+
+#: The property holding the cloud id a resource is referenced by (``id`` unless listed).
+_ID_KEYS = {EXISTING_VPC: "vpcId", EXISTING_CLUSTER: "clusterId"}
 
 
 class StackIndex:
@@ -82,19 +88,21 @@ class StackIndex:
             MEMBERSHIP: self._add_membership, TR_VPC_ATTACHMENT: self._add_tr_vpc_attachment,
             TR_PEER_ATTACHMENT: self._add_tr_peer_attachment,
             CEN_ATTACHMENT: self._add_cen_attachment, DYNAMIC: self._add_dynamic,
-            BANDWIDTH_PACKAGE: self._add_cen,
+            BANDWIDTH_PACKAGE: self._add_cen, EXISTING_VPC: self._add_existing_vpc,
+            EXISTING_CLUSTER: self._add_existing_cluster,
         }
         relevant: list[tuple[int, Any]] = []
         for order, r in enumerate(resources):
             if r.resource_type in handlers:
                 self._types[r.urn] = r.resource_type
-                ident = as_str(get(r.props, "id"))
+                ident = as_str(get(r.props, _ID_KEYS.get(r.resource_type, "id")))
                 if isinstance(ident, str):
                     self._ids[ident] = r.urn
                 relevant.append((order, r))
         # Order matters: what later resources reference must be indexed first.
-        for phase in ((VPC, CEN, TR, BANDWIDTH_PACKAGE), (VSWITCH, SECONDARY_CIDR),
-                      (MANAGED_K8S, K8S, SERVERLESS_K8S, EDGE_K8S, FLEET, MESH),
+        for phase in ((VPC, EXISTING_VPC, CEN, TR, BANDWIDTH_PACKAGE), (VSWITCH, SECONDARY_CIDR),
+                      (MANAGED_K8S, K8S, SERVERLESS_K8S, EDGE_K8S, EXISTING_CLUSTER, FLEET,
+                       MESH),
                       (NODE_POOL, MEMBERSHIP, TR_VPC_ATTACHMENT, TR_PEER_ATTACHMENT,
                        CEN_ATTACHMENT, DYNAMIC)):
             for order, r in relevant:
@@ -179,7 +187,7 @@ class StackIndex:
         self._keep(vpc)
 
     def _vpc_key(self, r: Any, key: str, value: Any) -> Any:
-        vpc = self.ref(r, key, value, (VPC,))
+        vpc = self.ref(r, key, value, VPC_TYPES)
         if isinstance(vpc, str) and vpc not in self.vpcs:
             # An existing VPC named by id: known to share membership, CIDR not declared here.
             self.vpcs[vpc] = Vpc(urn=vpc, name=vpc[3:], type=VPC, order=-1,
@@ -187,6 +195,48 @@ class StackIndex:
                                  external=True)
             self.labels[vpc] = f'VPC "{vpc[3:]}" (not declared in this stack)'
         return vpc
+
+    def _add_existing_vpc(self, order: int, r: Any) -> None:
+        """An existing VPC as a stack declares it (``ExistingVpc``): its blocks, and its
+        vSwitches as entities keyed like any vSwitch named by id (``id:<vswitch id>``). Order
+        -1: what exists is never the one blamed for an overlap with something new."""
+        p = r.props
+        vpc = Vpc(urn=r.urn, name=str(as_str(get(p, "name")) or r.name), type=EXISTING_VPC,
+                  order=-1, region=as_str(get(p, "region")), cidr=Cidr.of(get(p, "cidrBlock")))
+        secondary = elements(get(p, "secondaryCidrBlocks"))
+        vpc.secondary.extend(Cidr.of(v) for v in (secondary if secondary is not UNKNOWN else ()))
+        self.vpcs[r.urn] = vpc
+        self._keep(vpc)
+        switches = elements(get(p, "vswitches"))
+        for sw in switches if switches is not UNKNOWN else ():
+            ident = as_str(get(sw, "vswitchId"))
+            if not isinstance(ident, str):
+                continue
+            key = f"id:{ident}"
+            self.vswitches[key] = VSwitch(
+                urn=key, name=ident, type=VSWITCH, order=-1, region=vpc.region,
+                cidr=Cidr.of(get(sw, "cidrBlock")), zone=as_str(get(sw, "zoneId")), vpc=r.urn)
+            self.labels[key] = f'vSwitch "{ident}" of existing VPC "{vpc.name}"'
+
+    def _add_existing_cluster(self, order: int, r: Any) -> None:
+        """An existing cluster as a stack declares it (``ExistingCluster``): the ranges read
+        from the cloud, in every overlap rule; order -1 (never the one blamed)."""
+        p = r.props
+        cni = as_str(get(p, "cni"))
+        terway = cni == "terway"
+        c = Cluster(urn=r.urn, name=str(as_str(get(p, "name")) or r.name),
+                    type=EXISTING_CLUSTER, order=-1, region=as_str(get(p, "region")),
+                    pod_cidr=Cidr(None, None) if terway else Cidr.of(get(p, "podCidr")),
+                    service_cidr=Cidr.of(get(p, "serviceCidr")),
+                    node_cidr_mask=None if terway else as_int(get(p, "nodeCidrMask")),
+                    cni=cni if cni in ("flannel", "terway") else UNKNOWN, public=False,
+                    deletion_protection=True, existing=str(as_str(get(p, "clusterId"))))
+        found, unknown = self.refs(r, "vswitchIds", get(p, "vswitchIds"), (VSWITCH,))
+        c.node_vswitches.update(found)
+        c.node_vswitches_unknown = unknown
+        c.vpc_ref = self._vpc_key(r, "vpcId", get(p, "vpcId"))
+        self.clusters[r.urn] = c
+        self._keep(c)
 
     def _add_secondary(self, order: int, r: Any) -> None:
         vpc = self._vpc_key(r, "vpcId", get(r.props, "vpcId"))

@@ -11,6 +11,8 @@ from .reach import fleet_public
 
 def deletion_protection(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     for c in ix.clusters.values():
+        if c.existing:
+            continue  # its creator's setting, not this stack's
         if c.deletion_protection is False:
             yield Finding(c.urn, (f"{c.label} has no deletion protection (deletionProtection is "
                                   "false or unset; the provider default is false). Fix: set "
