@@ -125,6 +125,9 @@ class Inventory:
     clusters: Mapping[str, ExistingCluster] = field(default_factory=_frozen)
     cen: ExistingCen | None = None
     versions: Versions | None = None
+    owner: str = ""
+    """Who read it: ``<project>/<stack>``. The stack recognises its own IPAM allocations by this
+    description (and a lock key as their name): they are not another owner's."""
 
     def __post_init__(self) -> None:
         for name in ("pools", "vpcs", "clusters"):
