@@ -147,9 +147,50 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
     out.append(_table(["CIDR", "KINDS", "ALLOCATED", "UTILISATION"],
                       [[u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
                        for u in p.pools], [" "] * len(p.pools)))
-    out += [""] + [f"warning: {w}" for w in p.warnings]
+    out += _ipam_lines(p, stack)
+    taken = tuple(f"{t.key}: locked " for t in (p.ipam.taken if p.ipam is not None else ()))
+    out += [""] + [f"warning: {w}" for w in p.warnings if not w.startswith(taken or ("\0",))]
     out += _changes_lines(p, stack, lock, writing, delta or changes(p, {}))
     return "\n".join(out)
+
+
+def _ipam_lines(p: Plan, stack: str) -> list[str]:
+    """The IPAM pools (``ipam``): each pool's region, CIDRs, what other owners hold and what
+    this stack allocates; then every locked range another owner has taken since the lock was
+    written, and what to do."""
+    if p.ipam is None:
+        return []
+    use = p.ipam
+    mine: dict[str, list[str]] = {}
+    for name, pool_id in use.vpc_pools.items():
+        mine.setdefault(pool_id, []).append(f"vpc:{name} {p.vpcs[name].cidr}")
+    for r in use.reservations:
+        mine.setdefault(r.pool_id, []).append(f"{r.key} {r.cidr}")
+    rows = []
+    for pool_id, pool in sorted(p.inventory.pools.items()):
+        own = set(mine.get(pool_id, ()))
+        others = [a for a in pool.allocations
+                  if not any(m.endswith(f" {a.cidr}") for m in own)]
+        rows.append([pool_id, pool.region, ",".join(pool.cidrs),
+                     f"/{pool.min_mask or 0}-/{pool.max_mask or 32}", len(others),
+                     ", ".join(sorted(own)) or "-"])
+    out = ["", f"IPAM pools (allocations described {use.owner!r} are this stack's)",
+           _table(["POOL", "REGION", "CIDRS", "MASKS", "OTHER OWNERS' ALLOCATIONS",
+                   "THIS STACK"], rows, [" "] * len(rows))]
+    if use.taken:
+        out += ["", f"TAKEN since the lock was written: {len(use.taken)} locked range(s) "
+                    "overlap another owner's allocation (their reservations will fail at apply)",
+                _table(["KEY", "LOCKED CIDR", "POOL", "ALLOCATION", "HOLDER"],
+                       [[t.key, t.cidr, t.pool_id, f"{t.allocation.resource_type} "
+                         f"{t.allocation.cidr}", t.allocation.description or
+                         t.allocation.resource_id or "?"] for t in use.taken],
+                       ["!"] * len(use.taken)),
+                "What to do: if the resource of a key does not exist yet (the update that "
+                "would create it failed or has not run), delete the key from the lock "
+                f"(locks/{stack}.json) and run `{write_command(stack)} --answers FILE` with a "
+                "fresh read of the pools: the planner takes free space. If it exists, the range "
+                "is in use twice: settle it with the holder before the next update."]
+    return out
 
 
 def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,

@@ -125,6 +125,10 @@ class Arbiter:
             elif not pool.cidrs:
                 problems.append(Problem(path, pool_id, "has no provisioned CIDR to allocate "
                                                        "from: add one to the pool"))
+            elif not pool.region:
+                problems.append(Problem(path, pool_id, (
+                    "has no effective region (pool_region_id): IPAM allocates VPCs and custom "
+                    "allocations only from a pool with one; name a regional pool")))
             elif region is not None and pool.region != region:
                 problems.append(Problem(path, pool_id, (
                     f"has effective region {pool.region or '(none)'}, but IPAM allocates a VPC "

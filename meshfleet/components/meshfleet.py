@@ -4,6 +4,8 @@ Resource tree (URN nesting follows real dependency)::
 
     MeshFleet
     ├── alicloud.Provider per region (nothing regional ever uses the default provider)
+    ├── PoolReservations (``ipam``) ── vpc.IpamIpamPoolAllocation per Flannel pod and Service
+    │                                   CIDR, in its pool's region (each cluster waits on its own)
     ├── Network per VPC ── vpc.Network, vpc.Switch per planned vSwitch, NAT gateway + EIP +
     │   │                   SNAT entry per node/pod vSwitch (``natGateway``)
     │   └── AckCluster per cluster of that VPC ── ManagedKubernetes, NodePools (system first),
@@ -41,6 +43,7 @@ from meshfleet.components.cluster import AckCluster, AckClusterArgs
 from meshfleet.components.common import raise_problems, regional_provider_args
 from meshfleet.components.fleet import Fleet, FleetArgs
 from meshfleet.components.fleet_features import FleetFeatures, FleetFeaturesArgs
+from meshfleet.components.ipam import PoolReservations, PoolReservationsArgs
 from meshfleet.components.kubeconfig import fleet_kubeconfig_output, merged_kubeconfig_output
 from meshfleet.components.mesh import Mesh, MeshArgs
 from meshfleet.components.mesh_membership import MeshMembership, memberships_in_order
@@ -70,6 +73,8 @@ class MeshFleetArgs:
         out: list[Problem] = []
         for v in p.vpcs.values():
             out += NetworkArgs.from_plan(v).problems()
+        if p.ipam is not None:
+            out += PoolReservationsArgs.from_plan(p.ipam).problems()
         for c in p.clusters.values():
             out += AckClusterArgs.from_plan(p, c.name, keys).problems()
         if p.spec.mesh.mode == "fleet" and not self.fleet_features:
@@ -83,6 +88,8 @@ class MeshFleet(pulumi.ComponentResource):
 
     providers: dict[str, alicloud.Provider]
     networks: dict[str, Network]
+    reservations: PoolReservations | None
+    """The IPAM custom allocations of pod and Service CIDRs (``ipam``), else None."""
     clusters: dict[str, AckCluster]
     cen: CenBackbone | None
     fleet: Fleet
@@ -119,19 +126,29 @@ class MeshFleet(pulumi.ComponentResource):
         plan = args.plan
         public = plan.spec.connectivity == "public"
 
+        # The VPCs' regions, and (ipam) the regions of the pools custom allocations are made in.
+        regions = {*plan.regions, *(r.region for r in (plan.ipam.reservations
+                                                       if plan.ipam is not None else ()))}
         self.providers = {
             region: alicloud.Provider(f"{name}-{region}", regional_provider_args(region),
                                       opts=pulumi.ResourceOptions(parent=self))
-            for region in plan.regions}
+            for region in sorted(regions)}
 
         def on(region: str, parent: pulumi.Resource) -> pulumi.ResourceOptions:
             # Explicit regional provider: a multi-region stack must never fall back to the
             # default provider (alicloud:region), which would put the resource in the wrong region.
             return pulumi.ResourceOptions(parent=parent, provider=self.providers[region])
 
+        vpc_pools = plan.ipam.vpc_pools if plan.ipam is not None else {}
         self.networks = {
-            v.name: Network(v.name, NetworkArgs.from_plan(v), opts=on(v.region, self))
+            v.name: Network(v.name, NetworkArgs.from_plan(v, vpc_pools.get(v.name)),
+                            opts=on(v.region, self))
             for v in sorted(plan.vpcs.values(), key=lambda v: v.name)}
+        self.reservations = None
+        if plan.ipam is not None and plan.ipam.reservations:
+            self.reservations = PoolReservations(
+                f"{name}-ipam", PoolReservationsArgs.from_plan(plan.ipam), self.providers,
+                opts=pulumi.ResourceOptions(parent=self))
         vswitch_ids = {k: i for n in self.networks.values() for k, i in n.vswitch_ids.items()}
         snat = {k: e for n in self.networks.values() for k, e in n.snat_entries.items()}
 
@@ -139,7 +156,9 @@ class MeshFleet(pulumi.ComponentResource):
         for c in sorted(plan.clusters.values(), key=lambda c: c.name):
             egress = [snat[s.key] for s in (*c.node_vswitches, *c.pod_vswitches) if s.key in snat]
             self.clusters[c.name] = AckCluster(
-                c.name, AckClusterArgs.from_plan(plan, c.name, vswitch_ids, egress),
+                c.name, AckClusterArgs.from_plan(
+                    plan, c.name, vswitch_ids, egress,
+                    self.reservations.of_cluster(c.name) if self.reservations else ()),
                 opts=on(c.region, self.networks[c.vpc]))  # nested in its VPC: cannot outlive it
 
         self.cen = None

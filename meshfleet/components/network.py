@@ -1,5 +1,9 @@
 """Network: one VPC, its planned vSwitches and its egress (one NAT gateway).
 
+With ``ipam`` the VPC is created from its region's IPAM pool (``ipv4_ipam_pool_id`` and the
+planned ``cidr_block``): IPAM records the allocation itself, and refuses the VPC when another
+owner holds an overlapping range, before any vSwitch or cluster of it exists.
+
 The CIDRs and display names come from the plan (``VpcPlan``); this component only declares them.
 Child names are the plan's stable names (``<vpc>-<role>[-<cluster>]-<zone>``) and the cloud-side
 display names carry the fleet name, so renaming the fleet's display prefix never replaces a
@@ -50,9 +54,14 @@ class NetworkArgs:
     nat_vswitch: str | None = None
     """Plan key of the NAT gateway's own vSwitch (one of ``vswitches``); None: no NAT gateway
     (the VPC has egress of its own). Default None."""
+    ipam_pool_id: str | None = None
+    """The IPAM pool the VPC is allocated from (``ipv4_ipam_pool_id``, with ``cidr`` as the
+    allocation); None: no IPAM. Create-time only: the provider neither reads it back nor
+    updates it, so adding or changing it on an existing VPC changes nothing in the cloud.
+    Default None."""
 
     @classmethod
-    def from_plan(cls, vpc: VpcPlan) -> NetworkArgs:
+    def from_plan(cls, vpc: VpcPlan, ipam_pool_id: str | None = None) -> NetworkArgs:
         """The arguments for planned VPC ``vpc``.
 
         >>> NetworkArgs.from_plan(VpcPlan("hz", "cn-hangzhou", "10.0.0.0/22", ("cn-hangzhou-h",),
@@ -61,7 +70,7 @@ class NetworkArgs:
         """
         nat = vpc.by_role("nat")
         return cls(vpc.name, vpc.cidr, vpc.display_name, vpc.vswitches,
-                   nat[0].key if nat else None)
+                   nat[0].key if nat else None, ipam_pool_id)
 
     def problems(self) -> list[Problem]:
         """Every CIDR must be concrete; the NAT vSwitch must be one of the vSwitches."""
@@ -99,7 +108,8 @@ class Network(pulumi.ComponentResource):
         super().__init__("meshfleet:network:Network", name, None, opts)
         self.vpc = alicloud.vpc.Network(
             name,
-            alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name),
+            alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name,
+                                     ipv4_ipam_pool_id=args.ipam_pool_id),
             opts=pulumi.ResourceOptions(parent=self))
         self.vpc_id = self.vpc.id
         self.route_table_id = self.vpc.route_table_id
