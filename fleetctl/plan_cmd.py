@@ -26,6 +26,7 @@ from fleetctl.stackconfig import (
     load_stack_config,
 )
 from meshfleet.errors import MeshfleetError
+from meshfleet.ipam import keys_to_release
 from meshfleet.layout import Plan
 from meshfleet.lock import dump_lock, load_lock, lock_path
 from meshfleet.notices import write_command
@@ -186,10 +187,11 @@ def _ipam_lines(p: Plan, stack: str) -> list[str]:
                          t.allocation.resource_id or "?"] for t in use.taken],
                        ["!"] * len(use.taken)),
                 "What to do: if the resource of a key does not exist yet (the update that "
-                "would create it failed or has not run), delete the key from the lock "
-                f"(locks/{stack}.json) and run `{write_command(stack)} --answers FILE` with a "
-                "fresh read of the pools: the planner takes free space. If it exists, the range "
-                "is in use twice: settle it with the holder before the next update."]
+                "would create it failed or has not run), delete these keys from the lock "
+                f"(locks/{stack}.json): {', '.join(keys_to_release(p.allocations(), use.taken))}"
+                f"; then run `{write_command(stack)} --answers FILE` with a fresh read of the "
+                "pools: the planner takes free space. If it exists, the range is in use twice: "
+                "settle it with the holder before the next update."]
     return out
 
 

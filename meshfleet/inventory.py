@@ -30,7 +30,9 @@ class PoolAllocation:
     name: str = ""
     """``ipam_pool_allocation_name``: meshfleet names its own by lock key."""
     description: str = ""
-    """``ipam_pool_allocation_description``: meshfleet writes ``<project>/<stack>``."""
+    """``ipam_pool_allocation_description``: meshfleet writes ``<project>/<stack>``. For a VPC's
+    allocation at a CIDR the lock holds: the VPC's own description (``vpc.get_networks``), which
+    meshfleet sets to ``<project>/<stack>`` on a VPC it creates from a pool."""
     resource_type: str = ""
     """``VPC``, ``IpamPool`` (a child pool) or ``Custom`` (a reservation)."""
     resource_id: str = ""

@@ -13,8 +13,10 @@ Whose allocation is it? The stack's own are recognised, so re-runs are idempoten
   the stack's allocation keys (or a key its lock holds) and its description is
   ``<project>/<stack>`` (``Inventory.owner``);
 - a VPC's allocation (``VPC``: IPAM records it when the VPC is created from the pool) is ours when
-  its CIDR is exactly the lock's CIDR of one of the stack's VPCs in that pool (IPAM lets no two
-  allocations of a pool overlap, so the range is that VPC's).
+  its CIDR is exactly the lock's CIDR of one of the stack's VPCs in that pool and the VPC's own
+  description (read back by the reader) is ``<project>/<stack>``, which meshfleet writes on every
+  VPC it creates from a pool. The CIDR alone is not enough: two stacks that planned from one read
+  lock the same CIDR, and the loser must not take the winner's VPC for its own.
 
 Everything else (other stacks, child pools, VPCs made elsewhere) is foreign: never allocated. A
 CIDR the lock (or a pin) holds that now overlaps a foreign allocation is ``taken``: the plan keeps
@@ -38,7 +40,7 @@ from netaddr import IPNetwork, IPSet
 
 from meshfleet.errors import ExhaustedError, PinConflictError, PlanError, Problem
 from meshfleet.inventory import Inventory, IpamPool, PoolAllocation
-from meshfleet.specmodel import FleetSpec, IpamSpec, PoolKind
+from meshfleet.specmodel import FleetSpec, PoolKind
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,14 @@ class IpamUse:
 
 def is_own(a: PoolAllocation, owner: str, keys: Iterable[str],
            vpc_cidrs: Mapping[str, str]) -> bool:
-    """Whether allocation ``a`` is the stack's own: a custom one named by one of ``keys`` with
-    description ``owner``, or a VPC's whose CIDR is a locked VPC CIDR of this pool
-    (``vpc_cidrs``: key -> CIDR)."""
+    """Whether allocation ``a`` is the stack's own: described ``owner`` and either custom and
+    named by one of ``keys``, or a VPC's at a locked VPC CIDR of this pool (``vpc_cidrs``: key
+    -> CIDR; a VPC allocation's description is its VPC's)."""
+    if not owner or a.description != owner:
+        return False
     if a.resource_type == "VPC":
         return a.cidr in vpc_cidrs.values()
-    return bool(owner) and a.description == owner and a.name in set(keys)
+    return a.name in set(keys)
 
 
 def foreign_allocations(pool: IpamPool, owner: str, keys: Iterable[str],
@@ -239,9 +243,28 @@ def taken_warnings(taken: Iterable[Taken]) -> tuple[str, ...]:
             f"{t.key}: locked {t.cidr} overlaps {held} of {holder} in IPAM pool {t.pool_id}: "
             "its reservation will fail at apply. If "
             "its resource does not exist yet (the update that creates it failed or has not "
-            "run), delete the key from the lock and re-plan (fleetctl plan --write) to take "
-            "free space; if it exists, the two owners must settle the range")
+            "run), delete the key from the lock (a VPC's with its vswitch keys) and re-plan "
+            "(fleetctl plan --write) to take free space; if it exists, the two owners must "
+            "settle the range")
     return tuple(out)
+
+
+def keys_to_release(lock: Mapping[str, str], taken: Iterable[Taken]) -> tuple[str, ...]:
+    """The lock keys to delete so that the next plan takes free space for what was taken: each
+    taken key, and for a taken VPC the vSwitches the lock holds inside it.
+
+    >>> t = Taken("vpc:hz", "10.2.0.0/22", "ipam-pool-x", PoolAllocation("10.2.0.0/22"))
+    >>> keys_to_release({"vpc:hz": "10.2.0.0/22", "vswitch:hz:nat:cn-hangzhou-h": "10.2.0.0/28",
+    ...                  "vpc:sh": "10.17.0.0/22"}, [t])
+    ('vpc:hz', 'vswitch:hz:nat:cn-hangzhou-h')
+    """
+    out = set()
+    for t in taken:
+        out.add(t.key)
+        kind, name = t.key.split(":", 1)
+        if kind == "vpc":
+            out |= {k for k in lock if k.startswith(f"vswitch:{name}:")}
+    return tuple(sorted(out))
 
 
 def guard_pins(taken: Iterable[Taken]) -> None:

@@ -140,8 +140,9 @@ class MeshFleet(pulumi.ComponentResource):
             return pulumi.ResourceOptions(parent=parent, provider=self.providers[region])
 
         vpc_pools = plan.ipam.vpc_pools if plan.ipam is not None else {}
+        owner = plan.ipam.owner if plan.ipam is not None else None
         self.networks = {
-            v.name: Network(v.name, NetworkArgs.from_plan(v, vpc_pools.get(v.name)),
+            v.name: Network(v.name, NetworkArgs.from_plan(v, vpc_pools.get(v.name), owner),
                             opts=on(v.region, self))
             for v in sorted(plan.vpcs.values(), key=lambda v: v.name)}
         self.reservations = None

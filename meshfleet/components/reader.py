@@ -62,10 +62,13 @@ def _read_pools(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
     through a provider of the pool's effective region (``pool_region_id``, the region its
     custom allocations are made in; the region it was found in when it has none, which the
     planner then refuses). A pool no region
-    returns is left out: the planner then names it as not found. ``lock`` is not needed: the
-    planner tells the stack's own allocations from the others'.
+    returns is left out: the planner then names it as not found.
+
+    A VPC's allocation carries no name or description of meshfleet's, so for each one at a
+    CIDR ``lock`` holds for a VPC of that pool, the VPC's own description is read
+    (``vpc.get_networks(ids=...)`` in the pool's region) and recorded as the allocation's: the
+    planner recognises its own VPCs by it. A stack whose lock holds no such CIDR reads no VPC.
     """
-    del lock
     assert spec.ipam is not None
     wanted = list(spec.ipam.pool_ids)
     found: dict[str, tuple[str, alicloud.vpc.outputs.GetIpamIpamPoolsPoolResult]] = {}
@@ -80,11 +83,20 @@ def _read_pools(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
         cidrs = alicloud.vpc.get_ipam_ipam_pool_cidrs(ipam_pool_id=pool_id, opts=opts).cidrs
         allocations = alicloud.vpc.get_ipam_ipam_pool_allocations(ipam_pool_id=pool_id,
                                                                   opts=opts).allocations
+        locked = {c for k, c in lock.items() if k.startswith("vpc:") and k[4:] in spec.vpcs
+                  and spec.ipam.vpc.get(spec.vpcs[k[4:]].region) == pool_id}
+        mine = sorted({a.resource_id for a in allocations
+                       if a.resource_type == "VPC" and a.cidr in locked and a.resource_id})
+        described = {}
+        if mine:
+            described = {v.id: v.description or "" for v in
+                         alicloud.vpc.get_networks(ids=mine, opts=opts).vpcs}
         out[pool_id] = IpamPool(
             pool_id, p.pool_region_id or "",
             tuple(sorted((c.cidr for c in cidrs if c.cidr), key=_address_order)),
             tuple(PoolAllocation(a.cidr, a.ipam_pool_allocation_name or "",
-                                 a.ipam_pool_allocation_description or "",
+                                 described.get(a.resource_id, "") if a.resource_type == "VPC"
+                                 else a.ipam_pool_allocation_description or "",
                                  a.resource_type or "", a.resource_id or "",
                                  a.resource_region_id or "", a.id or "", a.status or "")
                   for a in allocations if a.cidr),
