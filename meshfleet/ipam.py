@@ -267,11 +267,12 @@ def keys_to_release(lock: Mapping[str, str], taken: Iterable[Taken]) -> tuple[st
     return tuple(sorted(out))
 
 
-def guard_pins(taken: Iterable[Taken]) -> None:
-    """A pinned CIDR (the spec's own choice) inside another owner's allocation is an error."""
-    problems = [Problem(t.key, t.cidr, f"is pinned inside {t.allocation.cidr}, allocated in "
-                                       f"IPAM pool {t.pool_id} to "
-                                       f"{t.allocation.description or 'another owner'}: pin a "
-                                       "free range") for t in taken if t.pinned]
+def guard_pins(taken: Iterable[Taken], paths: Mapping[str, str]) -> None:
+    """A pinned CIDR (the spec's own choice) inside another owner's allocation is an error,
+    reported on its spec field (``paths``: key -> field)."""
+    problems = [Problem(paths.get(t.key, t.key), t.cidr, (
+        f"(key {t.key}) is pinned over {t.allocation.cidr}, allocated in IPAM pool {t.pool_id} "
+        f"to {t.allocation.description or 'another owner'}: pin a free range"))
+        for t in taken if t.pinned]
     if problems:
         raise PinConflictError(problems)

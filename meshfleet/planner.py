@@ -110,7 +110,8 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
     if arbiter is not None:
         taken = arbiter.taken({r.key: fixed[r.key] for r in top if r.key in fixed},
                               (r.key for r in top if r.pin))
-        guard_pins(taken)
+        guard_pins(taken, {r.key: r.path for r in top})
+        taken = tuple(t for t in taken if not t.pinned)
         held |= arbiter.taken_set
     cidr_of = _allocate_top(spec, top, fixed, held, note, arbiter)
     vpcs = {name: _carve_vpc(spec.vpcs[name], cidr_of[f"vpc:{name}"], reqs, fixed,
@@ -275,8 +276,9 @@ def _allocate_top(spec: FleetSpec, requests: list[Request], fixed: Mapping[str, 
             atoms = {id(s): s for p in pools for s in spaces[p]}.values()
             largest = min((lf for s in atoms if (lf := s.largest_free()) is not None),
                           default=None)
-            where = (f"IPAM pool {pool.id} ({', '.join(pools)}), less the allocations of other "
-                     "owners" if pool is not None else f"the {r.kind} pools {', '.join(pools)}")
+            where = (f"IPAM pool {pool.id} ({', '.join(pools)}), less the allocations of "
+                     "other owners" if pool is not None
+                     else f"the {r.kind} pools {', '.join(pools)}")
             raise _exhausted(r, where,
                              sum(s.free_total for s in atoms), largest,
                              f"add a pool, shrink the request or release something{note}")
