@@ -169,12 +169,10 @@ def _ipam_lines(p: Plan, stack: str) -> list[str]:
         mine.setdefault(r.pool_id, []).append(f"{r.key} {r.cidr}")
     rows = []
     for pool_id, pool in sorted(p.inventory.pools.items()):
-        own = set(mine.get(pool_id, ()))
-        others = [a for a in pool.allocations
-                  if not any(m.endswith(f" {a.cidr}") for m in own)]
         rows.append([pool_id, pool.region, ",".join(pool.cidrs),
-                     f"/{pool.min_mask or 0}-/{pool.max_mask or 32}", len(others),
-                     ", ".join(sorted(own)) or "-"])
+                     f"/{pool.min_mask or 0}-/{pool.max_mask or 32}",
+                     len(use.foreign.get(pool_id, ())),
+                     ", ".join(sorted(mine.get(pool_id, ()))) or "-"])
     out = ["", f"IPAM pools (allocations described {use.owner!r} are this stack's)",
            _table(["POOL", "REGION", "CIDRS", "MASKS", "OTHER OWNERS' ALLOCATIONS",
                    "THIS STACK"], rows, [" "] * len(rows))]
@@ -189,7 +187,7 @@ def _ipam_lines(p: Plan, stack: str) -> list[str]:
                 "What to do: if the resource of a key does not exist yet (the update that "
                 "would create it failed or has not run), delete these keys from the lock "
                 f"(locks/{stack}.json): {', '.join(keys_to_release(p.allocations(), use.taken))}"
-                f"; then run `{write_command(stack)} --answers FILE` with a fresh read of the "
+                f"; then run `{write_command(stack, reads=True)}` with a fresh read of the "
                 "pools: the planner takes free space. If it exists, the range is in use twice: "
                 "settle it with the holder before the next update."]
     return out
@@ -218,6 +216,6 @@ def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,
     if writing:
         out.append(f"Recording them in {lock}.")
     else:
-        out.append(f"Record them with `{write_command(stack)}` and commit the "
-                   "lock.")
+        out.append(f"Record them with `{write_command(stack, p.spec.ipam is not None)}` and "
+                   "commit the lock.")
     return out

@@ -33,8 +33,8 @@ it (what exists is never renumbered) and reports it, since its reservation will 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from netaddr import IPNetwork, IPSet
 
@@ -78,6 +78,8 @@ class IpamUse:
     """VPC name -> pool id (``vpc.Network(ipv4_ipam_pool_id=...)``)."""
     reservations: tuple[Reservation, ...]
     taken: tuple[Taken, ...] = ()
+    foreign: Mapping[str, tuple[PoolAllocation, ...]] = field(default_factory=dict)
+    """Pool id -> the allocations of other owners in it (what the plan steered clear of)."""
 
     def of_cluster(self, cluster: str) -> tuple[Reservation, ...]:
         return tuple(r for r in self.reservations if r.cluster == cluster)
@@ -186,16 +188,19 @@ class Arbiter:
                 "pool's allocation_min_cidr_mask"))])
         return min(prefix, pool.max_mask) if pool.max_mask else prefix
 
+    def _pooled(self, fixed: Mapping[str, str]) -> Iterator[tuple[str, str, IpamPool,
+                                                                 IPNetwork]]:
+        """(key, CIDR, its pool, the network) of each fixed CIDR allocated from a pool."""
+        for key, cidr in sorted(fixed.items()):
+            if not key.startswith("vswitch:") and (pool := self.pool_for(key)) is not None:
+                yield key, cidr, pool, IPNetwork(cidr)
+
     def fixed_problems(self, fixed: Mapping[str, str], paths: Mapping[str, str]
                        ) -> list[Problem]:
         """Pinned or locked CIDRs of VPCs, pods and Services outside their pool, or of a mask
         the pool does not allocate: IPAM would refuse them."""
         out = []
-        for key, cidr in sorted(fixed.items()):
-            pool = self.pool_for(key) if not key.startswith("vswitch:") else None
-            if pool is None:
-                continue
-            net = IPNetwork(cidr)
+        for key, cidr, pool, net in self._pooled(fixed):
             if not any(net in IPNetwork(c) for c in pool.cidrs):
                 out.append(Problem(paths.get(key, key), cidr, (
                     f"(key {key}) lies outside IPAM pool {pool.id} ({', '.join(pool.cidrs)}), "
@@ -212,11 +217,7 @@ class Arbiter:
         """Fixed CIDRs that overlap another owner's allocation in their pool."""
         pinned = set(pins)
         out = []
-        for key, cidr in sorted(fixed.items()):
-            pool = self.pool_for(key) if not key.startswith("vswitch:") else None
-            if pool is None:
-                continue
-            net = IPNetwork(cidr)
+        for key, cidr, pool, net in self._pooled(fixed):
             out += [Taken(key, cidr, pool.id, a, key in pinned) for a in self.foreign[pool.id]
                     if net in IPNetwork(a.cidr) or IPNetwork(a.cidr) in net]
         return tuple(out)
@@ -229,7 +230,7 @@ class Arbiter:
             kind, cluster = key.split(":", 1)
             if kind in ("pod", "service") and (pool := self.pool_for(key)) is not None:
                 reservations.append(Reservation(key, cidr, pool.id, pool.region, cluster))
-        return IpamUse(self.owner, vpc_pools, tuple(reservations), taken)
+        return IpamUse(self.owner, vpc_pools, tuple(reservations), taken, dict(self.foreign))
 
 
 def taken_warnings(taken: Iterable[Taken]) -> tuple[str, ...]:

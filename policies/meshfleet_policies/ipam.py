@@ -25,7 +25,8 @@ from typing import Any
 
 from .cidrs import Item, Net, overlaps_between, parse
 from .findings import Config, Finding, pending
-from .model import Entity, StackIndex
+from .limits import _all_nets as all_nets
+from .model import Entity, StackIndex, VSwitch
 from .rules import pod_cause, service_cause, vpc_cidr_cause
 from .values import UNKNOWN, as_str, get
 
@@ -56,15 +57,9 @@ SCHEMA = {
 
 
 def _ranges(ix: StackIndex) -> Iterator[tuple[str, Entity, Net]]:
-    """The stack's top-level ranges: VPC primary CIDRs, Flannel pod CIDRs, Service CIDRs."""
-    for v in ix.vpcs.values():
-        if not v.external and v.cidr.net is not None:
-            yield "CIDR block", v, v.cidr.net
-    for c in ix.clusters.values():
-        if c.flannel and c.pod_cidr.net is not None:
-            yield "pod CIDR", c, c.pod_cidr.net
-        if c.service_cidr.net is not None:
-            yield "Service CIDR", c, c.service_cidr.net
+    """The stack's top-level ranges: VPC CIDR blocks, Flannel pod CIDRs, Service CIDRs (a
+    vSwitch lies inside its VPC)."""
+    return ((what, e, net) for what, e, net in all_nets(ix) if not isinstance(e, VSwitch))
 
 
 def _declared(ix: StackIndex) -> tuple[set[tuple[str, str]], set[str]]:

@@ -1,5 +1,5 @@
-"""fleetctl plan and check on the IPAM example stack (Pulumi.ipam.yaml), its pools read from
-recorded answers (examples/ipam/answers.yaml): the reads, the pools' section, the ranges another
+"""fleetctl plan and check on the IPAM example stack (examples/ipam: this program, stack ipam),
+its pools read from recorded answers (examples/ipam/answers.yaml): the reads, the pools' section, the ranges another
 owner took since the lock was written, and what check registers."""
 
 from __future__ import annotations
@@ -13,25 +13,25 @@ import yaml
 from netaddr import IPSet
 
 from fleetctl.cli import main
+from tests.programs import copy_program
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSWERS = ROOT / "examples" / "ipam" / "answers.yaml"
+EXAMPLE = ROOT / "examples" / "ipam"
+ANSWERS = EXAMPLE / "answers.yaml"
 ALLOCATION = "alicloud:vpc/ipamIpamPoolAllocation:IpamIpamPoolAllocation"
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of this project's Pulumi files and the ipam stack's lock."""
-    for name in ("Pulumi.yaml", "Pulumi.ipam.yaml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    (tmp_path / "locks").mkdir()
-    shutil.copy(ROOT / "locks" / "ipam.json", tmp_path / "locks" / "ipam.json")
-    return tmp_path
+    """A copy of this program with its locks and the ipam stack file."""
+    prog = copy_program(tmp_path / "prog", locks=True)
+    shutil.copy(EXAMPLE / "Pulumi.ipam.yaml", prog / "Pulumi.ipam.yaml")
+    return prog
 
 
 def test_plan_reads_the_pools_and_stays_off_other_owners(
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "--stack", "ipam", "--answers", str(ANSWERS), "--json"]) == 0
+    assert main(["plan", "--program", str(EXAMPLE), "--answers", str(ANSWERS), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     others = IPSet(["10.0.0.0/16", "10.1.0.0/16", "10.16.0.0/16", "172.16.0.0/16",
                     "192.168.0.0/20"])  # the answers' allocations of other owners
@@ -49,7 +49,7 @@ def test_plan_reads_the_pools_and_stays_off_other_owners(
 
 
 def test_plan_without_answers_names_every_read(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "--stack", "ipam"]) == 2
+    assert main(["plan", "--program", str(EXAMPLE)]) == 2
     err = capsys.readouterr().err
     assert "alicloud:vpc/getIpamIpamPools:getIpamIpamPools" in err and "--answers FILE" in err
 
@@ -88,8 +88,8 @@ def test_plan_reports_a_locked_range_another_owner_took(
 
 def test_check_answers_the_pool_reads_and_registers_the_reservations(
         capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--stack", "ipam", "--answers", str(ANSWERS), "--strict-answers",
-                 "--json"]) == 0
+    assert main(["check", "--program", str(EXAMPLE), "--answers", str(ANSWERS),
+                 "--strict-answers", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["summary"]["mandatory"] == 0
     reads = {i["token"].rsplit(":", 1)[-1]: i["source"] for i in doc["summary"]["invokes"]}
