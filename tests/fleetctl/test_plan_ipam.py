@@ -1,6 +1,6 @@
 """fleetctl plan and check on the IPAM example stack (examples/ipam: this program, stack ipam),
-its pools read from recorded answers (examples/ipam/answers.yaml): the reads, the pools' section, the ranges another
-owner took since the lock was written, and what check registers."""
+its pools read from recorded answers (examples/ipam/answers.yaml): the reads, the pools'
+section, the ranges another owner took since the lock was written, and what check registers."""
 
 from __future__ import annotations
 
