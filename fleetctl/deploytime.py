@@ -49,6 +49,11 @@ CREATE_SECONDS: dict[str, tuple[float, str]] = {
         "polls for it",
     ),
     "alicloud:vpc/switch:Switch": (10, "CreateVSwitch, polled until Available: seconds"),
+    "alicloud:vpc/ipamIpamPoolAllocation:IpamIpamPoolAllocation": (
+        3,
+        "CreateIpamPoolAllocation is one synchronous call (the provider reads the allocation "
+        "back once, no status polling): seconds",
+    ),
     "alicloud:vpc/routeEntry:RouteEntry": (10, "route entry create, polled until Available"),
     "alicloud:cs/managedKubernetes:ManagedKubernetes": (
         600,

@@ -261,6 +261,11 @@ _RISKS: dict[str, dict[str, Any]] = {
                          "verifying the binding"),
         },
     },
+    "alicloud:vpc/ipamIpamPoolAllocation:IpamIpamPoolAllocation": {
+        "replace_risk": _d("IPAM lets no two allocations of one pool overlap: a create-before-"
+                           "delete replacement by an overlapping CIDR collides with the "
+                           "allocation it replaces; ask for deleteBeforeReplace"),
+    },
     "alicloud:ecs/eipAssociation:EipAssociation": {
         "replace_risk": _d("an EIP is bound to one instance at a time: create-before-delete binds "
                            "it again before the old association is removed, and the create "

@@ -26,6 +26,7 @@ from fleetctl.stackconfig import (
     load_stack_config,
 )
 from meshfleet.errors import MeshfleetError
+from meshfleet.ipam import keys_to_release
 from meshfleet.layout import Plan
 from meshfleet.lock import dump_lock, load_lock, lock_path
 from meshfleet.notices import write_command
@@ -153,7 +154,9 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
                       [[u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
                        for u in p.pools], [" "] * len(p.pools)))
     out += _existing_lines(p)
-    out += [""] + [f"warning: {w}" for w in p.warnings]
+    out += _ipam_lines(p, stack)
+    taken = tuple(f"{t.key}: locked " for t in (p.ipam.taken if p.ipam is not None else ()))
+    out += [""] + [f"warning: {w}" for w in p.warnings if not w.startswith(taken or ("\0",))]
     out += _changes_lines(p, stack, lock, writing, delta or changes(p, {}))
     return "\n".join(out)
 
@@ -183,6 +186,44 @@ def _existing_lines(p: Plan) -> list[str]:
     return out
 
 
+def _ipam_lines(p: Plan, stack: str) -> list[str]:
+    """The IPAM pools (``ipam``): each pool's region, CIDRs, what other owners hold and what
+    this stack allocates; then every locked range another owner has taken since the lock was
+    written, and what to do."""
+    if p.ipam is None:
+        return []
+    use = p.ipam
+    mine: dict[str, list[str]] = {}
+    for name, pool_id in use.vpc_pools.items():
+        mine.setdefault(pool_id, []).append(f"vpc:{name} {p.vpcs[name].cidr}")
+    for r in use.reservations:
+        mine.setdefault(r.pool_id, []).append(f"{r.key} {r.cidr}")
+    rows = []
+    for pool_id, pool in sorted(p.inventory.pools.items()):
+        rows.append([pool_id, pool.region, ",".join(pool.cidrs),
+                     f"/{pool.min_mask or 0}-/{pool.max_mask or 32}",
+                     len(use.foreign.get(pool_id, ())),
+                     ", ".join(sorted(mine.get(pool_id, ()))) or "-"])
+    out = ["", f"IPAM pools (allocations described {use.owner!r} are this stack's)",
+           _table(["POOL", "REGION", "CIDRS", "MASKS", "OTHER OWNERS' ALLOCATIONS",
+                   "THIS STACK"], rows, [" "] * len(rows))]
+    if use.taken:
+        out += ["", f"TAKEN since the lock was written: {len(use.taken)} locked range(s) "
+                    "overlap another owner's allocation (their reservations will fail at apply)",
+                _table(["KEY", "LOCKED CIDR", "POOL", "ALLOCATION", "HOLDER"],
+                       [[t.key, t.cidr, t.pool_id, f"{t.allocation.resource_type} "
+                         f"{t.allocation.cidr}", t.allocation.description or
+                         t.allocation.resource_id or "?"] for t in use.taken],
+                       ["!"] * len(use.taken)),
+                "What to do: if the resource of a key does not exist yet (the update that "
+                "would create it failed or has not run), delete these keys from the lock "
+                f"(locks/{stack}.json): {', '.join(keys_to_release(p.allocations(), use.taken))}"
+                f"; then run `{write_command(stack, reads=True)}` with a fresh read of the "
+                "pools: the planner takes free space. If it exists, the range is in use twice: "
+                "settle it with the holder before the next update."]
+    return out
+
+
 def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,
                    delta: Mapping[str, Mapping[str, str]]) -> list[str]:
     if not p.new and not p.released:
@@ -206,6 +247,6 @@ def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,
     if writing:
         out.append(f"Recording them in {lock}.")
     else:
-        out.append(f"Record them with `{write_command(stack)}` and commit the "
-                   "lock.")
+        out.append(f"Record them with `{write_command(stack, p.spec.ipam is not None)}` and "
+                   "commit the lock.")
     return out

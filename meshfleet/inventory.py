@@ -30,7 +30,9 @@ class PoolAllocation:
     name: str = ""
     """``ipam_pool_allocation_name``: meshfleet names its own by lock key."""
     description: str = ""
-    """``ipam_pool_allocation_description``: meshfleet writes ``<project>/<stack>``."""
+    """``ipam_pool_allocation_description``: meshfleet writes ``<project>/<stack>``. For a VPC's
+    allocation at a CIDR the lock holds: the VPC's own description (``vpc.get_networks``), which
+    meshfleet sets to ``<project>/<stack>`` on a VPC it creates from a pool."""
     resource_type: str = ""
     """``VPC``, ``IpamPool`` (a child pool) or ``Custom`` (a reservation)."""
     resource_id: str = ""
@@ -131,6 +133,9 @@ class Inventory:
     clusters: Mapping[str, ExistingCluster] = field(default_factory=_frozen)
     cen: ExistingCen | None = None
     versions: Versions | None = None
+    owner: str = ""
+    """Who read it: ``<project>/<stack>``. The stack recognises its own IPAM allocations by this
+    description (and a lock key as their name): they are not another owner's."""
 
     def __post_init__(self) -> None:
         for name in ("pools", "vpcs", "clusters"):

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from netaddr import IPNetwork
 
 from meshfleet.inventory import EMPTY, ExistingCluster, ExistingVpc, Inventory
+from meshfleet.ipam import IpamUse
 from meshfleet.specmodel import ClusterSpec, Cni, FleetSpec, PoolKind
 
 #: Addresses per node vSwitch beyond the nodes: the API server's CLB, NAT, ENIs of add-ons.
@@ -164,6 +165,9 @@ class Plan:
     warnings: tuple[str, ...] = ()
     inventory: Inventory = EMPTY
     """What was read before planning (IPAM pools, existing VPCs, clusters, CEN, versions)."""
+    ipam: IpamUse | None = None
+    """With ``ipam`` in the spec: each VPC's pool, the custom allocations the stack reserves
+    (Flannel pod and Service CIDRs) and the locked ranges another owner has taken."""
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -203,6 +207,14 @@ class Plan:
                        "utilisation": round(p.utilisation, 6)} for p in self.pools],
             "new": list(self.new), "released": list(self.released),
             "warnings": list(self.warnings),
+            **({"ipam": {
+                "owner": self.ipam.owner, "vpcPools": dict(self.ipam.vpc_pools),
+                "reservations": [{"key": r.key, "cidr": r.cidr, "pool": r.pool_id,
+                                  "region": r.region} for r in self.ipam.reservations],
+                "taken": [{"key": t.key, "cidr": t.cidr, "pool": t.pool_id,
+                           "allocation": t.allocation.cidr,
+                           "holder": t.allocation.description or t.allocation.resource_id}
+                          for t in self.ipam.taken]}} if self.ipam is not None else {}),
         }
 
     def allocations(self) -> dict[str, str]:

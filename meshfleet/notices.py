@@ -8,9 +8,10 @@ from __future__ import annotations
 from meshfleet.layout import Plan
 
 
-def write_command(stack: str) -> str:
-    """The command that records a stack's allocations in its lock."""
-    return f"python -m fleetctl plan --stack {stack} --write"
+def write_command(stack: str, reads: bool = False) -> str:
+    """The command that records a stack's allocations in its lock (``reads``: the plan needs
+    what the account holds, e.g. IPAM pools, from recorded answers)."""
+    return f"python -m fleetctl plan --stack {stack} --write" + (" --answers FILE" * reads)
 
 
 def plan_notices(plan: Plan, stack: str) -> list[str]:
@@ -26,15 +27,16 @@ def plan_notices(plan: Plan, stack: str) -> list[str]:
     '10 allocations are not in the lock locks/dev'
     """
     notices = list(plan.warnings)
+    command = write_command(stack, reads=plan.spec.ipam is not None)
     if plan.new:
         shown = ", ".join(plan.new[:5]) + (f" and {len(plan.new) - 5} more"
                                             if len(plan.new) > 5 else "")
         notices.append(
             f"{len(plan.new)} allocations are not in the lock locks/{stack}.json yet ({shown}): "
-            f"run `{write_command(stack)}` and commit the lock, so that a later plan never "
+            f"run `{command}` and commit the lock, so that a later plan never "
             "renumbers them")
     if plan.released:
         notices.append(
             f"{len(plan.released)} lock entries are no longer in the spec "
-            f"({', '.join(plan.released)}): run `{write_command(stack)}` to release them")
+            f"({', '.join(plan.released)}): run `{command}` to release them")
     return notices

@@ -42,6 +42,7 @@ from meshfleet.buddy import Space, pool_spaces, take_from
 from meshfleet.cidrs import overlapping_pairs
 from meshfleet.errors import ExhaustedError, PinConflictError, Problem
 from meshfleet.inventory import EMPTY, ExistingVpc, Inventory
+from meshfleet.ipam import Arbiter, Taken, guard_pins, taken_warnings
 from meshfleet.layout import (
     NODE_OVERHEAD,
     ClusterPlan,
@@ -96,9 +97,10 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
                 for v in sorted(spec.vpcs)}
     top = _top_requests(spec, switches)
     every = top + [r for reqs in switches.values() for r in reqs]
-    taken = existing.existing_ranges(spec, inventory)
-    fixed = _fixed_cidrs(spec, every, lock, taken)
     keys = {r.key for r in every}
+    exists = existing.existing_ranges(spec, inventory)
+    arbiter = Arbiter(spec, inventory, keys, lock) if spec.ipam is not None else None
+    fixed = _fixed_cidrs(spec, every, lock, exists, arbiter)
     kept = keys | existing.existing_keys(spec, inventory)  # the cloud's: never released
     # Released lock entries are quarantined for this plan: their resources still exist until the
     # update deletes them, which Pulumi does after creating everything new, so handing their
@@ -108,7 +110,14 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
             "resources are deleted: apply the removal first" if released else "")
     held = IPSet(c for k, c in released.items() if not k.startswith("vswitch:"))
     held_switches = IPSet(c for k, c in released.items() if k.startswith("vswitch:"))
-    cidr_of = _allocate_top(spec, top, fixed, held | IPSet(t.cidr for t in taken), note)
+    taken: tuple[Taken, ...] = ()
+    if arbiter is not None:
+        taken = arbiter.taken({r.key: fixed[r.key] for r in top if r.key in fixed},
+                              (r.key for r in top if r.pin))
+        guard_pins(taken, {r.key: r.path for r in top})
+        taken = tuple(t for t in taken if not t.pinned)
+        held |= arbiter.taken_set
+    cidr_of = _allocate_top(spec, top, fixed, held | IPSet(t.cidr for t in exists), note, arbiter)
     vpcs = {name: _carve_vpc(spec.vpcs[name], cidr_of.get(f"vpc:{name}", ""), reqs, fixed,
                              held_switches, note, existing.existing_vpc(spec.vpcs[name],
                                                                         inventory))
@@ -121,13 +130,24 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
                          cidr_of.get(f"pod:{name}"), cidr_of[f"service:{name}"],
                          c.node_cidr_mask, c)
         for name, c in sorted(spec.clusters.items())}
-    pools = _pool_use(spec, cidr_of)
-    summary, supernets = _aggregates(spec, vpcs, clusters)
+    space = _space(spec, arbiter)
+    pools = _pool_use(space, cidr_of)
+    summary, supernets = _aggregates(spec, space, vpcs, clusters)
     new = tuple(k for k in sorted(keys) if k not in lock)
     return Plan(spec, vpcs, clusters, _placement(vpcs, "fleet", spec.fleet.vpc),
                 _placement(vpcs, "mesh", spec.mesh.vpc), pools, summary, supernets,
                 new=new, released=tuple(sorted(released)),
-                warnings=_route_quota_warnings(vpcs, clusters, summary), inventory=inventory)
+                warnings=(*_route_quota_warnings(vpcs, clusters, summary),
+                          *taken_warnings(taken)), inventory=inventory,
+                ipam=arbiter.use(cidr_of, taken) if arbiter is not None else None)
+
+
+def _space(spec: FleetSpec, arbiter: Arbiter | None) -> Mapping[PoolKind, tuple[str, ...]]:
+    """The address pools of each kind: the spec's ``pools``, or with ``ipam`` the IPAM pools'
+    CIDRs (a kind with no pool keeps the spec's)."""
+    if arbiter is None:
+        return spec.pools
+    return {k: arbiter.cidrs(k) or spec.pools[k] for k in spec.pools}
 
 
 def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:
@@ -205,10 +225,11 @@ def _top_requests(spec: FleetSpec, switches: Mapping[str, list[Request]]) -> lis
 
 
 def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, str],
-                 taken: list[existing.Taken]) -> dict[str, str]:
+                 exists: list[existing.Taken], arbiter: Arbiter | None = None) -> dict[str, str]:
     """Pinned and locked CIDRs by key, after checking that a pin agrees with the lock, that
-    each is as large as its sizing needs, that the top-level ones are pairwise disjoint and
-    that none overlaps a range that exists (``taken``)."""
+    each is as large as its sizing needs, that the top-level ones are pairwise disjoint, that
+    none overlaps a range that exists (``exists``) and (``ipam``) that each lies in its pool with
+    a mask the pool allocates."""
     problems: list[Problem] = []
     fixed: dict[str, str] = {}
     for r in requests:
@@ -226,9 +247,13 @@ def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, st
                     "needs; CIDRs are immutable: lower the sizing or replace the resource")))
     top = [(fixed[r.key], r.key, r.path) for r in requests
            if r.kind != "vswitch" and r.key in fixed]
-    problems += existing.conflicts(top, taken, lock)
+    problems += existing.conflicts(top, exists, lock)
     top += [(c, f"reserved[{i}]", f"reserved[{i}]") for i, c in enumerate(spec.reserved)]
     problems += _sweep_fixed(top)
+    if arbiter is not None:
+        problems += arbiter.fixed_problems(
+            {r.key: fixed[r.key] for r in requests if r.kind != "vswitch" and r.key in fixed},
+            {r.key: r.path for r in requests})
     if problems:
         raise PinConflictError(problems)
     return fixed
@@ -243,21 +268,31 @@ def _sweep_fixed(fixed: list[tuple[str, str, str]]) -> list[Problem]:
 
 
 def _allocate_top(spec: FleetSpec, requests: list[Request], fixed: Mapping[str, str],
-                  held: IPSet, note: str) -> dict[str, str]:
+                  held: IPSet, note: str, arbiter: Arbiter | None = None) -> dict[str, str]:
     """Every VPC, pod and Service CIDR by key: fixed ones as they are, the rest from the pools
-    of their kind in order of preference, never in a reserved, fixed or released range."""
+    of their kind in order of preference (``ipam``: the CIDRs of the request's IPAM pool, at a
+    mask it allocates), never in a reserved, fixed, released or foreign range."""
     taken = IPSet(spec.reserved) | held | IPSet(c for r in requests if (c := fixed.get(r.key)))
-    spaces = pool_spaces((c for cs in spec.pools.values() for c in cs), taken)
+    space = _space(spec, arbiter)
+    spaces = pool_spaces((c for cs in space.values() for c in cs), taken)
     out = {r.key: fixed[r.key] for r in requests if r.key in fixed}
+    if arbiter is not None:
+        requests = [r if r.key in fixed else replace(r, prefix=arbiter.fit(r.key, r.prefix,
+                                                                             r.path))
+                    for r in requests]
     for r in sorted(r for r in requests if r.key not in fixed):
         assert r.kind != "vswitch"
-        pools = spec.pools[r.kind]
-        got = next((c for pool in pools if (c := take_from(spaces[pool], r.prefix))), None)
+        pool = arbiter.pool_for(r.key) if arbiter is not None else None
+        pools = pool.cidrs if pool is not None else space[r.kind]
+        got = next((c for p in pools if (c := take_from(spaces[p], r.prefix))), None)
         if got is None:
-            atoms = {id(s): s for pool in pools for s in spaces[pool]}.values()
+            atoms = {id(s): s for p in pools for s in spaces[p]}.values()
             largest = min((lf for s in atoms if (lf := s.largest_free()) is not None),
                           default=None)
-            raise _exhausted(r, f"the {r.kind} pools {', '.join(pools)}",
+            where = (f"IPAM pool {pool.id} ({', '.join(pools)}), less the allocations of "
+                     "other owners" if pool is not None
+                     else f"the {r.kind} pools {', '.join(pools)}")
+            raise _exhausted(r, where,
                              sum(s.free_total for s in atoms), largest,
                              f"add a pool, shrink the request or release something{note}")
         out[r.key] = got
@@ -311,15 +346,17 @@ def _placement(vpcs: Mapping[str, VpcPlan], role: Role, vpc: str) -> PlacementPl
     return PlacementPlan(vpc, vpcs[vpc].region, vpcs[vpc].by_role(role)[0])
 
 
-def _pool_use(spec: FleetSpec, cidr_of: Mapping[str, str]) -> tuple[PoolUse, ...]:
+def _pool_use(space: Mapping[PoolKind, tuple[str, ...]], cidr_of: Mapping[str, str]
+              ) -> tuple[PoolUse, ...]:
     allocated = [IPNetwork(c) for c in cidr_of.values()]
-    nets = {p: IPNetwork(p) for cs in spec.pools.values() for p in cs}
-    return tuple(PoolUse(p, tuple(k for k in spec.pools if p in spec.pools[k]),
+    nets = {p: IPNetwork(p) for cs in space.values() for p in cs}
+    return tuple(PoolUse(p, tuple(k for k in space if p in space[k]),
                          sum(a.size for a in allocated if a in net))
                  for p, net in nets.items())
 
 
-def _aggregates(spec: FleetSpec, vpcs: Mapping[str, VpcPlan],
+def _aggregates(spec: FleetSpec, space: Mapping[PoolKind, tuple[str, ...]],
+                vpcs: Mapping[str, VpcPlan],
                 clusters: Mapping[str, ClusterPlan]
                 ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
     """(routes per VPC, security-group aggregates): both empty in ``public`` mode, where there
@@ -330,7 +367,7 @@ def _aggregates(spec: FleetSpec, vpcs: Mapping[str, VpcPlan],
     for c in clusters.values():
         if c.pod_cidr:
             home[c.vpc].append(c.pod_cidr)
-    pools = [c for kind in ("vpc", "pod") for c in spec.pools[kind]]  # what VPCs route
+    pools = [c for kind in ("vpc", "pod") for c in space[kind]]  # what VPCs route
     return (routes.summary_routes(home, pools),
             routes.fleet_supernets((r for rs in home.values() for r in rs), pools))
 

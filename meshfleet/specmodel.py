@@ -259,6 +259,36 @@ class MeshPlacement(Placement):
     """ASM version; None: the provider's."""
 
 
+#: An IPAM pool id as Alibaba writes it (``ipam-pool-`` and lower-case letters and digits).
+IPAM_POOL_RE = re.compile(r"^ipam-pool-[a-z0-9]{1,64}$")
+
+
+@dataclass(frozen=True)
+class IpamSpec:
+    """The organisation's VPC IPAM pools the fleet allocates from (``ipam.pools``): the cloud
+    arbitrates between stacks, the planner plans inside what the pools have free."""
+
+    vpc: Mapping[str, str]
+    """Region -> pool id of the VPC pool there (IPAM allocates a VPC only from a pool whose
+    effective region is the VPC's), one per region of the spec's VPCs."""
+    pod: str | None
+    """Pool id of Flannel pod CIDRs (reserved as custom allocations). None: the spec has no
+    Flannel cluster, or the pod CIDRs stay in the spec's own ``pools.pod``."""
+    service: str
+    """Pool id of Service CIDRs (reserved as custom allocations)."""
+
+    def pool_of(self, kind: PoolKind, region: str) -> str | None:
+        """The pool id that allocates ``kind`` (``region``: where the VPC is)."""
+        if kind == "vpc":
+            return self.vpc.get(region)
+        return self.pod if kind == "pod" else self.service
+
+    @property
+    def pool_ids(self) -> tuple[str, ...]:
+        """Every pool id named, sorted, once."""
+        return tuple(sorted({*self.vpc.values(), self.service, *([self.pod] if self.pod else [])}))
+
+
 @dataclass(frozen=True)
 class FleetSpec:
     """The whole validated fleet."""
@@ -281,6 +311,8 @@ class FleetSpec:
     cen_id: str | None = None
     """``cen.id``: an existing CEN instance (``cen-...``) used instead of a new one (its transit
     routers too, per region). None: meshfleet creates the CEN instance."""
+    ipam: IpamSpec | None = None
+    """The organisation's IPAM pools (``ipam``); None: the spec's own ``pools``."""
 
     @property
     def reads_existing(self) -> bool:

@@ -16,8 +16,8 @@ Egress: ``new_nat_gateway`` is always False (the provider defaults it to True, a
 would make a NAT gateway of its own); the VPC's ``Network`` owns the NAT gateway, and the cluster
 waits for the SNAT entries of its own vSwitches (``egress``).
 
-A cluster waits only on its own vSwitches and their egress: never on another cluster, never on
-CEN.
+A cluster waits only on its own vSwitches, their egress and (``ipam``) the IPAM allocations of
+its pod and Service CIDRs: never on another cluster, never on CEN.
 """
 
 from __future__ import annotations
@@ -105,12 +105,17 @@ class AckClusterArgs:
     egress: Sequence[pulumi.Resource] = ()
     """What gives the cluster's vSwitches a way out (their SNAT entries): the cluster is created
     after them, since nodes pull images when they join. Default: nothing (egress of its own)."""
+    reservations: Sequence[pulumi.Resource] = ()
+    """The IPAM allocations of its pod and Service CIDRs (``ipam``): the cluster is created
+    after them, so a range another stack won fails the update before the cluster exists.
+    Default: none (the spec's own pools)."""
 
     @classmethod
     def from_plan(cls, plan: Plan, cluster: str, vswitch_ids: Mapping[str, pulumi.Input[str]],
-                  egress: Sequence[pulumi.Resource] = ()) -> AckClusterArgs:
+                  egress: Sequence[pulumi.Resource] = (),
+                  reservations: Sequence[pulumi.Resource] = ()) -> AckClusterArgs:
         """The arguments for ``plan``'s cluster ``cluster``; ``vswitch_ids`` by plan key,
-        ``egress`` the SNAT entries of its vSwitches."""
+        ``egress`` the SNAT entries of its vSwitches, ``reservations`` its IPAM allocations."""
         c = plan.clusters[cluster]
         spec = c.spec
         return cls(
@@ -121,7 +126,8 @@ class AckClusterArgs:
             public_api_server=plan.spec.connectivity == "public", pod_cidr=c.pod_cidr,
             node_cidr_mask=c.node_cidr_mask,
             pod_vswitch_ids=[vswitch_ids[s.key] for s in c.pod_vswitches],
-            peer_cidrs={cidr_key(s): s for s in plan.supernets}, egress=tuple(egress))
+            peer_cidrs={cidr_key(s): s for s in plan.supernets}, egress=tuple(egress),
+            reservations=tuple(reservations))
 
     def problems(self) -> list[Problem]:
         """Concrete CIDRs, and the vSwitch ids and fields each CNI needs."""
@@ -201,7 +207,7 @@ class AckCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self, custom_timeouts=CLUSTER_TIMEOUTS,
                 # Nodes pull images as they join: the cluster waits for its vSwitches' SNAT.
-                depends_on=list(args.egress)))
+                depends_on=[*args.egress, *args.reservations]))
         self.cluster_id = self.cluster.id
 
         self.autoscaler = None

@@ -4,6 +4,8 @@ Resource tree (URN nesting follows real dependency)::
 
     MeshFleet
     ├── alicloud.Provider per region (nothing regional ever uses the default provider)
+    ├── PoolReservations (``ipam``) ── vpc.IpamIpamPoolAllocation per Flannel pod and Service
+    │                                   CIDR, in its pool's region (each cluster waits on its own)
     ├── Network per VPC ── vpc.Network (an existing VPC: ExistingVpc, which creates nothing),
     │   │                   vpc.Switch per planned vSwitch, NAT gateway + EIP +
     │   │                   SNAT entry per node/pod vSwitch (``natGateway``)
@@ -46,6 +48,7 @@ from meshfleet.components.common import raise_problems, regional_provider_args
 from meshfleet.components.existing_cluster import ExistingClusterArgs, ExistingClusterResource
 from meshfleet.components.fleet import Fleet, FleetArgs
 from meshfleet.components.fleet_features import FleetFeatures, FleetFeaturesArgs
+from meshfleet.components.ipam import PoolReservations, PoolReservationsArgs
 from meshfleet.components.kubeconfig import fleet_kubeconfig_output, merged_kubeconfig_output
 from meshfleet.components.mesh import Mesh, MeshArgs
 from meshfleet.components.mesh_membership import MeshMembership, memberships_in_order
@@ -75,6 +78,8 @@ class MeshFleetArgs:
         out: list[Problem] = []
         for v in p.vpcs.values():
             out += NetworkArgs.from_plan(v).problems()
+        if p.ipam is not None:
+            out += PoolReservationsArgs.from_plan(p.ipam).problems()
         for c in p.clusters.values():
             if c.existing is None:  # an existing cluster: nothing of its own is declared
                 out += AckClusterArgs.from_plan(p, c.name, keys).problems()
@@ -89,6 +94,8 @@ class MeshFleet(pulumi.ComponentResource):
 
     providers: dict[str, alicloud.Provider]
     networks: dict[str, Network]
+    reservations: PoolReservations | None
+    """The IPAM custom allocations of pod and Service CIDRs (``ipam``), else None."""
     clusters: dict[str, AckCluster | ExistingClusterResource]
     """By cluster name: a new cluster (AckCluster), or an existing one (``clusters.<name>.id``)
     that only its attachments (Fleet, mesh, CEN) refer to."""
@@ -127,19 +134,30 @@ class MeshFleet(pulumi.ComponentResource):
         plan = args.plan
         public = plan.spec.connectivity == "public"
 
+        # The VPCs' regions, and (ipam) the regions of the pools custom allocations are made in.
+        regions = {*plan.regions, *(r.region for r in (plan.ipam.reservations
+                                                       if plan.ipam is not None else ()))}
         self.providers = {
             region: alicloud.Provider(f"{name}-{region}", regional_provider_args(region),
                                       opts=pulumi.ResourceOptions(parent=self))
-            for region in plan.regions}
+            for region in sorted(regions)}
 
         def on(region: str, parent: pulumi.Resource) -> pulumi.ResourceOptions:
             # Explicit regional provider: a multi-region stack must never fall back to the
             # default provider (alicloud:region), which would put the resource in the wrong region.
             return pulumi.ResourceOptions(parent=parent, provider=self.providers[region])
 
+        vpc_pools = plan.ipam.vpc_pools if plan.ipam is not None else {}
+        owner = plan.ipam.owner if plan.ipam is not None else None
         self.networks = {
-            v.name: Network(v.name, NetworkArgs.from_plan(v), opts=on(v.region, self))
+            v.name: Network(v.name, NetworkArgs.from_plan(v, vpc_pools.get(v.name), owner),
+                            opts=on(v.region, self))
             for v in sorted(plan.vpcs.values(), key=lambda v: v.name)}
+        self.reservations = None
+        if plan.ipam is not None and plan.ipam.reservations:
+            self.reservations = PoolReservations(
+                f"{name}-ipam", PoolReservationsArgs.from_plan(plan.ipam), self.providers,
+                opts=pulumi.ResourceOptions(parent=self))
         vswitch_ids = {k: i for n in self.networks.values() for k, i in n.vswitch_ids.items()}
         # An existing cluster's node vSwitches (``existing:<id>``) are known by their id.
         vswitch_ids.update({s.key: pulumi.Output.from_input(s.name)
@@ -156,7 +174,9 @@ class MeshFleet(pulumi.ComponentResource):
                 continue
             egress = [snat[s.key] for s in (*c.node_vswitches, *c.pod_vswitches) if s.key in snat]
             self.clusters[c.name] = AckCluster(
-                c.name, AckClusterArgs.from_plan(plan, c.name, vswitch_ids, egress),
+                c.name, AckClusterArgs.from_plan(
+                    plan, c.name, vswitch_ids, egress,
+                    self.reservations.of_cluster(c.name) if self.reservations else ()),
                 opts=on(c.region, self.networks[c.vpc]))  # nested in its VPC: cannot outlive it
 
         self.cen = None

@@ -1,5 +1,11 @@
 """Network: one VPC, its planned vSwitches and its egress (one NAT gateway).
 
+With ``ipam`` the VPC is created from its region's IPAM pool (``ipv4_ipam_pool_id`` and the
+planned ``cidr_block``): IPAM records the allocation itself, and refuses the VPC when another
+owner holds an overlapping range, before any vSwitch or cluster of it exists. Such a VPC is
+described ``<project>/<stack>``: IPAM's record of it carries no name of ours, and the next plan
+recognises its own VPC by that description.
+
 The CIDRs and display names come from the plan (``VpcPlan``); this component only declares them.
 Child names are the plan's stable names (``<vpc>-<role>[-<cluster>]-<zone>``) and the cloud-side
 display names carry the fleet name, so renaming the fleet's display prefix never replaces a
@@ -54,9 +60,19 @@ class NetworkArgs:
     existing: ExistingVpcArgs | None = None
     """The VPC exists already (``vpcs.<name>.id``): no ``vpc.Network``; the new vSwitches, the
     NAT gateway and CEN use its id and route table. Default None (meshfleet creates it)."""
+    ipam_pool_id: str | None = None
+    """The IPAM pool the VPC is allocated from (``ipv4_ipam_pool_id``, with ``cidr`` as the
+    allocation); None: no IPAM. Create-time only: the provider neither reads it back nor
+    updates it, so adding or changing it on an existing VPC changes nothing in the cloud.
+    Default None."""
+    owner: str | None = None
+    """With ``ipam_pool_id``: the VPC's description, ``<project>/<stack>``, by which the next
+    plan of this stack tells its own VPC's allocation in the pool from another owner's. Default
+    None (no description)."""
 
     @classmethod
-    def from_plan(cls, vpc: VpcPlan) -> NetworkArgs:
+    def from_plan(cls, vpc: VpcPlan, ipam_pool_id: str | None = None,
+                  owner: str | None = None) -> NetworkArgs:
         """The arguments for planned VPC ``vpc``.
 
         >>> NetworkArgs.from_plan(VpcPlan("hz", "cn-hangzhou", "10.0.0.0/22", ("cn-hangzhou-h",),
@@ -66,7 +82,8 @@ class NetworkArgs:
         nat = vpc.by_role("nat")
         return cls(vpc.name, vpc.cidr, vpc.display_name, vpc.vswitches,
                    nat[0].key if nat else None,
-                   ExistingVpcArgs.from_plan(vpc) if vpc.existing is not None else None)
+                   ExistingVpcArgs.from_plan(vpc) if vpc.existing is not None else None,
+                   ipam_pool_id, owner if ipam_pool_id else None)
 
     def problems(self) -> list[Problem]:
         """Every CIDR must be concrete; the NAT vSwitch must be one of the vSwitches."""
@@ -112,7 +129,9 @@ class Network(pulumi.ComponentResource):
         else:
             self.vpc = vpc = alicloud.vpc.Network(
                 name,
-                alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name),
+                alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name,
+                                         ipv4_ipam_pool_id=args.ipam_pool_id,
+                                         description=args.owner),
                 opts=pulumi.ResourceOptions(parent=self))
             self.vpc_id, self.route_table_id = vpc.id, vpc.route_table_id
         self.vswitches = {}

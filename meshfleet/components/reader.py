@@ -13,6 +13,7 @@ credentials), never the default provider: IPAM pools, VPCs and clusters are regi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import pulumi
@@ -20,7 +21,7 @@ import pulumi_alicloud as alicloud
 
 from meshfleet.components.common import regional_provider_args
 from meshfleet.components.reader_existing import read_existing
-from meshfleet.inventory import Inventory
+from meshfleet.inventory import Inventory, IpamPool, PoolAllocation
 from meshfleet.specmodel import FleetSpec
 
 
@@ -48,7 +49,10 @@ class Reading:
 def read_inventory(spec: FleetSpec, lock: Mapping[str, str]) -> Inventory:
     """Everything ``spec`` needs to know of the account before it is planned against ``lock``."""
     reading = Reading(spec)
-    return _read_existing(spec, lock, reading)
+    found = _read_existing(spec, lock, reading)
+    pools = _read_pools(spec, lock, reading) if spec.ipam is not None else {}
+    return dataclasses.replace(found, pools=pools,
+                               owner=f"{pulumi.get_project()}/{pulumi.get_stack()}")
 
 
 def _read_existing(spec: FleetSpec, lock: Mapping[str, str], reading: Reading) -> Inventory:
@@ -58,3 +62,63 @@ def _read_existing(spec: FleetSpec, lock: Mapping[str, str], reading: Reading) -
     del lock
     return read_existing(spec, reading) if spec.reads_existing else Inventory()
 
+
+def _read_pools(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
+                ) -> dict[str, IpamPool]:
+    """Every IPAM pool ``spec.ipam`` names: its effective region and mask limits, its CIDRs and
+    every allocation in it (``vpc.get_ipam_ipam_pools``, ``get_ipam_ipam_pool_cidrs``,
+    ``get_ipam_ipam_pool_allocations``).
+
+    The pools are looked up by id in each region of the spec's VPCs (where the VPC pools must
+    be); the pod and Service pools are found the same way. Their CIDRs and allocations are read
+    through a provider of the pool's effective region (``pool_region_id``, the region its
+    custom allocations are made in; the region it was found in when it has none, which the
+    planner then refuses). A pool no region
+    returns is left out: the planner then names it as not found.
+
+    A VPC's allocation carries no name or description of meshfleet's, so for each one at a
+    CIDR ``lock`` holds for a VPC of that pool, the VPC's own description is read
+    (``vpc.get_networks(ids=...)`` in the pool's region) and recorded as the allocation's: the
+    planner recognises its own VPCs by it. A stack whose lock holds no such CIDR reads no VPC.
+    """
+    assert spec.ipam is not None
+    wanted = list(spec.ipam.pool_ids)
+    found: dict[str, tuple[str, alicloud.vpc.outputs.GetIpamIpamPoolsPoolResult]] = {}
+    for region in sorted(spec.ipam.vpc):
+        listed = alicloud.vpc.get_ipam_ipam_pools(ids=wanted, opts=reading.opts(region))
+        for p in listed.pools:
+            if p.id in wanted and p.id not in found:
+                found[p.id] = (region, p)
+    out: dict[str, IpamPool] = {}
+    for pool_id, (seen_in, p) in sorted(found.items()):
+        opts = reading.opts(p.pool_region_id or seen_in)
+        cidrs = alicloud.vpc.get_ipam_ipam_pool_cidrs(ipam_pool_id=pool_id, opts=opts).cidrs
+        allocations = alicloud.vpc.get_ipam_ipam_pool_allocations(ipam_pool_id=pool_id,
+                                                                  opts=opts).allocations
+        locked = {c for k, c in lock.items() if k.startswith("vpc:") and k[4:] in spec.vpcs
+                  and spec.ipam.vpc.get(spec.vpcs[k[4:]].region) == pool_id}
+        mine = sorted({a.resource_id for a in allocations
+                       if a.resource_type == "VPC" and a.cidr in locked and a.resource_id})
+        described = {}
+        if mine:
+            described = {v.id: v.description or "" for v in
+                         alicloud.vpc.get_networks(ids=mine, opts=opts).vpcs}
+        out[pool_id] = IpamPool(
+            pool_id, p.pool_region_id or "",
+            tuple(sorted((c.cidr for c in cidrs if c.cidr), key=_address_order)),
+            tuple(PoolAllocation(a.cidr, a.ipam_pool_allocation_name or "",
+                                 described.get(a.resource_id, "") if a.resource_type == "VPC"
+                                 else a.ipam_pool_allocation_description or "",
+                                 a.resource_type or "", a.resource_id or "",
+                                 a.resource_region_id or "", a.id or "", a.status or "")
+                  for a in allocations if a.cidr),
+            p.allocation_min_cidr_mask or None, p.allocation_max_cidr_mask or None,
+            p.allocation_default_cidr_mask or None)
+    return out
+
+
+
+def _address_order(cidr: str) -> tuple[int, ...]:
+    """A pool's CIDRs in address order (the planner tries them in order)."""
+    address, prefix = cidr.split("/")
+    return (*(int(x) for x in address.split(".")), int(prefix))

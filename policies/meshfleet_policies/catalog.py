@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import cen, exemptions, limits, reach, rules, security
+from . import cen, exemptions, ipam, limits, reach, rules, security
 from .findings import Finding
 from .model import StackIndex
 from .runner import UNKNOWNS_NAME, exemptions_validator, rule_validator, unknowns_validator
@@ -30,6 +30,7 @@ FLEET_NET_URL = ("https://www.alibabacloud.com/help/en/ack/distributed-cloud-con
 CEN_URL = "https://www.alibabacloud.com/help/en/cen/user-guide/how-transit-routers-work"
 CONFIG_RULE_URL = ("https://www.alibabacloud.com/help/en/cloud-config/latest/"
                    "ack-cluster-public-endpoint-check")
+IPAM_URL = "https://next.api.alibabacloud.com/document/VpcIpam/2023-02-28/CreateIpamPoolAllocation"
 MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
 
 UNKNOWNS_SCHEMA = {
@@ -210,6 +211,13 @@ RULES: tuple[Rule, ...] = (
          "Nothing in the stack may overlap the configured reservedCidrs (other stacks, "
          "on-premises).", limits.reserved_cidrs, "Choose ranges outside every reserved range.",
          ACK_NET_URL, schema={"reservedCidrs": RESERVED_SCHEMA}),
+    Rule("ipam-pool-allocations",
+         "A range inside one of the organisation's IPAM pools (config ipamPools) must be "
+         "allocated there, and must not overlap another owner's allocation.",
+         ipam.ipam_pool_allocations,
+         "Create VPCs from their pool (ipv4_ipam_pool_id) and reserve pod and Service CIDRs "
+         "with vpc.IpamIpamPoolAllocation, in ranges the pool has free.",
+         IPAM_URL, schema={"ipamPools": ipam.SCHEMA}),
     Rule("cluster-deletion-protection-disabled", "Clusters should have deletion protection.",
          security.deletion_protection, "Set deletion_protection=True on the cluster.",
          ACK_NET_URL, ADVISORY, S.LOW, tags=("security",)),

@@ -578,6 +578,22 @@ def reserved_config(s: EngineStack) -> Outcome:
         "reservedCidrs": [f"{r} shanghai-dc"]}})
 
 
+def ipam_unallocated(s: EngineStack) -> Outcome:
+    """The config names an IPAM pool holding a cluster's Service CIDR, which nothing allocates."""
+    c = s.clusters()[0]
+    cidr = c["properties"]["serviceCidr"]
+    return Outcome(c["urn"], config={"ipam-pool-allocations": {"ipamPools": {
+        "ipam-pool-0svc": {"cidrs": [cidr]}}}})
+
+
+def ipam_foreign(s: EngineStack) -> Outcome:
+    """The config says another owner holds a VPC's CIDR in the organisation's pool."""
+    v = s.of(T_VPC)[0]
+    cidr = v["properties"]["cidrBlock"]
+    return Outcome(v["urn"], config={"ipam-pool-allocations": {"ipamPools": {
+        "ipam-pool-0vpc": {"cidrs": [cidr], "allocations": [f"{cidr} payments/prod"]}}}})
+
+
 def _protected(s: EngineStack) -> list[Res]:
     found = [c for c in s.clusters() if c["properties"].get("deletionProtection") is True]
     if not found:
@@ -678,6 +694,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("policy-exemptions", "pod CIDR overlap exempted", exempted),
     Mutation("cidr-overlaps-reserved-cidrs", "Service CIDR moved into a reservedCidrs range",
              reserved_config),
+    Mutation("ipam-pool-allocations", "Service CIDR in a configured pool, unallocated",
+             ipam_unallocated),
+    Mutation("ipam-pool-allocations", "VPC CIDR allocated to another owner (config)",
+             ipam_foreign),
     Mutation("cluster-deletion-protection-disabled", "deletionProtection false",
              no_deletion_protection),
     Mutation("cluster-deletion-protection-disabled", "deletionProtection unset",
