@@ -33,8 +33,21 @@ def plan_notices(plan: Plan, stack: str) -> list[str]:
             f"{len(plan.new)} allocations are not in the lock locks/{stack}.json yet ({shown}): "
             f"run `{write_command(stack)}` and commit the lock, so that a later plan never "
             "renumbers them")
+    if plan.versions.new or plan.versions.changed:
+        keys = plan.versions.new + plan.versions.changed
+        notices.append(
+            f"{len(keys)} versions are not in the lock locks/{stack}.json yet "
+            f"({', '.join(f'{k}={plan.versions.entries()[k]}' for k in keys)}): run "
+            f"`{write_command(stack)}` and commit the lock, so that a later run never drifts")
     if plan.released:
         notices.append(
             f"{len(plan.released)} lock entries are no longer in the spec "
-            f"({', '.join(plan.released)}): run `{write_command(stack)}` to release them")
+            f"({', '.join(plan.released)}): their CIDRs stay reserved; run "
+            f"`{write_command(stack)}` to hold them in the lock until their removal is applied")
+    earlier = [k for k in plan.held if k not in plan.released]
+    if earlier:
+        notices.append(
+            f"{len(earlier)} held lock entries stay reserved ({', '.join(earlier)}): once an "
+            f"update has deleted their resources, free them with `{write_command(stack)} "
+            "--applied` (or --removal-applied KEY, --state FILE)")
     return notices

@@ -19,8 +19,9 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from meshfleet.components.common import regional_provider_args
-from meshfleet.inventory import Inventory
+from meshfleet.inventory import Inventory, Versions
 from meshfleet.specmodel import FleetSpec
+from meshfleet.versions import needed
 
 
 class Reading:
@@ -47,6 +48,29 @@ class Reading:
 def read_inventory(spec: FleetSpec, lock: Mapping[str, str]) -> Inventory:
     """Everything ``spec`` needs to know of the account before it is planned against ``lock``."""
     reading = Reading(spec)
-    del reading, lock  # each area of the inventory reads through ``reading``
-    return Inventory()
+    return Inventory(versions=_read_versions(spec, lock, reading))
+
+
+def _read_versions(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
+                   ) -> Versions | None:
+    """What the cloud offers, for the versions neither the spec nor the lock's ``versions``
+    gives (None, and nothing invoked, when every one is given): the Kubernetes versions of ACK
+    managed clusters offered in every region such a cluster lives in, and the ASM versions of
+    the mesh's edition in the mesh's region (``meshfleet.versions`` chooses among them)."""
+    clusters, mesh = needed(spec, getattr(lock, "versions", {}))
+    if not clusters and not mesh:
+        return None
+    kubernetes: list[str] | None = None
+    for region in sorted({spec.clusters[c].region for c in clusters}):
+        got = alicloud.cs.get_kubernetes_version(cluster_type="ManagedKubernetes",
+                                                 opts=reading.opts(region))
+        offered = [m.version for m in got.metadatas]
+        kubernetes = offered if kubernetes is None else [v for v in kubernetes if v in offered]
+    editions: dict[str, tuple[str, ...]] = {}
+    if mesh:
+        edition = spec.mesh.edition
+        got_mesh = alicloud.servicemesh.get_versions(edition=edition,
+                                                     opts=reading.opts(spec.mesh.region))
+        editions[edition] = tuple(v.version for v in got_mesh.versions if v.edition == edition)
+    return Versions(tuple(kubernetes or ()), editions)
 
