@@ -228,7 +228,8 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
     out += _versions_lines(p)
     out += [""] + [f"warning: {w}" for w in p.warnings]
     delta = delta or changes(p, {})
-    out += _held_lines(p, stack, delta)
+    held = _held_lines(p, stack, delta)
+    out += held + ([""] if held else [])
     out += _changes_lines(p, stack, lock, writing, delta)
     return "\n".join(out)
 
@@ -261,11 +262,11 @@ def _held_lines(p: Plan, stack: str, delta: Mapping[str, Any]) -> list[str]:
     """The held section: what stays reserved, why, how to free it; what this run freed."""
     out: list[str] = []
     if p.held:
-        out += ["", f"Held ({len(p.held)}): released lock entries stay reserved, never handed "
+        out += [f"Held ({len(p.held)}): released lock entries stay reserved, never handed "
                     "out, until you confirm their removal was applied"]
         out.append(_table(["KEY", "CIDR", "WHY"],
                           [[h["key"], h["cidr"], h["why"]] for h in delta["held"]],
-                          ["-" if h["key"] in p.released else "h" for h in delta["held"]]))
+                          ["-" if h["key"] in p.released else " " for h in delta["held"]]))
         out.append(f"Free them after the `pulumi up` that deletes their resources: "
                    f"`python -m fleetctl plan --stack {stack} --applied --write` (all), "
                    "`--removal-applied KEY...` (some) or `--state FILE` (those the stack's "
@@ -275,7 +276,7 @@ def _held_lines(p: Plan, stack: str, delta: Mapping[str, Any]) -> list[str]:
                    f"{', '.join(p.reclaimed)}")
     freed = delta.get("freed") or {}
     if freed:
-        out += ["", f"Freed ({len(freed)}): removal confirmed applied"]
+        out += ([""] if out else []) + [f"Freed ({len(freed)}): removal confirmed applied"]
         out.append(_table(["KEY", "CIDR", "BY"],
                           [[k, f["cidr"], f["by"]] for k, f in freed.items()],
                           [" "] * len(freed)))

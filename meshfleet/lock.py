@@ -137,8 +137,8 @@ def _version_entries(raw: Any, path: str, problems: list[Problem]) -> dict[str, 
             problems.append(Problem(where, key, "is not a version key meshfleet writes "
                                                 "(kubernetes:CLUSTER or mesh)"))
         elif not isinstance(version, str) or not VERSION_RE.match(version):
-            problems.append(Problem(where, version, "is not a version string (e.g. "
-                                                    "1.30.7-aliyun.1, v1.22.6.36-g3b5d3c9e-aliyun)"))
+            problems.append(Problem(where, version, (
+                "is not a version string (e.g. 1.30.7-aliyun.1, v1.22.6.36-g3b5d3c9e-aliyun)")))
         else:
             out[key] = version
     return out
@@ -151,7 +151,7 @@ def parse_lock(raw: Any, source: str = "lock") -> Lock:
         raise LockError([Problem(source, raw, "must be a JSON object with `version` and "
                                               "`allocations`")])
     problems: list[Problem] = []
-    version = raw.get("version")
+    version: Any = raw.get("version")
     if version not in READS or isinstance(version, bool):
         problems.append(Problem(f"{source}.version", version,
                                 f"is not a lock version meshfleet reads (expected "
@@ -179,7 +179,7 @@ def parse_lock(raw: Any, source: str = "lock") -> Lock:
                                                   "versions, held)") for k in unknown]
     if problems:
         raise LockError(problems)
-    return Lock(allocations, versions, held, read_as=int(version))
+    return Lock(allocations, versions, held, read_as=version)
 
 
 def load_lock(path: str | Path, *, must_exist: bool = False) -> Lock:

@@ -105,8 +105,9 @@ def newest_compatible(offered: Versions, edition: str, fixed: Sequence[str],
         k8s = newest_for(mesh, offered.kubernetes)
         if k8s is not None or not need_kubernetes:
             return mesh, k8s
+    meshes = ", ".join(newest(offered.mesh.get(edition, ()))) or "none"
     raise VersionError([Problem("mesh.version", None, (
-        f"no offered ASM version of edition {edition} ({', '.join(newest(offered.mesh.get(edition, ()))) or 'none'}) "
+        f"no offered ASM version of edition {edition} ({meshes}) "
         f"supports Kubernetes {', '.join(fixed) or 'of any offered version'} "
         f"(offered: {', '.join(newest(offered.kubernetes)) or 'none'}) by meshfleet's table "
         "(meshfleet.versions.KUBERNETES_OF_ASM): set mesh.version and clusters.<name>."
@@ -130,6 +131,9 @@ class VersionPlan:
     """Version keys the lock does not hold yet (``+`` in ``fleetctl plan``)."""
     changed: tuple[str, ...] = ()
     """Version keys whose explicit spec version differs from the lock (an upgrade)."""
+    chosen: tuple[str, ...] = ()
+    """Version keys neither the spec nor the lock gives: what the cloud's offers decide (read
+    in :func:`read_regions`); None in ``kubernetes``/``mesh`` if nothing was offered."""
 
     def entries(self) -> dict[str, str]:
         """What the lock's ``versions`` records."""
@@ -148,6 +152,14 @@ def needed(spec: FleetSpec, locked: Mapping[str, str]) -> tuple[tuple[str, ...],
     mesh = (spec.mesh.mode == "standalone" and spec.mesh.version is None
             and MESH_KEY not in locked)
     return clusters, mesh
+
+
+def read_regions(spec: FleetSpec, keys: Iterable[str]) -> tuple[str, ...]:
+    """The regions whose offers decide the version keys ``keys``: each such cluster's region,
+    and the mesh's region for ``mesh`` (one reading provider each)."""
+    regions = {spec.mesh.region if k == MESH_KEY else spec.clusters[k.split(":", 1)[1]].region
+               for k in keys}
+    return tuple(sorted(regions))
 
 
 def resolve(spec: FleetSpec, locked: Mapping[str, str], offered: Versions | None
@@ -188,5 +200,7 @@ def resolve(spec: FleetSpec, locked: Mapping[str, str], offered: Versions | None
     plan = VersionPlan(kube, mesh,
                        new=tuple(k for k in entries if k not in locked),
                        changed=tuple(k for k, v in entries.items()
-                                     if k in locked and locked[k] != v))
+                                     if k in locked and locked[k] != v),
+                       chosen=tuple(sorted(map(kubernetes_key, choose)))
+                       + ((MESH_KEY,) if choose_mesh else ()))
     return plan, tuple(warnings)
