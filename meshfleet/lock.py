@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -103,44 +103,42 @@ def lock_path(project_dir: str | Path, stack: str) -> Path:
     return Path(project_dir) / "locks" / f"{stack}.json"
 
 
-def _cidr_entries(raw: Any, path: str, problems: list[Problem]) -> dict[str, str]:
-    """The valid ``key -> CIDR`` entries of ``raw`` (``allocations`` or ``held``); each bad one
-    becomes a problem at ``path.<key>``."""
-    if not isinstance(raw, Mapping):
-        problems.append(Problem(path, raw, "must be an object of key -> CIDR"))
-        return {}
-    out: dict[str, str] = {}
-    for key, cidr in raw.items():
-        where = f"{path}.{key}"
-        if not isinstance(key, str) or not KEY_RE.match(key):
-            problems.append(Problem(where, key, "is not an allocation key meshfleet writes "
-                                                "(e.g. vpc:NAME, pod:CLUSTER, vswitch:VPC:node:"
-                                                "CLUSTER:ZONE)"))
-            continue
-        message = cidrs.cidr_problem(cidr, RULES[key.split(":", 1)[0]])
-        if message:
-            problems.append(Problem(where, cidr, message))
-            continue
-        out[key] = cidr
-    return out
+def _cidr_problem(key: Any, cidr: Any) -> tuple[Any, str] | None:
+    """What is wrong with an ``allocations`` or ``held`` entry: (the bad value, why)."""
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        return key, ("is not an allocation key meshfleet writes (e.g. vpc:NAME, pod:CLUSTER, "
+                     "vswitch:VPC:node:CLUSTER:ZONE)")
+    message = cidrs.cidr_problem(cidr, RULES[key.split(":", 1)[0]])
+    return (cidr, message) if message else None
 
 
-def _version_entries(raw: Any, path: str, problems: list[Problem]) -> dict[str, str]:
+def _version_problem(key: Any, version: Any) -> tuple[Any, str] | None:
+    """What is wrong with a ``versions`` entry: (the bad value, why)."""
+    if not isinstance(key, str) or not VERSION_KEY_RE.match(key):
+        return key, "is not a version key meshfleet writes (kubernetes:CLUSTER or mesh)"
+    if not isinstance(version, str) or not VERSION_RE.match(version):
+        return version, ("is not a version string (e.g. 1.30.7-aliyun.1, "
+                         "v1.22.6.36-g3b5d3c9e-aliyun)")
+    return None
+
+
+Check = Callable[[Any, Any], "tuple[Any, str] | None"]
+
+
+def _entries(raw: Any, path: str, shape: str, problem: Check,
+             problems: list[Problem]) -> dict[str, str]:
+    """The valid entries of the section ``raw`` at ``path`` (an object of ``shape``); each bad
+    one (``problem(key, value)``) becomes a problem at ``path.<key>``."""
     if not isinstance(raw, Mapping):
-        problems.append(Problem(path, raw, "must be an object of kubernetes:CLUSTER | mesh -> "
-                                           "version"))
+        problems.append(Problem(path, raw, f"must be an object of {shape}"))
         return {}
     out: dict[str, str] = {}
-    for key, version in raw.items():
-        where = f"{path}.{key}"
-        if not isinstance(key, str) or not VERSION_KEY_RE.match(key):
-            problems.append(Problem(where, key, "is not a version key meshfleet writes "
-                                                "(kubernetes:CLUSTER or mesh)"))
-        elif not isinstance(version, str) or not VERSION_RE.match(version):
-            problems.append(Problem(where, version, (
-                "is not a version string (e.g. 1.30.7-aliyun.1, v1.22.6.36-g3b5d3c9e-aliyun)")))
+    for key, value in raw.items():
+        bad = problem(key, value)
+        if bad is None:
+            out[key] = value
         else:
-            out[key] = version
+            problems.append(Problem(f"{path}.{key}", *bad))
     return out
 
 
@@ -160,7 +158,8 @@ def parse_lock(raw: Any, source: str = "lock") -> Lock:
         problems.append(Problem(f"{source}.allocations", raw.get("allocations"),
                                 "must be an object of key -> CIDR"))
         raise LockError(problems)
-    allocations = _cidr_entries(raw["allocations"], f"{source}.allocations", problems)
+    allocations = _entries(raw["allocations"], f"{source}.allocations", "key -> CIDR",
+                           _cidr_problem, problems)
     versions: dict[str, str] = {}
     held: dict[str, str] = {}
     if version == 1:
@@ -169,8 +168,10 @@ def parse_lock(raw: Any, source: str = "lock") -> Lock:
                 problems.append(Problem(f"{source}.{extra}", raw[extra], (
                     "is a version 2 field in a version 1 lock: set `version` to 2")))
     else:
-        versions = _version_entries(raw.get("versions", {}), f"{source}.versions", problems)
-        held = _cidr_entries(raw.get("held", {}), f"{source}.held", problems)
+        versions = _entries(raw.get("versions", {}), f"{source}.versions",
+                            "kubernetes:CLUSTER | mesh -> version", _version_problem, problems)
+        held = _entries(raw.get("held", {}), f"{source}.held", "key -> CIDR", _cidr_problem,
+                        problems)
         problems += [Problem(f"{source}.held.{k}", c, (
             f"is both allocated ({allocations[k]}) and held: a key the spec has is never "
             "held; remove it from `held`")) for k, c in held.items() if k in allocations]
