@@ -2,9 +2,15 @@
 the lock update.
 
 The table shows what the spec asks (MAX NODES, PODS/NODE) beside what the plan makes room for
-(NODE CAPACITY, POD IPS, SERVICE IPS), and lists every allocation that is new since the lock and
-every lock entry the spec no longer has. A renamed cluster is a removal plus an addition: its
-old ranges are released, the new name gets new ones.
+(NODE CAPACITY, POD IPS, SERVICE IPS), the Kubernetes and ASM versions, and lists every
+allocation that is new since the lock and every lock entry the spec no longer has. A renamed
+cluster is a removal plus an addition: its old ranges are released, the new name gets new ones.
+
+Released entries are not freed: ``--write`` moves them to the lock's ``held`` entries, reserved
+in every later plan (never handed out) until you confirm the removal was applied, after the
+``pulumi up`` that deleted their resources: ``--applied`` (every held entry),
+``--removal-applied KEY...`` (some), or ``--state FILE`` (each held entry whose CIDR the state no
+longer carries). The "Held" section says which entries are held, why, and how to free them.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from fleetctl.errors import InputError
+from fleetctl.held import gone, state_resources
 from fleetctl.inventory import offline_reader
 from fleetctl.stackconfig import (
     StackConfigError,
@@ -28,7 +35,7 @@ from fleetctl.stackconfig import (
 from meshfleet.errors import MeshfleetError
 from meshfleet.ipam import keys_to_release
 from meshfleet.layout import Plan
-from meshfleet.lock import dump_lock, load_lock, lock_path
+from meshfleet.lock import LOCK_VERSION, Lock, dump_lock, load_lock, lock_path
 from meshfleet.notices import write_command
 from meshfleet.pipeline import plan_stack
 
@@ -36,6 +43,11 @@ EXAMPLES = """examples:
   fleetctl plan --stack example            # tables; `+` new since the lock, `-` released
   fleetctl plan --stack example --json     # machine-readable, with the changes
   fleetctl plan --stack example --write    # record the plan in locks/example.json
+  fleetctl plan --stack example --applied --write
+                                           # after `pulumi up`: free every held entry
+  fleetctl plan --stack example --removal-applied service:ack-2 --write
+  fleetctl plan --stack example --state before.json --write
+                                           # free held entries the state no longer has
 """
 
 
@@ -52,7 +64,17 @@ def register(sub: Any) -> None:
                         "VPCs and clusters, versions not yet locked)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--write", action="store_true",
-                   help="record the plan's allocations in the lock file (review the diff)")
+                   help="record the plan's allocations, versions and held entries in the lock "
+                        "file (review the diff)")
+    p.add_argument("--applied", action="store_true",
+                   help="the removals the lock holds were applied (`pulumi up` ran): free "
+                        "every held entry")
+    p.add_argument("--removal-applied", nargs="+", default=[], metavar="KEY",
+                   help="free these held entries (lock keys, e.g. service:ack-2): their "
+                        "removal was applied")
+    p.add_argument("--state", type=Path, default=None, metavar="FILE",
+                   help="the stack's state (`fleetctl check --save-state` or `pulumi stack "
+                        "export`): free every held entry whose CIDR it no longer carries")
     p.set_defaults(func=plan_command)
 
 
@@ -61,30 +83,82 @@ INPUT_ERRORS = (MeshfleetError, StackConfigError)
 
 
 def load_plan(program: Path, stack: str, lock_file: Path | None = None,
-              answers: Path | None = None) -> tuple[Plan, Path]:
+              answers: Path | None = None, free: Collection[str] = ()) -> tuple[Plan, Path]:
     """Spec from the stack config, lock from disk, what exists from recorded answers, plan:
-    what the stack program does (``meshfleet.pipeline.plan_stack``). A ``--lock`` the user names
-    must exist."""
+    what the stack program does (``meshfleet.pipeline.plan_stack``), with the held entries
+    ``free`` released. A ``--lock`` the user names must exist."""
     path = lock_path(program, stack)  # validates the stack name, even with --lock
     path = lock_file or path
     project = load_project(program)
     reader = offline_reader(answers, project=str(project["name"]), stack=stack,
                             config=load_stack_config(program, project, stack))
     return plan_stack(fleet_config(program, stack), path, lock_must_exist=lock_file is not None,
-                      read=reader), path
+                      read=reader, free=free), path
 
 
-def changes(p: Plan, lock: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """The plan against its lock: ``new`` allocations and ``released`` lock entries, each
-    ``{key: cidr}``."""
+def freed_keys(lock: Lock, args: argparse.Namespace) -> dict[str, str]:
+    """The held entries the user confirms were removed (``--applied``, ``--removal-applied``,
+    ``--state``), each with what confirmed it; an unknown ``--removal-applied`` key is an
+    ``InputError`` listing the held ones."""
+    unknown = [k for k in args.removal_applied if k not in lock.held]
+    if unknown:
+        held = ", ".join(lock.held) or "none"
+        raise InputError(f"--removal-applied {' '.join(unknown)}: not held in the lock (held: "
+                         f"{held}). A key the lock still allocates is held by `plan --write` "
+                         "once the spec drops it; confirm its removal after the `pulumi up` "
+                         "that follows")
+    out = {k: "--removal-applied" for k in args.removal_applied}
+    if args.state is not None:
+        out.update({k: f"--state {args.state}"
+                    for k in sorted(gone(lock.held, state_resources(args.state)))})
+    if args.applied:
+        out.update({k: "--applied" for k in lock.held})
+    return dict(sorted(out.items()))
+
+
+def changes(p: Plan, lock: Mapping[str, str],
+            freed: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The plan against its lock: whether the lock already records all of it
+    (``lockCurrent``); ``new`` allocations and ``released`` lock entries, each
+    ``{key: cidr}``; every ``held`` entry (key, CIDR, why, how to free it); the held entries
+    ``freed`` by this run and what confirmed it; the versions ``new`` or ``changed``."""
     allocations = p.allocations()
-    return {"new": {k: allocations[k] for k in p.new},
-            "released": {k: lock.get(k, "") for k in p.released}}
+    before = lock.held if isinstance(lock, Lock) else {}
+    versions = lock.versions if isinstance(lock, Lock) else {}
+    old_format = isinstance(lock, Lock) and lock.read_as < LOCK_VERSION and len(lock) > 0
+    current = (not p.new and not p.released and dict(p.held) == dict(before)
+               and p.versions.entries() == dict(versions) and not old_format)
+    return {"lockCurrent": current,
+            "new": {k: allocations[k] for k in p.new},
+            "released": {k: lock.get(k, "") for k in p.released},
+            "held": [{"key": k, "cidr": c, "why": _held_why(p, k), "free": _held_free(k)}
+                     for k, c in p.held.items()],
+            "freed": {k: {"cidr": before.get(k, ""), "by": by}
+                      for k, by in (freed or {}).items()},
+            "reclaimed": {k: allocations[k] for k in p.reclaimed},
+            "versions": {"new": {k: p.versions.entries()[k] for k in p.versions.new},
+                         "changed": {k: {"lock": versions.get(k),
+                                         "plan": p.versions.entries()[k]}
+                                     for k in p.versions.changed}}}
+
+
+def _held_why(p: Plan, key: str) -> str:
+    if key in p.released:
+        return "removed from the spec by this plan; its resource exists until `pulumi up`"
+    return "removed earlier; its removal is not confirmed applied"
+
+
+def _held_free(key: str) -> str:
+    return (f"after the `pulumi up` that deletes it: --removal-applied {key} (or --applied, "
+            "or --state FILE)")
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    the_plan, path = load_plan(args.program, args.stack, args.lock, args.answers)
-    delta = changes(the_plan, load_lock(path))
+    path = args.lock or lock_path(args.program, args.stack)
+    before = load_lock(path, must_exist=args.lock is not None)
+    freed = freed_keys(before, args)
+    the_plan, path = load_plan(args.program, args.stack, args.lock, args.answers, free=freed)
+    delta = changes(the_plan, before, freed)
     if args.json:
         print(json.dumps({"stack": args.stack, **the_plan.to_dict(), "changes": delta},
                          indent=2))
@@ -93,11 +167,14 @@ def plan_command(args: argparse.Namespace) -> int:
     if args.write:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dump_lock(the_plan.allocations()))
+            path.write_text(dump_lock(the_plan.allocations(), the_plan.versions.entries(),
+                                      the_plan.held))
         except OSError as exc:
             raise InputError(f"--write {path}: {exc.strerror or exc}") from exc
-        print(f"wrote {len(the_plan.allocations())} allocations to {path} "
-              f"({len(the_plan.new)} new, {len(the_plan.released)} released)", file=sys.stderr)
+        print(f"wrote {len(the_plan.allocations())} allocations, "
+              f"{len(the_plan.versions.entries())} versions and {len(the_plan.held)} held "
+              f"entries to {path} ({len(the_plan.new)} new, {len(the_plan.released)} released, "
+              f"{len(freed)} freed)", file=sys.stderr)
     return 0
 
 
@@ -113,9 +190,10 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequenc
 
 
 def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
-                 delta: Mapping[str, Mapping[str, str]] | None = None) -> str:
-    """The human view of a plan; ``+`` marks an allocation the lock does not hold yet, ``=``
-    what exists already (read from the account: fixed, never allocated)."""
+                 delta: Mapping[str, Any] | None = None) -> str:
+    """The human view of a plan; ``+`` marks an allocation (or version) the lock does not hold
+    yet, ``~`` a version the spec changes, ``=`` what exists already (read from the account:
+    fixed, never allocated)."""
     new = set(p.new)
     spec = p.spec
     out = [f"Plan for stack {stack!r}: fleet {spec.name}, connectivity {spec.connectivity}, "
@@ -155,9 +233,13 @@ def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
                        for u in p.pools], [" "] * len(p.pools)))
     out += _existing_lines(p)
     out += _ipam_lines(p, stack)
+    out += _versions_lines(p)
     taken = tuple(f"{t.key}: locked " for t in (p.ipam.taken if p.ipam is not None else ()))
     out += [""] + [f"warning: {w}" for w in p.warnings if not w.startswith(taken or ("\0",))]
-    out += _changes_lines(p, stack, lock, writing, delta or changes(p, {}))
+    delta = delta or changes(p, {})
+    held = _held_lines(p, stack, delta)
+    out += held + ([""] if held else [])
+    out += _changes_lines(p, stack, lock, writing, delta)
     return "\n".join(out)
 
 
@@ -224,9 +306,61 @@ def _ipam_lines(p: Plan, stack: str) -> list[str]:
     return out
 
 
+def _versions_lines(p: Plan) -> list[str]:
+    """What each cluster and the mesh run: from the spec, the lock, or chosen now."""
+    v = p.versions
+    spec = p.spec
+    rows, marks = [], []
+    entries = v.entries()
+
+    def row(what: str, key: str, version: str | None, explicit: str | None) -> None:
+        source = ("spec" if explicit else "chosen" if key in v.new else "lock"
+                  if key in entries else "provider default (not resolved)")
+        rows.append([what, version or "-", source])
+        marks.append("+" if key in v.new else "~" if key in v.changed else " ")
+
+    if spec.mesh.mode == "standalone":
+        row("mesh (ASM)", "mesh", v.mesh, spec.mesh.version)
+    for name, version in v.kubernetes.items():
+        row(f"{name} (Kubernetes)", f"kubernetes:{name}", version,
+            spec.clusters[name].kubernetes_version)
+    if not rows:
+        return []
+    return ["", "Versions (the spec's, else the lock's, else the newest compatible pair offered)",
+            _table(["WHAT", "VERSION", "FROM"], rows, marks)]
+
+
+def _held_lines(p: Plan, stack: str, delta: Mapping[str, Any]) -> list[str]:
+    """The held section: what stays reserved, why, how to free it; what this run freed."""
+    out: list[str] = []
+    if p.held:
+        out += [f"Held ({len(p.held)}): released lock entries stay reserved, never handed "
+                    "out, until you confirm their removal was applied"]
+        out.append(_table(["KEY", "CIDR", "WHY"],
+                          [[h["key"], h["cidr"], h["why"]] for h in delta["held"]],
+                          ["-" if h["key"] in p.released else " " for h in delta["held"]]))
+        out.append(f"Free them after the `pulumi up` that deletes their resources: "
+                   f"`python -m fleetctl plan --stack {stack} --applied --write` (all), "
+                   "`--removal-applied KEY...` (some) or `--state FILE` (those the stack's "
+                   "state no longer has), then commit the lock.")
+    if p.reclaimed:
+        out.append(f"Taken back from held (the same key, its own CIDR): "
+                   f"{', '.join(p.reclaimed)}")
+    freed = delta.get("freed") or {}
+    if freed:
+        out += ([""] if out else []) + [f"Freed ({len(freed)}): removal confirmed applied"]
+        out.append(_table(["KEY", "CIDR", "BY"],
+                          [[k, f["cidr"], f["by"]] for k, f in freed.items()],
+                          [" "] * len(freed)))
+    return out
+
+
 def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,
-                   delta: Mapping[str, Mapping[str, str]]) -> list[str]:
+                   delta: Mapping[str, Any]) -> list[str]:
     if not p.new and not p.released:
+        if not delta.get("lockCurrent", True) and not writing:
+            return [f"Every allocation is in the lock ({lock}); versions or held entries are "
+                    f"not: record them with `{write_command(stack)}` and commit the lock."]
         return [f"Every allocation is in the lock ({lock})."]
     rows = [["+", k, cidr, "new"] for k, cidr in sorted(delta["new"].items())]
     rows += [["-", k, cidr, "released"] for k, cidr in sorted(delta["released"].items())]
@@ -241,9 +375,9 @@ def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,
                    "(Pulumi replaces the cluster; the new name gets new CIDRs). Keep the name "
                    "to keep the cluster.")
     if p.released:
-        out.append("Released ranges stay reserved until the lock is rewritten without them and "
-                   "the update has run (Pulumi deletes the old resources after creating the "
-                   "new ones).")
+        out.append("Released ranges stay reserved: `--write` moves them to the lock's held "
+                   "entries, reserved in every later plan until their removal is confirmed "
+                   "(Pulumi deletes the old resources only after creating the new ones).")
     if writing:
         out.append(f"Recording them in {lock}.")
     else:

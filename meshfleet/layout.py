@@ -8,7 +8,7 @@ prints and draws it, the stack exports it. Pure: nothing of Pulumi.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from netaddr import IPNetwork
@@ -16,6 +16,7 @@ from netaddr import IPNetwork
 from meshfleet.inventory import EMPTY, ExistingCluster, ExistingVpc, Inventory
 from meshfleet.ipam import IpamUse
 from meshfleet.specmodel import ClusterSpec, Cni, FleetSpec, PoolKind
+from meshfleet.versions import VersionPlan
 
 #: Addresses per node vSwitch beyond the nodes: the API server's CLB, NAT, ENIs of add-ons.
 NODE_OVERHEAD = 8
@@ -159,15 +160,23 @@ class Plan:
     new: tuple[str, ...] = ()
     """Allocation keys the lock did not hold (to be recorded with ``fleetctl plan --write``)."""
     released: tuple[str, ...] = ()
-    """Lock keys no longer in the spec. Their addresses stay reserved in this plan (Pulumi deletes
-    the old resources only after creating the new ones) and are free once the lock is rewritten
-    without them (``fleetctl plan --write``) and the update has run."""
+    """Lock keys no longer in the spec. Their addresses stay reserved (Pulumi deletes the old
+    resources only after creating the new ones): ``fleetctl plan --write`` moves them to the
+    lock's ``held`` entries, reserved in every later plan until the removal is confirmed."""
+    held: Mapping[str, str] = field(default_factory=dict)
+    """Every CIDR reserved after this plan, by key: the entries it releases and the lock's held
+    entries it does not take back (what ``plan --write`` records as ``held``)."""
+    reclaimed: tuple[str, ...] = ()
+    """Held keys the spec has again, taking back their own CIDR (the same resource)."""
     warnings: tuple[str, ...] = ()
     inventory: Inventory = EMPTY
     """What was read before planning (IPAM pools, existing VPCs, clusters, CEN, versions)."""
     ipam: IpamUse | None = None
     """With ``ipam`` in the spec: each VPC's pool, the custom allocations the stack reserves
     (Flannel pod and Service CIDRs) and the locked ranges another owner has taken."""
+    versions: VersionPlan = VersionPlan()
+    """The Kubernetes version of each cluster and the ASM version: spec, else lock, else the
+    newest compatible pair offered (``meshfleet.versions``)."""
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -206,6 +215,10 @@ class Plan:
             "pools": [{"cidr": p.cidr, "kinds": list(p.kinds), "allocated": p.allocated,
                        "utilisation": round(p.utilisation, 6)} for p in self.pools],
             "new": list(self.new), "released": list(self.released),
+            "held": dict(self.held), "reclaimed": list(self.reclaimed),
+            "versions": {"kubernetes": dict(self.versions.kubernetes),
+                         "mesh": self.versions.mesh, "new": list(self.versions.new),
+                         "changed": list(self.versions.changed)},
             "warnings": list(self.warnings),
             **({"ipam": {
                 "owner": self.ipam.owner, "vpcPools": dict(self.ipam.vpc_pools),

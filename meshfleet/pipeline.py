@@ -10,7 +10,7 @@ reader of recorded answers, tests a function returning a fixed ``Inventory``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from meshfleet.inventory import EMPTY, Inventory
@@ -25,15 +25,17 @@ Reader = Callable[[FleetSpec, Mapping[str, str]], Inventory]
 
 
 def plan_stack(raw_spec: object, lock_file: Path, *, lock_must_exist: bool = False,
-               read: Reader | None = None) -> Plan:
+               read: Reader | None = None, free: Collection[str] = ()) -> Plan:
     """The plan of a stack: its ``meshfleet:fleet`` value parsed, what exists read (``read``;
-    nothing without it), planned against its lock.
+    nothing without it), planned against its lock (a ``meshfleet.lock.Lock``: allocations,
+    versions, held entries), with the held entries ``free`` released (their removal was
+    confirmed applied: ``fleetctl plan --applied`` and friends).
 
     A missing ``lock_file`` is an empty lock (a stack not yet deployed) unless
     ``lock_must_exist`` (a lock the user named), then a ``LockError`` naming the path. Raises
     ``SpecError`` / ``LockError`` / ``PlanError`` with every problem found.
     """
     spec = parse_spec(raw_spec)
-    lock = load_lock(lock_file, must_exist=lock_must_exist)
+    lock = load_lock(lock_file, must_exist=lock_must_exist).free(free)
     inventory = read(spec, lock) if read is not None else EMPTY
     return plan(spec, lock, inventory)

@@ -53,7 +53,9 @@ from meshfleet.layout import (
     VpcPlan,
     VSwitchPlan,
 )
+from meshfleet.lock import Lock
 from meshfleet.specmodel import ClusterSpec, FleetSpec, Placement, PoolKind, VpcSpec
+from meshfleet.versions import resolve as resolve_versions
 
 __all__ = ["ClusterPlan", "PlacementPlan", "Plan", "PoolUse", "VSwitchPlan", "VpcPlan", "plan"]
 
@@ -80,8 +82,11 @@ class Request:
 
 def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
          inventory: Inventory = EMPTY) -> Plan:
-    """Plan every CIDR of ``spec``, keeping every allocation recorded in ``lock``, around what
-    ``inventory`` says already exists."""
+    """Plan every CIDR of ``spec``, keeping every allocation recorded in ``lock`` (and, for a
+    ``Lock``, its versions, and its held entries reserved), around what ``inventory`` says
+    already exists."""
+    locked_versions = lock.versions if isinstance(lock, Lock) else {}
+    held_before = dict(lock.held) if isinstance(lock, Lock) else {}
     lock = dict(lock or {})
     existing.raise_missing(spec, inventory)
     members: dict[str, list[ClusterSpec]] = {v: [] for v in spec.vpcs}
@@ -98,18 +103,24 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
     top = _top_requests(spec, switches)
     every = top + [r for reqs in switches.values() for r in reqs]
     keys = {r.key for r in every}
+    # Released lock entries are quarantined: their resources still exist until the update
+    # deletes them, which Pulumi does after creating everything new, so handing their CIDRs out
+    # would make a new vSwitch (or cluster) collide with the old one. ``plan --write`` keeps
+    # them as the lock's held entries, reserved here in every later plan until the user
+    # confirms the removal was applied; a held key the spec has again takes its own CIDR back.
+    reclaimed = _reclaim(every, held_before, lock)
+    lock.update(reclaimed)
     exists = existing.existing_ranges(spec, inventory)
     arbiter = Arbiter(spec, inventory, keys, lock) if spec.ipam is not None else None
     fixed = _fixed_cidrs(spec, every, lock, exists, arbiter)
     kept = keys | existing.existing_keys(spec, inventory)  # the cloud's: never released
-    # Released lock entries are quarantined for this plan: their resources still exist until the
-    # update deletes them, which Pulumi does after creating everything new, so handing their
-    # CIDRs out now would make a new vSwitch (or cluster) collide with the old one.
     released = {k: c for k, c in lock.items() if k not in kept}
-    note = (f"; {len(released)} lock entries this plan releases stay reserved until their "
-            "resources are deleted: apply the removal first" if released else "")
-    held = IPSet(c for k, c in released.items() if not k.startswith("vswitch:"))
-    held_switches = IPSet(c for k, c in released.items() if k.startswith("vswitch:"))
+    reserved = {**released, **{k: c for k, c in held_before.items() if k not in reclaimed}}
+    _check_pins_on_reserved(every, lock, reserved)
+    note = (f"; {len(reserved)} released or held lock entries stay reserved until their "
+            "removal is applied and confirmed (fleetctl plan --applied)" if reserved else "")
+    held = IPSet(c for k, c in reserved.items() if not k.startswith("vswitch:"))
+    held_switches = IPSet(c for k, c in reserved.items() if k.startswith("vswitch:"))
     taken: tuple[Taken, ...] = ()
     if arbiter is not None:
         taken = arbiter.taken({r.key: fixed[r.key] for r in top if r.key in fixed},
@@ -134,11 +145,14 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
     pools = _pool_use(space, cidr_of)
     summary, supernets = _aggregates(spec, space, vpcs, clusters)
     new = tuple(k for k in sorted(keys) if k not in lock)
+    chosen, version_warnings = resolve_versions(spec, locked_versions, inventory.versions)
     return Plan(spec, vpcs, clusters, _placement(vpcs, "fleet", spec.fleet.vpc),
                 _placement(vpcs, "mesh", spec.mesh.vpc), pools, summary, supernets,
-                new=new, released=tuple(sorted(released)),
-                warnings=(*_route_quota_warnings(vpcs, clusters, summary),
-                          *taken_warnings(taken)), inventory=inventory,
+                new=new, released=tuple(sorted(released)), held=dict(sorted(reserved.items())),
+                reclaimed=tuple(sorted(reclaimed)),
+                warnings=(*_route_quota_warnings(vpcs, clusters, summary), *version_warnings,
+                          *taken_warnings(taken)),
+                inventory=inventory, versions=chosen,
                 ipam=arbiter.use(cidr_of, taken) if arbiter is not None else None)
 
 
@@ -148,6 +162,57 @@ def _space(spec: FleetSpec, arbiter: Arbiter | None) -> Mapping[PoolKind, tuple[
     if arbiter is None:
         return spec.pools
     return {k: arbiter.cidrs(k) or spec.pools[k] for k in spec.pools}
+
+
+def _reclaim(requests: list[Request], held: Mapping[str, str], lock: Mapping[str, str]
+             ) -> dict[str, str]:
+    """Held keys the spec has again, with their own CIDR: the same resource (Pulumi still has
+    it unless the removal was applied, and then its CIDR is free anyway). A held key that
+    cannot take exactly its CIDR back (pinned elsewhere, sized larger, or a vSwitch whose VPC
+    moved) is an error: its CIDR may still be in use, and a key has one CIDR at a time."""
+    out: dict[str, str] = {}
+    problems = []
+    for r in requests:  # VPCs before their vSwitches
+        if r.key not in held:
+            continue
+        cidr = held[r.key]
+        fits = (r.pin is None or r.pin == cidr) and (
+            r.kind == "vpc" or IPNetwork(cidr).prefixlen <= r.prefix)
+        if r.switch is not None:
+            vpc = lock.get(f"vpc:{r.switch.vpc}") or out.get(f"vpc:{r.switch.vpc}")
+            fits = fits and vpc is not None and IPNetwork(cidr) in IPNetwork(vpc)
+        if fits:
+            out[r.key] = cidr
+        else:
+            problems.append(Problem(r.path, r.pin or f"/{r.prefix}", (
+                f"(key {r.key}) is held in the lock at {cidr}: removed earlier, its removal "
+                "is not confirmed applied, and this request cannot take exactly that CIDR back "
+                f"(pinned elsewhere, sized larger or outside its VPC). Keep the old sizing, or "
+                f"confirm the removal after `pulumi up` (fleetctl plan --removal-applied "
+                f"{r.key}, or --applied)")))
+    if problems:
+        raise PinConflictError(problems)
+    return out
+
+
+def _check_pins_on_reserved(requests: list[Request], lock: Mapping[str, str],
+                            reserved: Mapping[str, str]) -> None:
+    """A pin (not a lock entry) may not overlap a released or held CIDR: that resource may
+    still exist."""
+    problems = []
+    for r in requests:
+        if r.pin is None or r.key in lock:
+            continue
+        pin = IPNetwork(r.pin)
+        for key, cidr in reserved.items():
+            same_space = key.startswith("vswitch:") == (r.kind == "vswitch")
+            if same_space and (pin in IPNetwork(cidr) or IPNetwork(cidr) in pin):
+                problems.append(Problem(r.path, r.pin, (
+                    f"(key {r.key}) overlaps {cidr}, reserved for {key} (released or held: "
+                    "its resource may still exist): pin another range, or confirm the removal "
+                    "(fleetctl plan --removal-applied KEY)")))
+    if problems:
+        raise PinConflictError(problems)
 
 
 def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:

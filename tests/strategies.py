@@ -208,7 +208,7 @@ def rich_fleet_specs(draw: st.DrawFn, max_regions: int = 4, max_vpcs: int = 6,
             c["serviceIps"] = draw(st.sampled_from([1, 255, 257, 65536]))
         if draw(st.booleans()):
             c.update(clusterSpec=draw(st.sampled_from(["ack.pro.small", "ack.standard"])),
-                     kubernetesVersion="1.31.1-aliyun.1",
+                     kubernetesVersion="1.30.7-aliyun.1",  # ASM 1.22 (the catalogue's) supports it
                      deletionProtection=draw(st.booleans()))
         if draw(st.booleans()):
             system = draw(st.sampled_from([2, 3]))

@@ -84,7 +84,8 @@ class AckClusterArgs:
     cluster_spec: AckClusterSpec
     """ACK cluster spec (required)."""
     kubernetes_version: str | None
-    """ACK Kubernetes version; None: the provider's latest (required)."""
+    """ACK Kubernetes version, the plan's (spec, lock or chosen: ``Plan.versions``); None: the
+    provider's latest (required)."""
     deletion_protection: bool
     """Refuse deletion in the console/API (required)."""
     node_pools: Sequence[NodePoolSpec]
@@ -121,7 +122,8 @@ class AckClusterArgs:
         return cls(
             name=c.name, display_name=spec.display_name, cni=c.cni, service_cidr=c.service_cidr,
             node_vswitch_ids=[vswitch_ids[s.key] for s in c.node_vswitches],
-            cluster_spec=spec.cluster_spec, kubernetes_version=spec.kubernetes_version,
+            cluster_spec=spec.cluster_spec,
+            kubernetes_version=plan.versions.kubernetes.get(c.name, spec.kubernetes_version),
             deletion_protection=spec.deletion_protection, node_pools=spec.pools,
             public_api_server=plan.spec.connectivity == "public", pod_cidr=c.pod_cidr,
             node_cidr_mask=c.node_cidr_mask,

@@ -98,7 +98,8 @@ class MeshArgs:
     edition: MeshEdition
     """ASM edition: ``Default`` or ``Pro`` (required)."""
     version: str | None
-    """ASM version; None: the provider's (required)."""
+    """ASM version, the plan's (spec, lock or chosen: ``Plan.versions``); None: the provider's,
+    which drifts (Optional, not Computed) (required)."""
     public_api_server: bool
     """Expose the ASM API server on a public EIP (``public`` connectivity only) (required)."""
     public_pilot: bool
@@ -121,8 +122,8 @@ class MeshArgs:
         vSwitch."""
         mesh, public = plan.spec.mesh, plan.spec.connectivity == "public"
         return cls(mesh.name, vpc_id, vswitch_id, plan.mesh.region, cluster_ids,
-                   mesh.cluster_spec, mesh.edition, mesh.version, public_api_server=public,
-                   public_pilot=public,
+                   mesh.cluster_spec, mesh.edition, plan.versions.mesh or mesh.version,
+                   public_api_server=public, public_pilot=public,
                    member_depends_on=dict(member_depends_on or {}),
                    peer_cidrs={cidr_key(s): s for s in plan.supernets})
 

@@ -21,8 +21,9 @@ import pulumi_alicloud as alicloud
 
 from meshfleet.components.common import regional_provider_args
 from meshfleet.components.reader_existing import read_existing
-from meshfleet.inventory import Inventory, IpamPool, PoolAllocation
+from meshfleet.inventory import Inventory, IpamPool, PoolAllocation, Versions
 from meshfleet.specmodel import FleetSpec
+from meshfleet.versions import needed
 
 
 class Reading:
@@ -51,8 +52,32 @@ def read_inventory(spec: FleetSpec, lock: Mapping[str, str]) -> Inventory:
     reading = Reading(spec)
     found = _read_existing(spec, lock, reading)
     pools = _read_pools(spec, lock, reading) if spec.ipam is not None else {}
-    return dataclasses.replace(found, pools=pools,
+    return dataclasses.replace(found, pools=pools, versions=_read_versions(spec, lock, reading),
                                owner=f"{pulumi.get_project()}/{pulumi.get_stack()}")
+
+
+def _read_versions(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
+                   ) -> Versions | None:
+    """What the cloud offers, for the versions neither the spec nor the lock's ``versions``
+    gives (None, and nothing invoked, when every one is given): the Kubernetes versions of ACK
+    managed clusters offered in every region such a cluster lives in, and the ASM versions of
+    the mesh's edition in the mesh's region (``meshfleet.versions`` chooses among them)."""
+    clusters, mesh = needed(spec, getattr(lock, "versions", {}))
+    if not clusters and not mesh:
+        return None
+    kubernetes: list[str] | None = None
+    for region in sorted({spec.clusters[c].region for c in clusters}):
+        got = alicloud.cs.get_kubernetes_version(cluster_type="ManagedKubernetes",
+                                                 opts=reading.opts(region))
+        offered = [m.version for m in got.metadatas]
+        kubernetes = offered if kubernetes is None else [v for v in kubernetes if v in offered]
+    editions: dict[str, tuple[str, ...]] = {}
+    if mesh:
+        edition = spec.mesh.edition
+        got_mesh = alicloud.servicemesh.get_versions(edition=edition,
+                                                     opts=reading.opts(spec.mesh.region))
+        editions[edition] = tuple(v.version for v in got_mesh.versions if v.edition == edition)
+    return Versions(tuple(kubernetes or ()), editions)
 
 
 def _read_existing(spec: FleetSpec, lock: Mapping[str, str], reading: Reading) -> Inventory:

@@ -22,6 +22,7 @@ from fleetctl.capture import Capture, Registration, run_program
 from meshfleet.layout import Plan
 from meshfleet.lock import lock_path
 from meshfleet.pipeline import plan_stack
+from meshfleet.versions import read_regions
 from tests.programs import copy_program
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,7 +116,9 @@ def expected_counts(p: Plan) -> dict[str, int]:
     pairs = len(list(combinations(regions, 2)))
     nat = [v for v in vpcs if v.by_role("nat")]  # one NAT gateway, EIP and association each
     counts = {
-        PROVIDER: len(regions), VPC: len(vpcs), VSWITCH: sum(len(v.vswitches) for v in vpcs),
+        # one provider per region, and a reading provider per region versions are read in
+        PROVIDER: len(regions) + len(read_regions(p.spec, p.versions.chosen)),
+        VPC: len(vpcs), VSWITCH: sum(len(v.vswitches) for v in vpcs),
         ACK: len(clusters), NODE_POOL: sum(len(c.spec.pools) for c in clusters),
         AUTOSCALER: sum(c.spec.auto_scaling for c in clusters),
         FLEET: 1, MEMBERSHIP: len(clusters),

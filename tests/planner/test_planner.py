@@ -213,7 +213,7 @@ def test_lock_file_round_trip_and_errors(tmp_path: Any) -> None:
     with pytest.raises(LockError, match="not valid JSON"):
         load_lock(path)
     with pytest.raises(LockError) as info:
-        parse_lock({"version": 2, "allocations": {"vpc:x": "10.0.0.1/8", "bogus": "10.0.0.0/8"}})
+        parse_lock({"version": 3, "allocations": {"vpc:x": "10.0.0.1/8", "bogus": "10.0.0.0/8"}})
     assert {p.path for p in info.value.problems} == {
         "lock.version", "lock.allocations.vpc:x", "lock.allocations.bogus"}
     assert isinstance(info.value, SpecError)  # a bad lock is bad input, exit 2

@@ -217,7 +217,7 @@ LOCKS: tuple[BadInput, ...] = (
     BadInput("lock is empty", "lock", "", LockError, "is not valid JSON"),
     BadInput("lock is a JSON list", "lock", "[1, 2]", LockError,
              "must be a JSON object with `version` and `allocations`"),
-    BadInput("lock of a future version", "lock", _lock(GOOD_ALLOCATIONS, version=2), LockError,
+    BadInput("lock of a future version", "lock", _lock(GOOD_ALLOCATIONS, version=3), LockError,
              "is not a lock version meshfleet reads"),
     BadInput("allocations is a list", "lock", json.dumps({"version": 1, "allocations": []}),
              LockError, "must be an object of key -> CIDR"),
