@@ -5,8 +5,10 @@ engine view against the previous one (``fleetctl.diff``, as ``pulumi preview --d
 require that every update or replacement, and every deletion, is of a resource owned by
 something the edit touched (a cluster, a VPC, a region, the Fleet or the mesh placement), with
 one exception: aggregates (VPC routes towards CEN, security-group rules admitting the fleet's
-supernets) come and go as the set of ranges changes, so they may be created or deleted by any
-edit — never updated or replaced by one that did not touch their owner.
+supernets) come and go as the set of ranges changes, and so does a region's reading provider (no
+cloud object; there while the program reads something in that region, e.g. versions the lock does
+not hold yet), so they may be created or deleted by any edit — never updated or replaced by one
+that did not touch their owner.
 
 Owners come from the program's stable child names (``meshfleet/components``): a cluster's
 component and its children, its vSwitches and their SNAT entries (by the plan's vSwitch names),
@@ -108,6 +110,8 @@ def owners(res: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]],
     elif t == "pulumi:providers:alicloud":
         region = res.get("properties", {}).get("region")
         out.add(f"region:{region}" if region in regions else "unknown")
+        if "-read-" in name:  # a reading provider (meshfleet.components.reader): no cloud object,
+            out.add(AGGREGATE)  # there while something of its region is read (versions not locked)
     elif component == "meshfleet:cen:CenBackbone":
         out |= _cen_owner(name.removeprefix(f"{parent_name}-"), clusters, vpcs, regions)
     elif t != "pulumi:pulumi:Stack":
