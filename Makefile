@@ -26,8 +26,9 @@ test: $(VENV)/.installed typecheck lint  ## type-check, lint, then every test
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed  ## ruff's lint rules and its formatter (run `ruff format .` to apply it)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 plan: $(VENV)/.installed
 	$(PY) -m fleetctl plan --stack $(STACK)

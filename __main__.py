@@ -12,8 +12,11 @@ from meshfleet.notices import plan_notices
 from meshfleet.pipeline import plan_stack
 
 stack = pulumi.get_stack()
-fleet_plan = plan_stack(pulumi.Config("meshfleet").require_object("fleet"),
-                        lock_path(Path(__file__).resolve().parent, stack), read=read_inventory)
+fleet_plan = plan_stack(
+    pulumi.Config("meshfleet").require_object("fleet"),
+    lock_path(Path(__file__).resolve().parent, stack),
+    read=read_inventory,
+)
 for notice in plan_notices(fleet_plan, stack):
     pulumi.log.warn(notice)
 fleet = MeshFleet(fleet_plan.spec.name, MeshFleetArgs(fleet_plan))

@@ -50,15 +50,28 @@ def fleet(n: int, seed: int = 7) -> dict[str, Any]:
     clusters = {}
     for i in range(n):
         cni = "terway" if rng.random() < 0.3 else "flannel"
-        clusters[f"c{i}"] = {"vpc": f"v{i % n_vpcs}", "cni": cni,
-                             "maxNodes": rng.choice([2, 4, 8, 16]), "podsPerNode": 16,
-                             "serviceIps": rng.choice([256, 512]),
-                             "zones": zones_of(vpcs[f"v{i % n_vpcs}"]["region"])[:2]}
-    return {"name": "bench", "connectivity": "cen",
-            "regions": {r: {"zones": zones_of(r)} for r in regions},
-            "vpcs": vpcs, "clusters": clusters, "fleet": {"vpc": "v0"}, "mesh": {"vpc": "v0"},
-            "pools": {"vpc": ["10.0.0.0/8"], "pod": ["172.16.0.0/12", "10.0.0.0/8"],
-                      "service": ["192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8"]}}
+        clusters[f"c{i}"] = {
+            "vpc": f"v{i % n_vpcs}",
+            "cni": cni,
+            "maxNodes": rng.choice([2, 4, 8, 16]),
+            "podsPerNode": 16,
+            "serviceIps": rng.choice([256, 512]),
+            "zones": zones_of(vpcs[f"v{i % n_vpcs}"]["region"])[:2],
+        }
+    return {
+        "name": "bench",
+        "connectivity": "cen",
+        "regions": {r: {"zones": zones_of(r)} for r in regions},
+        "vpcs": vpcs,
+        "clusters": clusters,
+        "fleet": {"vpc": "v0"},
+        "mesh": {"vpc": "v0"},
+        "pools": {
+            "vpc": ["10.0.0.0/8"],
+            "pod": ["172.16.0.0/12", "10.0.0.0/8"],
+            "service": ["192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8"],
+        },
+    }
 
 
 def time_plan(n: int, collect: bool = True) -> tuple[float, Any]:
@@ -107,22 +120,31 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [n for n in (10, 100, 1_000, 10_000) if n <= args.max]
     print("Part 1: plan() wall time and pool utilisation (20 regions, 5 clusters per VPC)")
-    print(f"{'clusters':>9} {'vpcs':>6} {'allocations':>12} {'seconds':>9} {'us/cluster':>11}  "
-          "pool utilisation")
+    print(
+        f"{'clusters':>9} {'vpcs':>6} {'allocations':>12} {'seconds':>9} {'us/cluster':>11}  "
+        "pool utilisation"
+    )
     times = {}
     for n in sizes:
         seconds, result = time_plan(n)
         times[n] = seconds
         use = ", ".join(f"{u.cidr} {u.utilisation:.1%}" for u in result.pools)
-        print(f"{n:>9,} {len(result.vpcs):>6,} {len(result.allocations()):>12,} {seconds:>9.3f} "
-              f"{seconds / n * 1e6:>11.0f}  {use}")
+        print(
+            f"{n:>9,} {len(result.vpcs):>6,} {len(result.allocations()):>12,} {seconds:>9.3f} "
+            f"{seconds / n * 1e6:>11.0f}  {use}"
+        )
     big = max(sizes)
     growth = times[big] / times[big // 10] if big >= 100 else float("nan")
-    no_gc = (time_plan(big, collect=False)[0] / time_plan(big // 10, collect=False)[0]
-             if big >= 100 else float("nan"))
-    print(f"growth {big // 10:,} -> {big:,} clusters: {growth:.1f}x (with the GC paused "
-          f"{no_gc:.1f}x); n log n would be "
-          f"{(big * math.log(big)) / (big // 10 * math.log(big // 10)):.1f}x")
+    no_gc = (
+        time_plan(big, collect=False)[0] / time_plan(big // 10, collect=False)[0]
+        if big >= 100
+        else float("nan")
+    )
+    print(
+        f"growth {big // 10:,} -> {big:,} clusters: {growth:.1f}x (with the GC paused "
+        f"{no_gc:.1f}x); n log n would be "
+        f"{(big * math.log(big)) / (big // 10 * math.log(big // 10)):.1f}x"
+    )
     nlogn = (big * math.log(big)) / (big // 10 * math.log(big // 10)) if big >= 100 else math.nan
 
     print("\nPart 2: best fit (buddy, this planner) vs sequential (cidrsubnets-style) in one /8")
@@ -132,34 +154,46 @@ def main() -> None:
     allocations = p1000.allocations()
     top = [IPNetwork(c).prefixlen for k, c in allocations.items() if not k.startswith("vswitch:")]
     # The same requests in the order a user adds them: VPCs, then each cluster's pod and Service.
-    in_order = [IPNetwork(allocations[k]).prefixlen for k in
-                [f"vpc:{v}" for v in reqs["vpcs"]] + [x for c in reqs["clusters"] for x in
-                (f"pod:{c}", f"service:{c}")] if k in allocations]
+    in_order = [
+        IPNetwork(allocations[k]).prefixlen
+        for k in [f"vpc:{v}" for v in reqs["vpcs"]]
+        + [x for c in reqs["clusters"] for x in (f"pod:{c}", f"service:{c}")]
+        if k in allocations
+    ]
     _, seq_span = sequential(in_order)
     _, bf_span = best_fit(sorted(top))
     _, bf_online_span = best_fit(in_order)
     asked = sum(2 ** (32 - p) for p in top)
     print(f"  1,000-cluster fleet, {len(top):,} top-level requests, {asked:,} addresses requested")
-    print(f"  span used: sequential {seq_span:,}  best-fit online {bf_online_span:,}  "
-          f"best-fit batch (largest first, as plan() does) {bf_span:,}")
+    print(
+        f"  span used: sequential {seq_span:,}  best-fit online {bf_online_span:,}  "
+        f"best-fit batch (largest first, as plan() does) {bf_span:,}"
+    )
     rng = random.Random(11)
     stream = [rng.choice([16, 18, 20, 22, 24, 26, 28]) for _ in range(200_000)]
     seq_fit, _ = sequential(stream)
     bf_fit, _ = best_fit(stream)
-    print(f"  mixed /16../28 stream arriving one at a time: sequential fits {seq_fit:,} requests "
-          f"before the first miss, best fit {bf_fit:,} ({bf_fit / seq_fit:.2f}x)")
+    print(
+        f"  mixed /16../28 stream arriving one at a time: sequential fits {seq_fit:,} requests "
+        f"before the first miss, best fit {bf_fit:,} ({bf_fit / seq_fit:.2f}x)"
+    )
 
     summary = {f"t{n}": f"{times[n]:.3f}" for n in sizes}
-    summary.update({
-        f"growth_{big // 10}_to_{big}": f"{growth:.1f}", "growth_gc_paused": f"{no_gc:.1f}",
-        "nlogn_growth": f"{nlogn:.1f}",
-        "target_1000_under_1s": str(times.get(1000, 0.0) < 1.0).lower(),
-        "span_sequential": str(seq_span), "span_bestfit_online": str(bf_online_span),
-        "span_bestfit_batch": str(bf_span),
-        "span_ratio_seq_over_bestfit": f"{seq_span / bf_span:.2f}",
-        "fit_sequential": str(seq_fit), "fit_bestfit": str(bf_fit),
-        "fit_ratio": f"{bf_fit / seq_fit:.2f}",
-    })
+    summary.update(
+        {
+            f"growth_{big // 10}_to_{big}": f"{growth:.1f}",
+            "growth_gc_paused": f"{no_gc:.1f}",
+            "nlogn_growth": f"{nlogn:.1f}",
+            "target_1000_under_1s": str(times.get(1000, 0.0) < 1.0).lower(),
+            "span_sequential": str(seq_span),
+            "span_bestfit_online": str(bf_online_span),
+            "span_bestfit_batch": str(bf_span),
+            "span_ratio_seq_over_bestfit": f"{seq_span / bf_span:.2f}",
+            "fit_sequential": str(seq_fit),
+            "fit_bestfit": str(bf_fit),
+            "fit_ratio": f"{bf_fit / seq_fit:.2f}",
+        }
+    )
     print(" ".join(f"{k}={v}" for k, v in summary.items()))
 
 

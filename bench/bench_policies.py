@@ -38,11 +38,13 @@ from tests.policies.stackbuilder import Ref, StackBuilder  # noqa: E402
 
 PACK_DIR = ROOT / "policies"
 # Zones with transit routers (the VPC attachments need two of them).
-ZONES = {"hz": ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"],
-         "sh": ["cn-shanghai-b", "cn-shanghai-e", "cn-shanghai-f", "cn-shanghai-g"]}
+ZONES = {
+    "hz": ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"],
+    "sh": ["cn-shanghai-b", "cn-shanghai-e", "cn-shanghai-f", "cn-shanghai-g"],
+}
 CONFIG = {"cidr-overlaps-reserved-cidrs": {"reservedCidrs": ["192.168.0.0/16 on-premises"]}}
 
-NOOP_MAIN = '''
+NOOP_MAIN = """
 from collections.abc import Mapping, Sequence
 from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
 from pulumi_policy.proxy import UnknownValueError
@@ -70,15 +72,15 @@ def read_everything(args, report):
 
 PolicyPack("noop", [StackValidationPolicy("read-every-property", "Reads every property once.",
                                           read_everything, EnforcementLevel.ADVISORY)])
-'''
+"""
 
-PAIRWISE_MAIN = f'''
+PAIRWISE_MAIN = f"""
 import sys
 sys.path.insert(0, {str(PACK_DIR)!r})
 from meshfleet_policies import build_pack, cidrs
 cidrs.ALGORITHM = "pairwise"
 build_pack()
-'''
+"""
 
 
 def make_pack(root: Path, name: str, main: str) -> Path:
@@ -114,10 +116,10 @@ def build_stack(target: int) -> list[dict[str, Any]]:
         vpc = sb.vpc(f"vpc-{u}", str(vpc_net), p)
         subnets = list(vpc_net.subnets(new_prefix=24))
         zones = ZONES[p.name]
-        vsws = [sb.vswitch(f"vsw-{u}-{i}", vpc, str(subnets[i]), zones[i % 4])
-                for i in range(8)]
-        sb.tr_vpc_attachment(f"att-{u}", cen, tr, vpc, [(zones[2], vsws[6]),
-                                                          (zones[3], vsws[7])], p)
+        vsws = [sb.vswitch(f"vsw-{u}-{i}", vpc, str(subnets[i]), zones[i % 4]) for i in range(8)]
+        sb.tr_vpc_attachment(
+            f"att-{u}", cen, tr, vpc, [(zones[2], vsws[6]), (zones[3], vsws[7])], p
+        )
         if fleet is None:
             first_vpc, first_vswitch = vpc, vsws[0]
             fleet = sb.fleet("fleet", vpc, [vsws[0]])
@@ -127,8 +129,12 @@ def build_stack(target: int) -> list[dict[str, Any]]:
             if n and n % overlap_every == 0:
                 pod = pods[n - 1]  # deliberate overlap with the previous cluster
             pods.append(pod)
-            c = sb.cluster(f"ack-{u}-{k}", [vsws[k * 2], vsws[k * 2 + 1]], pod_cidr=pod,
-                           service_cidr=str(next(svc_space)))
+            c = sb.cluster(
+                f"ack-{u}-{k}",
+                [vsws[k * 2], vsws[k * 2 + 1]],
+                pod_cidr=pod,
+                service_cidr=str(next(svc_space)),
+            )
             sb.node_pool(f"pool-{u}-{k}", c, [vsws[k * 2], vsws[k * 2 + 1]], p)
             sb.membership(f"member-{u}-{k}", fleet, c, regions[0])
             clusters.append(c)
@@ -154,24 +160,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pairwise-max", type=int, default=10000,
-                        help="skip the pairwise reference above this size")
+    parser.add_argument(
+        "--pairwise-max",
+        type=int,
+        default=10000,
+        help="skip the pairwise reference above this size",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        dirs = {"noop": make_pack(root, "noop", NOOP_MAIN), "pack": PACK_DIR,
-                "stock": PACK_DIR, "pairwise": make_pack(root, "pairwise", PAIRWISE_MAIN)}
+        dirs = {
+            "noop": make_pack(root, "noop", NOOP_MAIN),
+            "pack": PACK_DIR,
+            "stock": PACK_DIR,
+            "pairwise": make_pack(root, "pairwise", PAIRWISE_MAIN),
+        }
         envs = {"stock": {"MESHFLEET_POLICY_FASTPATH": "0"}}
-        runners = {name: PolicyPackRunner(d, config=None if name == "noop" else CONFIG,
-                                          env=envs.get(name))
-                   for name, d in dirs.items()}
+        runners = {
+            name: PolicyPackRunner(d, config=None if name == "noop" else CONFIG, env=envs.get(name))
+            for name, d in dirs.items()
+        }
         try:
             for r in runners.values():
                 r.start()
-            print(f"{'resources':>9} {'noop s':>8} {'pack s':>8} {'pack/noop':>9} "
-                  f"{'stock s':>8} {'pairwise s':>10} {'diagnostics':>11}")
+            print(
+                f"{'resources':>9} {'noop s':>8} {'pack s':>8} {'pack/noop':>9} "
+                f"{'stock s':>8} {'pairwise s':>10} {'diagnostics':>11}"
+            )
             for n in sizes:
                 stack = build_stack(n)
                 request = runners["pack"].stack_request(stack)
@@ -188,17 +205,22 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"stock and shared servicers disagree at {len(stack)}")
                 rows.append((len(stack), t_noop, t_pack, t_stock, t_pair, len(d_pack)))
                 pair_txt = f"{t_pair:10.3f}" if t_pair is not None else f"{'skipped':>10}"
-                print(f"{len(stack):>9} {t_noop:8.3f} {t_pack:8.3f} {t_pack / t_noop:9.2f} "
-                      f"{t_stock:8.3f} {pair_txt} {len(d_pack):>11}", flush=True)
+                print(
+                    f"{len(stack):>9} {t_noop:8.3f} {t_pack:8.3f} {t_pack / t_noop:9.2f} "
+                    f"{t_stock:8.3f} {pair_txt} {len(d_pack):>11}",
+                    flush=True,
+                )
         finally:
             for r in runners.values():
                 r.close()
     n, t_noop, t_pack, t_stock, t_pair, nd = rows[-1]
     pair = f"{t_pair:.3f}" if t_pair is not None else "skipped"
     met = "yes" if t_pack <= 2 * t_noop else "no"
-    print(f"summary resources={n} noop_s={t_noop:.3f} pack_s={t_pack:.3f} "
-          f"ratio={t_pack / t_noop:.2f} stock_s={t_stock:.3f} pairwise_s={pair} "
-          f"diagnostics={nd} target_ratio=2.00 target_met={met}")
+    print(
+        f"summary resources={n} noop_s={t_noop:.3f} pack_s={t_pack:.3f} "
+        f"ratio={t_pack / t_noop:.2f} stock_s={t_stock:.3f} pairwise_s={pair} "
+        f"diagnostics={nd} target_ratio=2.00 target_met={met}"
+    )
     return 0
 
 

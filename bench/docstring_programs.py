@@ -96,8 +96,13 @@ def run_one(where: str, program: str, venv: str | None) -> dict[str, object]:
         (d / "__main__.py").write_text(program)
         options = f"\n  options:\n    virtualenv: {venv}" if venv else ""
         (d / "Pulumi.yaml").write_text(f"name: example\nruntime:\n  name: python{options}\n")
-        proc = subprocess.run([sys.executable, "-m", "fleetctl", "check", "--program", str(d),
-                               "--json"], capture_output=True, text=True, cwd=REPO, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "fleetctl", "check", "--program", str(d), "--json"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=False,
+        )
     code = proc.returncode
     if code in (0, 1):
         summary = json.loads(proc.stdout)["summary"]
@@ -123,29 +128,40 @@ def classify(error: dict[str, str]) -> dict[str, str]:
         if missing:
             owner, attr = missing.groups()
             if owner in ("list", "str", "dict", "int", "NoneType") and owner != "NoneType":
-                return {"outcome": "program broken",
-                        "reason": f"uses a {owner} (as the SDK types the field) as an object"}
+                return {
+                    "outcome": "program broken",
+                    "reason": f"uses a {owner} (as the SDK types the field) as an object",
+                }
             classes = CLASSES.get(owner, [])
             if classes and not any(hasattr(c, attr) for c in classes):
                 return {"outcome": "program broken", "reason": "SDK class has no such attribute"}
         own_line = error.get("details", "").strip().splitlines()[-2:]
         if text.startswith("ValueError: invalid literal for int()") and any(
-                "int(" in line for line in own_line):
+            "int(" in line for line in own_line
+        ):
             return {"outcome": "program broken", "reason": "int() of a placeholder string"}
     return {"outcome": "fleetctl", "reason": message.splitlines()[0][:200] if message else "?"}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--limit", type=int, default=None, help="only the first N examples")
-    p.add_argument("--where", default=None,
-                   help="only the examples whose location (module.name) matches this regex")
+    p.add_argument(
+        "--where",
+        default=None,
+        help="only the examples whose location (module.name) matches this regex",
+    )
     p.add_argument("--jobs", type=int, default=2, help="programs checked at once")
-    p.add_argument("--venv", default=None,
-                   help="virtualenv (with pulumi_random, pulumi_std) for examples needing them")
-    p.add_argument("--show", default="fleetctl",
-                   help="print every result of this outcome in full (or 'none')")
+    p.add_argument(
+        "--venv",
+        default=None,
+        help="virtualenv (with pulumi_random, pulumi_std) for examples needing them",
+    )
+    p.add_argument(
+        "--show", default="fleetctl", help="print every result of this outcome in full (or 'none')"
+    )
     p.add_argument("--json-out", type=Path, default=None, help="write every result here")
     return p.parse_args(argv)
 
@@ -153,13 +169,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main_(argv: list[str]) -> int:
     args = parse(argv)
     started = time.monotonic()
-    programs = [(w, p) for w, p in examples()
-                if args.where is None or re.search(args.where, w)][: args.limit]
+    programs = [(w, p) for w, p in examples() if args.where is None or re.search(args.where, w)][
+        : args.limit
+    ]
     print(f"{len(programs)} distinct example programs in pulumi_alicloud's docstrings")
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         needs = [bool(re.search(r"^import pulumi_(random|std)", p, re.M)) for _, p in programs]
-        results = list(pool.map(run_one, [w for w, _ in programs], [p for _, p in programs],
-                                [args.venv if n else None for n in needs]))
+        results = list(
+            pool.map(
+                run_one,
+                [w for w, _ in programs],
+                [p for _, p in programs],
+                [args.venv if n else None for n in needs],
+            )
+        )
     outcomes = Counter(str(r["outcome"]) for r in results)
     for outcome in ("handled", "program broken", "needs a package", "needs config", "fleetctl"):
         print(f"  {outcome:16} {outcomes.get(outcome, 0):4}")
@@ -167,8 +190,9 @@ def main_(argv: list[str]) -> int:
     for r in results:
         sources.update(r.get("sources", {}))  # type: ignore[arg-type]
     print(f"  data sources answered (handled programs): {dict(sorted(sources.items()))}")
-    reasons = Counter((str(r["outcome"]), str(r.get("reason"))) for r in results
-                      if r["outcome"] != "handled")
+    reasons = Counter(
+        (str(r["outcome"]), str(r.get("reason"))) for r in results if r["outcome"] != "handled"
+    )
     for (outcome, reason), n in sorted(reasons.items()):
         print(f"    {outcome:16} {n:4}  {reason}")
     for r in results:

@@ -58,12 +58,15 @@ from tests.reliability.unknowns import involved, judge, make_unknown, value_path
 from tests.strategies import fleet_specs, pinned_fleet_specs, rich_fleet_specs  # noqa: E402
 
 
-def hypothesis_run(examples: int, seed_value: int, strategy: Any,
-                   body: Callable[[Any], None]) -> str | None:
+def hypothesis_run(
+    examples: int, seed_value: int, strategy: Any, body: Callable[[Any], None]
+) -> str | None:
     """Run ``body`` on ``examples`` drawn examples; the failure (shrunk) as text, or None."""
+
     @seed(seed_value)
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(strategy)
     def run(example: Any) -> None:
         body(example)
@@ -77,9 +80,11 @@ def hypothesis_run(examples: int, seed_value: int, strategy: Any,
 
 def part_crosscheck(pack: PolicyPackRunner, n: int, seed_value: int) -> dict[str, Any]:
     stats: Counter[str] = Counter()
-    kinds = st.one_of(st.tuples(st.just("plain"), fleet_specs()),
-                      st.tuples(st.just("pinned"), pinned_fleet_specs()),
-                      st.tuples(st.just("rich"), rich_fleet_specs()))
+    kinds = st.one_of(
+        st.tuples(st.just("plain"), fleet_specs()),
+        st.tuples(st.just("pinned"), pinned_fleet_specs()),
+        st.tuples(st.just("rich"), rich_fleet_specs()),
+    )
 
     def body(example: tuple[str, dict[str, Any]]) -> None:
         kind, raw = example
@@ -95,14 +100,20 @@ def part_crosscheck(pack: PolicyPackRunner, n: int, seed_value: int) -> dict[str
             stats[key] += value
 
     failure = hypothesis_run(n, seed_value, kinds, body)
-    print(f"  specs tried: {stats['specs']} (plain {stats['kind:plain']}, pinned CIDRs "
-          f"{stats['kind:pinned']}, optional fields {stats['kind:rich']}; cen "
-          f"{stats['mode:cen']}, public {stats['mode:public']})")
-    print(f"  largest: {stats['max_regions']} regions, {stats['max_vpcs']} VPCs, "
-          f"{stats['max_clusters']} clusters; {stats['clusters']} clusters in all")
-    print(f"  resources registered and analysed: {stats['resources']:,}; planned CIDRs compared "
-          f"with registered ones: {stats['allocations']:,}; mandatory violations: 0 "
-          f"(advisories as expected: {stats['diagnostics']:,})")
+    print(
+        f"  specs tried: {stats['specs']} (plain {stats['kind:plain']}, pinned CIDRs "
+        f"{stats['kind:pinned']}, optional fields {stats['kind:rich']}; cen "
+        f"{stats['mode:cen']}, public {stats['mode:public']})"
+    )
+    print(
+        f"  largest: {stats['max_regions']} regions, {stats['max_vpcs']} VPCs, "
+        f"{stats['max_clusters']} clusters; {stats['clusters']} clusters in all"
+    )
+    print(
+        f"  resources registered and analysed: {stats['resources']:,}; planned CIDRs compared "
+        f"with registered ones: {stats['allocations']:,}; mandatory violations: 0 "
+        f"(advisories as expected: {stats['diagnostics']:,})"
+    )
     if failure:
         print("  FAILURE:\n" + failure)
     return {"specs": stats["specs"], "failures": int(failure is not None)}
@@ -111,20 +122,27 @@ def part_crosscheck(pack: PolicyPackRunner, n: int, seed_value: int) -> dict[str
 def fuzzed_cen_views(n: int, seed_value: int) -> list[list[dict[str, Any]]]:
     views: list[list[dict[str, Any]]] = []
     strategy = fleet_specs(max_vpcs=6, max_clusters=12).filter(
-        lambda raw: raw["connectivity"] == "cen" and len(raw["regions"]) > 1)
-    hypothesis_run(n, seed_value, strategy,
-                   lambda raw: views.append(run_fleet(raw, stack="mutation").engine_view()))
+        lambda raw: raw["connectivity"] == "cen" and len(raw["regions"]) > 1
+    )
+    hypothesis_run(
+        n,
+        seed_value,
+        strategy,
+        lambda raw: views.append(run_fleet(raw, stack="mutation").engine_view()),
+    )
     return views
 
 
 def part_mutation(pack: PolicyPackRunner, fleets: int, seed_value: int) -> dict[str, Any]:
     sb, _ = two_region_fleet(ids_known=True)
-    bases = {"example": example_view(), "raw": sb.resources,
-             "scale-20": run_fleet(big_fleet(), stack="big").engine_view()}
+    bases = {
+        "example": example_view(),
+        "raw": sb.resources,
+        "scale-20": run_fleet(big_fleet(), stack="big").engine_view(),
+    }
     for i, view in enumerate(fuzzed_cen_views(fleets, seed_value)):
         bases[f"fuzzed-{i}"] = view
-    results = [run_mutation(pack, name, view, m) for name, view in bases.items()
-               for m in MUTATIONS]
+    results = [run_mutation(pack, name, view, m) for name, view in bases.items() for m in MUTATIONS]
     policies = [p.name for p in pack.info().policies]
     table = kill_table(results, policies)
     width = max(len(p) for p in policies)
@@ -138,10 +156,16 @@ def part_mutation(pack: PolicyPackRunner, fleets: int, seed_value: int) -> dict[
     killed = sum(k for k, _ in table.values())
     tried = sum(t for _, t in table.values())
     skipped = sum(1 for r in results if not r.applicable)
-    print(f"  killed {killed}/{tried} ({killed / max(tried, 1):.0%}); not applicable to a base: "
-          f"{skipped}")
-    return {"killed": killed, "tried": tried, "policies": len(policies),
-            "policies_all_killed": sum(1 for k, t in table.values() if t and k == t)}
+    print(
+        f"  killed {killed}/{tried} ({killed / max(tried, 1):.0%}); not applicable to a base: "
+        f"{skipped}"
+    )
+    return {
+        "killed": killed,
+        "tried": tried,
+        "policies": len(policies),
+        "policies_all_killed": sum(1 for k, t in table.values() if t and k == t),
+    }
 
 
 def part_bad_inputs(pack: PolicyPackRunner) -> dict[str, Any]:
@@ -170,13 +194,19 @@ def part_bad_inputs(pack: PolicyPackRunner) -> dict[str, Any]:
                 try:
                     run_config(config, stack=STACK, directory=directory)
                 except ProgramError as exc:
-                    ok = (isinstance(exc.__cause__, case.error)
-                          and case.fragment in str(exc.__cause__)
-                          and [r.type for r in monitors[-1].registrations]
-                          == ["pulumi:pulumi:Stack"])
-                args = argparse.Namespace(program=directory, stack=STACK,
-                                          policy_pack=check.DEFAULT_PACK,
-                                          policy_pack_config=None, parallel=None, json=False)
+                    ok = (
+                        isinstance(exc.__cause__, case.error)
+                        and case.fragment in str(exc.__cause__)
+                        and [r.type for r in monitors[-1].registrations] == ["pulumi:pulumi:Stack"]
+                    )
+                args = argparse.Namespace(
+                    program=directory,
+                    stack=STACK,
+                    policy_pack=check.DEFAULT_PACK,
+                    policy_pack_config=None,
+                    parallel=None,
+                    json=False,
+                )
                 err = io.StringIO()
                 with contextlib.redirect_stderr(err):
                     code = check.run(args)
@@ -198,52 +228,81 @@ def part_bad_inputs(pack: PolicyPackRunner) -> dict[str, Any]:
             failures.append(f"{case.kind}: {case.name}")
     pack.reconfigure(None)
     for kind in ("spec", "lock", "policy-config"):
-        print(f"  {kind}: {caught[kind]}/{total[kind]} caught with the expected error"
-              + (" (nothing registered; fleetctl check exit 2 with the message)"
-                 if kind != "policy-config" else " (runner rejects, pack keeps its config)"))
+        print(
+            f"  {kind}: {caught[kind]}/{total[kind]} caught with the expected error"
+            + (
+                " (nothing registered; fleetctl check exit 2 with the message)"
+                if kind != "policy-config"
+                else " (runner rejects, pack keeps its config)"
+            )
+        )
     for f in failures:
         print(f"  NOT CAUGHT: {f}")
     return {"caught": sum(caught.values()), "total": sum(total.values())}
 
 
-def part_stability(pack: PolicyPackRunner, walks: int, steps: int,
-                   seed_value: int) -> dict[str, Any]:
+def part_stability(
+    pack: PolicyPackRunner, walks: int, steps: int, seed_value: int
+) -> dict[str, Any]:
     stats = WalkStats()
     counter = iter(range(10**9))
 
     def body(raw: dict[str, Any]) -> None:
         with tempfile.TemporaryDirectory(prefix="meshfleet-stability-") as tmp:
-            stats.add(walk(raw, random.Random(seed_value + next(counter)), steps,
-                           program_dir(Path(tmp)), pack=pack))
+            stats.add(
+                walk(
+                    raw,
+                    random.Random(seed_value + next(counter)),
+                    steps,
+                    program_dir(Path(tmp)),
+                    pack=pack,
+                )
+            )
 
-    starts = st.one_of(fleet_specs(max_regions=4, max_vpcs=6, max_clusters=10),
-                       pinned_fleet_specs(max_regions=4, max_vpcs=6, max_clusters=10))
+    starts = st.one_of(
+        fleet_specs(max_regions=4, max_vpcs=6, max_clusters=10),
+        pinned_fleet_specs(max_regions=4, max_vpcs=6, max_clusters=10),
+    )
     failure = hypothesis_run(walks, seed_value, starts, body)
     applied = sum(stats.edits.values())
     refused = sum(stats.refused.values())
-    print(f"  walks: {walks} x {steps} random edits (start specs plain or with pinned CIDRs); "
-          f"edits applied and checked through the program: {applied}; refused by planner and "
-          f"program alike: {refused} "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(stats.refusals.items()))})")
+    print(
+        f"  walks: {walks} x {steps} random edits (start specs plain or with pinned CIDRs); "
+        f"edits applied and checked through the program: {applied}; refused by planner and "
+        f"program alike: {refused} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(stats.refusals.items()))})"
+    )
     print("  by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.edits.items())))
-    print(f"  allocations checked (existed before an edit, compared after it): "
-          f"{stats.allocations_checked:,}; program runs: {stats.program_runs}; renumbered: 0; "
-          "reused while released: 0")
-    print(f"  steps diffed against the previous one (as `pulumi preview --diff`): "
-          f"{stats.diffs_checked}; their changes: "
-          + (", ".join(f"{k} {v:,}" for k, v in sorted(stats.changes_checked.items())) or "none")
-          + "; changes of something the edit did not touch: 0")
+    print(
+        f"  allocations checked (existed before an edit, compared after it): "
+        f"{stats.allocations_checked:,}; program runs: {stats.program_runs}; renumbered: 0; "
+        "reused while released: 0"
+    )
+    print(
+        f"  steps diffed against the previous one (as `pulumi preview --diff`): "
+        f"{stats.diffs_checked}; their changes: "
+        + (", ".join(f"{k} {v:,}" for k, v in sorted(stats.changes_checked.items())) or "none")
+        + "; changes of something the edit did not touch: 0"
+    )
     if failure:
         print("  FAILURE:\n" + failure)
-    return {"edits": applied, "refused": refused, "allocations": stats.allocations_checked,
-            "diffs": stats.diffs_checked, "failures": int(failure is not None)}
+    return {
+        "edits": applied,
+        "refused": refused,
+        "allocations": stats.allocations_checked,
+        "diffs": stats.diffs_checked,
+        "failures": int(failure is not None),
+    }
 
 
 def part_unknowns(pack: PolicyPackRunner, rounds: int, seed_value: int) -> dict[str, Any]:
     rng = random.Random(seed_value)
     sb, _ = two_region_fleet(ids_known=True)
-    stacks = {"example": example_view(), "raw": sb.resources,
-              "scale-20": run_fleet(big_fleet(), stack="big").engine_view()}
+    stacks = {
+        "example": example_view(),
+        "raw": sb.resources,
+        "scale-20": run_fleet(big_fleet(), stack="big").engine_view(),
+    }
     stacks.update({f"{k}+violations": violating(v) for k, v in list(stacks.items())})
     stacks["example-public"] = example_view("public")
     bases = {k: (v, pack.analyze_stack(v), value_paths(v)) for k, v in stacks.items()}
@@ -263,11 +322,15 @@ def part_unknowns(pack: PolicyPackRunner, rounds: int, seed_value: int) -> dict[
         stats["deferred"] += sum(1 for d in diags if d.policy_name == "value-unknown-at-preview")
         if problems:
             failures.append(f"{name}: {problems[0]}")
-    print(f"  rounds: {stats['rounds']} over {len(bases)} stacks; values made unknown: "
-          f"{stats['values']:,}; crashes / aborted policies / invented mandatory violations: "
-          f"{len(failures)}")
-    print(f"  findings on untouched inputs compared word for word: {stats['kept_checked']:,}; "
-          f"undecidable checks routed to value-unknown-at-preview: {stats['deferred']:,}")
+    print(
+        f"  rounds: {stats['rounds']} over {len(bases)} stacks; values made unknown: "
+        f"{stats['values']:,}; crashes / aborted policies / invented mandatory violations: "
+        f"{len(failures)}"
+    )
+    print(
+        f"  findings on untouched inputs compared word for word: {stats['kept_checked']:,}; "
+        f"undecidable checks routed to value-unknown-at-preview: {stats['deferred']:,}"
+    )
     for f in failures[:5]:
         print("  FAILURE: " + f)
     return {"rounds": stats["rounds"], "failures": len(failures)}
@@ -288,26 +351,35 @@ def main() -> int:
     with PolicyPackRunner(PACK_DIR) as pack:
         parts: dict[str, dict[str, Any]] = {}
         for title, run in (
-                ("cross-check", lambda: part_crosscheck(pack, args.specs, args.seed)),
-                ("mutation", lambda: part_mutation(pack, args.fleets, args.seed)),
-                ("bad inputs", lambda: part_bad_inputs(pack)),
-                ("stability", lambda: part_stability(pack, args.walks, args.steps, args.seed)),
-                ("unknowns", lambda: part_unknowns(pack, args.rounds, args.seed))):
+            ("cross-check", lambda: part_crosscheck(pack, args.specs, args.seed)),
+            ("mutation", lambda: part_mutation(pack, args.fleets, args.seed)),
+            ("bad inputs", lambda: part_bad_inputs(pack)),
+            ("stability", lambda: part_stability(pack, args.walks, args.steps, args.seed)),
+            ("unknowns", lambda: part_unknowns(pack, args.rounds, args.seed)),
+        ):
             t0 = time.monotonic()
             print(f"{title}:")
             parts[title] = run()
             print(f"  ({time.monotonic() - t0:.0f} s)")
-    c, m, b, s, u = (parts[k] for k in ("cross-check", "mutation", "bad inputs", "stability",
-                                         "unknowns"))
-    failures = (c["failures"] + (m["tried"] - m["killed"]) + (b["total"] - b["caught"])
-                + s["failures"] + u["failures"])
-    print(f"specs_tried={c['specs']} mutations_killed={m['killed']}/{m['tried']} "
-          f"policies_fully_killed={m['policies_all_killed']}/{m['policies']} "
-          f"bad_inputs_caught={b['caught']}/{b['total']} edits_checked={s['edits']} "
-          f"edits_refused={s['refused']} allocations_checked={s['allocations']} "
-          f"diffs_checked={s['diffs']} "
-          f"unknown_rounds={u['rounds']} failures={failures} "
-          f"seconds={time.monotonic() - started:.0f}")
+    c, m, b, s, u = (
+        parts[k] for k in ("cross-check", "mutation", "bad inputs", "stability", "unknowns")
+    )
+    failures = (
+        c["failures"]
+        + (m["tried"] - m["killed"])
+        + (b["total"] - b["caught"])
+        + s["failures"]
+        + u["failures"]
+    )
+    print(
+        f"specs_tried={c['specs']} mutations_killed={m['killed']}/{m['tried']} "
+        f"policies_fully_killed={m['policies_all_killed']}/{m['policies']} "
+        f"bad_inputs_caught={b['caught']}/{b['total']} edits_checked={s['edits']} "
+        f"edits_refused={s['refused']} allocations_checked={s['allocations']} "
+        f"diffs_checked={s['diffs']} "
+        f"unknown_rounds={u['rounds']} failures={failures} "
+        f"seconds={time.monotonic() - started:.0f}"
+    )
     return 1 if failures else 0
 
 

@@ -58,7 +58,6 @@ _ENGINE_ADDRESS = "127.0.0.1:0"
 _MAX_MESSAGE = 1024 * 1024 * 400  # what pulumi_policy itself allows, stacks can be big
 
 
-
 class PolicyPackError(RuntimeError):
     """The pack could not be started or answered an RPC with an error."""
 
@@ -120,9 +119,7 @@ class PolicyConfigError(ValueError):
         )
 
 
-def _split_entry(
-    value: Any, where: str, errors: list[str]
-) -> tuple[str | None, dict[str, Any]]:
+def _split_entry(value: Any, where: str, errors: list[str]) -> tuple[str | None, dict[str, Any]]:
     """A config entry is a level string or an object with an optional enforcementLevel (the
     CLI's ``parsePolicyPackConfig`` / ``extractEnforcementLevel``)."""
     levels = ", ".join(ENFORCEMENT_LEVELS)
@@ -136,8 +133,9 @@ def _split_entry(
         level = value.get("enforcementLevel")
         if level is None or level in ENFORCEMENT_LEVELS:
             return level, props
-        errors.append(f"{where}.enforcementLevel: enforcement level must be one of {levels}, "
-                      f"got {level!r}")
+        errors.append(
+            f"{where}.enforcementLevel: enforcement level must be one of {levels}, got {level!r}"
+        )
         return None, props
     errors.append(f"{where}: expected an enforcement level or an object, got {value!r}")
     return None, {}
@@ -147,8 +145,11 @@ def _policy_schema(p: PolicyInfo) -> dict[str, Any]:
     """The JSON Schema the CLI validates a policy's config against (``convertSchema``): an
     object with the policy's properties and required keys. fleetctl adds
     ``additionalProperties: false`` so that a misspelt key is an error, not a silent no-op."""
-    schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
-                              "properties": dict(p.config_schema)}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": dict(p.config_schema),
+    }
     if p.required:
         schema["required"] = list(p.required)
     return schema
@@ -173,8 +174,10 @@ def _schema_errors(p: PolicyInfo, props: Mapping[str, Any]) -> list[str]:
     except SchemaError as exc:
         return [f"{p.name}: the pack's config schema is invalid: {exc.message}"]
     validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
-    found = sorted(validator.iter_errors(dict(props)),
-                   key=lambda e: ([str(s) for s in e.absolute_path], e.message))
+    found = sorted(
+        validator.iter_errors(dict(props)),
+        key=lambda e: ([str(s) for s in e.absolute_path], e.message),
+    )
     return [f"{_where(p.name, list(e.absolute_path))}: {_say(e)}" for e in found]
 
 
@@ -188,8 +191,10 @@ def _say(e: Any) -> str:
     if e.validator == "additionalProperties" and isinstance(e.instance, Mapping):
         known = sorted(e.schema.get("properties") or {})
         extra = sorted(set(e.instance) - set(known))
-        return (f"has no config key {', '.join(repr(k) for k in extra)} "
-                f"(known: {', '.join(known) or 'none'})")
+        return (
+            f"has no config key {', '.join(repr(k) for k in extra)} "
+            f"(known: {', '.join(known) or 'none'})"
+        )
     return str(e.message)
 
 
@@ -236,8 +241,9 @@ def resolve_config(
         if "all" in layer:
             level, props = _split_entry(layer["all"], f"{label}: 'all'", errors)
             if props:
-                errors.append(f"{label}: 'all' accepts only an enforcement level, got keys "
-                              f"{sorted(props)}")
+                errors.append(
+                    f"{label}: 'all' accepts only an enforcement level, got keys {sorted(props)}"
+                )
             if level is not None:
                 for entry in result.values():
                     entry["enforcementLevel"] = level
@@ -499,8 +505,11 @@ class PolicyPackRunner:
 
     @staticmethod
     def _providers(resources: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-        return {str(r["urn"]): r for r in resources if str(r.get("type", "")).startswith(
-            "pulumi:providers:")}
+        return {
+            str(r["urn"]): r
+            for r in resources
+            if str(r.get("type", "")).startswith("pulumi:providers:")
+        }
 
     @staticmethod
     def _provider_message(

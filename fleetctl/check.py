@@ -50,34 +50,71 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_stack_options(p, "Pulumi program directory (default: this meshfleet checkout)")
-    p.add_argument("--policy-pack", type=Path, default=DEFAULT_PACK,
-                   help="policy pack directory (default: this checkout's policies/)")
-    p.add_argument("--policy-pack-config", type=Path, default=None,
-                   help="JSON file keyed by policy name (and 'all'), as pulumi's "
-                   "--policy-pack-config")
-    p.add_argument("--answers", type=Path, default=None,
-                   help="YAML or JSON file of recorded data-source answers (function or token, "
-                   "optional args, result; see README)")
-    p.add_argument("--strict-answers", action="store_true",
-                   help="fail on any data source answered neither by --answers nor by "
-                   "fleetctl's catalogue of cloud facts")
-    p.add_argument("--python", default=None,
-                   help="run the program with this interpreter (default: the one Pulumi.yaml's "
-                   "runtime options select, as Pulumi does)")
-    p.add_argument("--parallel", type=int, default=None,
-                   help="model `pulumi up --parallel N` in the deployment-time estimate "
-                   "(default: unbounded, Pulumi's default)")
-    p.add_argument("--save-state", type=Path, default=None, metavar="FILE",
-                   help="write this run's engine view (inputs, dependencies, options; secrets "
-                   "as salted digests) as a state file for a later --diff")
-    p.add_argument("--diff", type=Path, default=None, metavar="STATE",
-                   help="compare with a state file saved earlier and print what `pulumi preview "
-                   "--diff` would plan: create, update (which inputs), replace (which "
-                   "ForceNew input), delete, destructive updates flagged")
-    p.add_argument("--fail-on-destructive", action="store_true",
-                   help="with --diff: exit 1 when a step is flagged destructive")
-    p.add_argument("--json", action="store_true",
-                   help="print resources, outputs, diagnostics, summary (and the diff)")
+    p.add_argument(
+        "--policy-pack",
+        type=Path,
+        default=DEFAULT_PACK,
+        help="policy pack directory (default: this checkout's policies/)",
+    )
+    p.add_argument(
+        "--policy-pack-config",
+        type=Path,
+        default=None,
+        help="JSON file keyed by policy name (and 'all'), as pulumi's --policy-pack-config",
+    )
+    p.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        help="YAML or JSON file of recorded data-source answers (function or token, "
+        "optional args, result; see README)",
+    )
+    p.add_argument(
+        "--strict-answers",
+        action="store_true",
+        help="fail on any data source answered neither by --answers nor by "
+        "fleetctl's catalogue of cloud facts",
+    )
+    p.add_argument(
+        "--python",
+        default=None,
+        help="run the program with this interpreter (default: the one Pulumi.yaml's "
+        "runtime options select, as Pulumi does)",
+    )
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        help="model `pulumi up --parallel N` in the deployment-time estimate "
+        "(default: unbounded, Pulumi's default)",
+    )
+    p.add_argument(
+        "--save-state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write this run's engine view (inputs, dependencies, options; secrets "
+        "as salted digests) as a state file for a later --diff",
+    )
+    p.add_argument(
+        "--diff",
+        type=Path,
+        default=None,
+        metavar="STATE",
+        help="compare with a state file saved earlier and print what `pulumi preview "
+        "--diff` would plan: create, update (which inputs), replace (which "
+        "ForceNew input), delete, destructive updates flagged",
+    )
+    p.add_argument(
+        "--fail-on-destructive",
+        action="store_true",
+        help="with --diff: exit 1 when a step is flagged destructive",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print resources, outputs, diagnostics, summary (and the diff)",
+    )
     p.set_defaults(func=check)
 
 
@@ -90,8 +127,9 @@ def load_pack_config(path: Path | None) -> dict[str, Any] | None:
     except InputError as exc:
         raise InputError(f"--policy-pack-config {exc.message}") from exc
     if not isinstance(data, dict):
-        raise InputError(f"--policy-pack-config {path}: expected a JSON object keyed by "
-                         "policy name")
+        raise InputError(
+            f"--policy-pack-config {path}: expected a JSON object keyed by policy name"
+        )
     return data
 
 
@@ -112,8 +150,9 @@ def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
-def analyze(cap: Capture, pack_dir: Path,
-            pack_config: Mapping[str, Any] | None) -> tuple[list[Any], Any]:
+def analyze(
+    cap: Capture, pack_dir: Path, pack_config: Mapping[str, Any] | None
+) -> tuple[list[Any], Any]:
     """Run the pack over the capture as the engine does: Analyze each resource, then
     AnalyzeStack. Returns (diagnostics, analyzer info)."""
     import grpc
@@ -122,15 +161,15 @@ def analyze(cap: Capture, pack_dir: Path,
 
     view = cap.engine_view()
     try:
-        with PolicyPackRunner(pack_dir, project=cap.project, stack=cap.stack,
-                              stack_config=_config_strings(cap.config)) as pack:
+        with PolicyPackRunner(
+            pack_dir, project=cap.project, stack=cap.stack, stack_config=_config_strings(cap.config)
+        ) as pack:
             # The user's config is sent on its own, so that only its own errors are called
             # policy-config errors.
             try:
                 pack.reconfigure(pack_config)
             except ValueError as exc:
-                raise FleetctlError(f"--policy-pack-config: {exc}", kind="policy-config") \
-                    from exc
+                raise FleetctlError(f"--policy-pack-config: {exc}", kind="policy-config") from exc
             diags: list[Any] = []
             # Analyze needs only the provider resources to resolve each resource's provider;
             # passing the whole view would make this loop quadratic in the stack size.
@@ -153,9 +192,13 @@ def check(args: argparse.Namespace) -> int:
         raise InputError(f"--parallel must be >= 1, got {args.parallel}")
     pack_config = load_pack_config(args.policy_pack_config)
     answers = load_answers(args.answers) if getattr(args, "answers", None) else []
-    cap = run_program_dir(args.program, stack=args.stack, answers=answers,
-                          strict_invokes=getattr(args, "strict_answers", False),
-                          python=getattr(args, "python", None))
+    cap = run_program_dir(
+        args.program,
+        stack=args.stack,
+        answers=answers,
+        strict_invokes=getattr(args, "strict_answers", False),
+        python=getattr(args, "python", None),
+    )
     program_s = time.monotonic() - started
     policy_start = time.monotonic()
     diags, info = analyze(cap, args.policy_pack, pack_config)
@@ -168,17 +211,26 @@ def check(args: argparse.Namespace) -> int:
     mandatory = [d for d in diags if d.enforcement_level == "mandatory"]
     destructive = changes is not None and any(s.destructive for s in changes.steps)
     code = EXIT_VIOLATION if mandatory or (destructive and args.fail_on_destructive) else EXIT_OK
-    timings = {"program": round(program_s, 3), "policies": round(policy_s, 3),
-               "total": round(time.monotonic() - started, 3)}
+    timings = {
+        "program": round(program_s, 3),
+        "policies": round(policy_s, 3),
+        "total": round(time.monotonic() - started, 3),
+    }
     version = pack_version(args.policy_pack, info.version)
     if args.json:
         import json
 
-        print(json.dumps(json_report(cap, diags, info, version, estimate, code, timings,
-                                     changes), indent=2))
+        print(
+            json.dumps(
+                json_report(cap, diags, info, version, estimate, code, timings, changes), indent=2
+            )
+        )
     else:
-        print("\n".join(text_report(cap, diags, info, version, estimate, args.policy_pack,
-                                    timings, changes)))
+        print(
+            "\n".join(
+                text_report(cap, diags, info, version, estimate, args.policy_pack, timings, changes)
+            )
+        )
     return code
 
 

@@ -28,6 +28,7 @@ def masked_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
     >>> masked_outputs({"id": "vpc-1", "kc": {SIG_KEY: SECRET_SIG, "value": "x"}})
     {'id': 'vpc-1', 'kc': '[secret]'}
     """
+
     def mask(value: Any) -> Any:
         if is_secret(value):
             return SECRET
@@ -72,23 +73,38 @@ def _short(urn: str) -> str:
 
 def exemptions_in_force(diags: Sequence[Any]) -> list[Any]:
     """The pack's reports of exemptions it applied (one per exempted finding)."""
-    return [d for d in diags if d.policy_name == EXEMPTIONS_POLICY
-            and any(line.startswith(IN_FORCE) for line in d.message.splitlines())]
+    return [
+        d
+        for d in diags
+        if d.policy_name == EXEMPTIONS_POLICY
+        and any(line.startswith(IN_FORCE) for line in d.message.splitlines())
+    ]
 
 
 def _in_force_text(d: Any) -> str:
     return next(line for line in d.message.splitlines() if line.startswith(IN_FORCE))[
-        len(IN_FORCE):]
+        len(IN_FORCE) :
+    ]
 
 
-def text_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
-                est: deploytime.DeployEstimate, pack_dir: Path,
-                timings: Mapping[str, float], changes: Any = None) -> list[str]:
+def text_report(
+    cap: Capture,
+    diags: Sequence[Any],
+    info: Any,
+    version: str,
+    est: deploytime.DeployEstimate,
+    pack_dir: Path,
+    timings: Mapping[str, float],
+    changes: Any = None,
+) -> list[str]:
     created = _created(cap)
     width = max(len(t) for t in created) if created else 10
-    out = [f"Previewing update (stack {cap.stack!r}, project {cap.project!r}) offline: "
-           "program under mocks, policy pack over the analyzer protocol", "",
-           f"     {'Type'.ljust(width)}  Count"]
+    out = [
+        f"Previewing update (stack {cap.stack!r}, project {cap.project!r}) offline: "
+        "program under mocks, policy pack over the analyzer protocol",
+        "",
+        f"     {'Type'.ljust(width)}  Count",
+    ]
     out += [f" +   {type_.ljust(width)}  {n}" for type_, n in created.items()]
     if cap.logs:
         out += ["", "Diagnostics:"]
@@ -99,16 +115,22 @@ def text_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
         out += [f"    {k}: {_shown(v)}" for k, v in sorted(outputs.items())]
     synthesized = sorted({i.token for i in cap.invokes if not i.known})
     if synthesized:
-        out += ["", f"Data sources answered by synthesis ({len(synthesized)}; record real "
-                "answers with --answers, refuse these with --strict-answers):"]
+        out += [
+            "",
+            f"Data sources answered by synthesis ({len(synthesized)}; record real "
+            "answers with --answers, refuse these with --strict-answers):",
+        ]
         out += [f"    {t}" for t in synthesized]
     if changes is None:
         out += ["", "Resources:", f"    + {sum(created.values())} to create"]
     else:
         from fleetctl.diff_io import render
 
-        out += ["", "Changes against the saved state (as `pulumi preview --diff`):",
-                render(changes)]
+        out += [
+            "",
+            "Changes against the saved state (as `pulumi preview --diff`):",
+            render(changes),
+        ]
     out += ["", f"Policies: {info.name}@v{version} ({pack_dir})"]
     in_force = exemptions_in_force(diags)
     diags = [d for d in diags if d not in in_force]
@@ -126,16 +148,28 @@ def text_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
     out += [""] + deploytime.render(est) + [""]
     mandatory = sum(1 for d in diags if d.enforcement_level == "mandatory")
     advisory = sum(1 for d in diags if d.enforcement_level == "advisory")
-    verdict = (f"FAILED: {mandatory} mandatory policy violation(s); `pulumi preview` would fail"
-               if mandatory else "OK: no mandatory policy violation")
-    out.append(f"{verdict}; {advisory} advisory. Checked in {timings['total']:.1f}s "
-               f"(program {timings['program']:.1f}s, policies {timings['policies']:.1f}s).")
+    verdict = (
+        f"FAILED: {mandatory} mandatory policy violation(s); `pulumi preview` would fail"
+        if mandatory
+        else "OK: no mandatory policy violation"
+    )
+    out.append(
+        f"{verdict}; {advisory} advisory. Checked in {timings['total']:.1f}s "
+        f"(program {timings['program']:.1f}s, policies {timings['policies']:.1f}s)."
+    )
     return out
 
 
-def json_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
-                est: deploytime.DeployEstimate, code: int,
-                timings: Mapping[str, float], changes: Any = None) -> dict[str, Any]:
+def json_report(
+    cap: Capture,
+    diags: Sequence[Any],
+    info: Any,
+    version: str,
+    est: deploytime.DeployEstimate,
+    code: int,
+    timings: Mapping[str, float],
+    changes: Any = None,
+) -> dict[str, Any]:
     created = _created(cap)
     extra: dict[str, Any] = {}
     if changes is not None:
@@ -148,9 +182,15 @@ def json_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
         "resources": cap.engine_view(),
         "outputs": masked_outputs(cap.stack_outputs),
         "diagnostics": [
-            {"policyName": d.policy_name, "policyPackName": d.policy_pack_name,
-             "enforcementLevel": d.enforcement_level, "severity": d.severity, "urn": d.urn,
-             "message": d.message, "description": d.description}
+            {
+                "policyName": d.policy_name,
+                "policyPackName": d.policy_pack_name,
+                "enforcementLevel": d.enforcement_level,
+                "severity": d.severity,
+                "urn": d.urn,
+                "message": d.message,
+                "description": d.description,
+            }
             for d in diags
         ],
         "logs": cap.logs,
@@ -161,8 +201,9 @@ def json_report(cap: Capture, diags: Sequence[Any], info: Any, version: str,
             "advisory": sum(1 for d in diags if d.enforcement_level == "advisory"),
             "policyPack": {"name": info.name, "version": version},
             "deployment": est.to_json(),
-            "invokes": [{"token": i.token, "known": i.known, "source": i.source}
-                        for i in cap.invokes],
+            "invokes": [
+                {"token": i.token, "known": i.known, "source": i.source} for i in cap.invokes
+            ],
             "exitCode": code,
             "elapsedSeconds": timings["total"],
             "timingsSeconds": dict(timings),

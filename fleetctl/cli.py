@@ -31,8 +31,11 @@ EXAMPLES = """examples:
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fleetctl", description=(__doc__ or "").split("\n\n")[0], epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="fleetctl",
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"fleetctl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{plan,check,diagram}")
     wanted = [a for a in argv if a in MODULES][:1] or list(MODULES)

@@ -28,8 +28,15 @@ SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
-OPTION_KEYS = ("ignoreChanges", "replaceOnChanges", "deleteBeforeReplace", "protect",
-               "retainOnDelete", "aliasURNs", "aliases")
+OPTION_KEYS = (
+    "ignoreChanges",
+    "replaceOnChanges",
+    "deleteBeforeReplace",
+    "protect",
+    "retainOnDelete",
+    "aliasURNs",
+    "aliases",
+)
 """The registration options the diff reads (``Registration.options`` keys)."""
 
 Op = Literal["create", "update", "replace", "delete", "same"]
@@ -145,8 +152,9 @@ def _own_aliases(res: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         spec = alias.get("spec") or {}
         parent = "" if spec.get("noParent") else spec.get("parentUrn") or res.get("parent", "")
         type_, name = spec.get("type") or res["type"], spec.get("name") or res["name"]
-        urn = _make_urn(spec.get("stack") or stack, spec.get("project") or project, parent,
-                        type_, name)
+        urn = _make_urn(
+            spec.get("stack") or stack, spec.get("project") or project, parent, type_, name
+        )
         out.append((urn, type_, name))
     return out
 
@@ -156,7 +164,7 @@ def _inherited(type_: str, name: str, parent_name: str, parent_alias: str) -> st
     name takes the parent alias's name as prefix)."""
     stack, project, _, alias_name = split_urn(parent_alias)
     if name.startswith(parent_name):
-        name = alias_name + name[len(parent_name):]
+        name = alias_name + name[len(parent_name) :]
     return _make_urn(stack, project, parent_alias, type_, name)
 
 
@@ -203,14 +211,25 @@ def _equal(old: Any, new: Any, resolvable: bool) -> bool:
     if isinstance(old, str) and old == UNKNOWN:
         return False  # the earlier value is not known here: it cannot be shown equal
     if isinstance(old, Mapping) and isinstance(new, Mapping):
-        return all(_equal(old.get(k, _MISSING), new.get(k, _MISSING), resolvable)
-                   for k in set(old) | set(new))
+        return all(
+            _equal(old.get(k, _MISSING), new.get(k, _MISSING), resolvable)
+            for k in set(old) | set(new)
+        )
     if isinstance(old, list) and isinstance(new, list):
         return len(old) == len(new) and all(
-            _equal(a, b, resolvable) for a, b in zip(old, new, strict=True))
-    return type(old) is type(new) and old == new or (
-        isinstance(old, int | float) and isinstance(new, int | float)
-        and not isinstance(old, bool) and not isinstance(new, bool) and old == new)
+            _equal(a, b, resolvable) for a, b in zip(old, new, strict=True)
+        )
+    return (
+        type(old) is type(new)
+        and old == new
+        or (
+            isinstance(old, int | float)
+            and isinstance(new, int | float)
+            and not isinstance(old, bool)
+            and not isinstance(new, bool)
+            and old == new
+        )
+    )
 
 
 def _equal_secret(old: Any, new: Any, resolvable: bool) -> bool:
@@ -231,8 +250,9 @@ def _equal_secret(old: Any, new: Any, resolvable: bool) -> bool:
 def _path(path: str) -> list[str | int]:
     """``a.b[0]["c"]`` -> ``["a", "b", 0, "c"]`` (Pulumi property paths)."""
     segs: list[str | int] = []
-    for name, index, key, star in re.findall(r'([^.\[\]"]+)|\[(\d+)\]|\["([^"]*)"\]|\[(\*)\]',
-                                             path):
+    for name, index, key, star in re.findall(
+        r'([^.\[\]"]+)|\[(\d+)\]|\["([^"]*)"\]|\[(\*)\]', path
+    ):
         segs.append(int(index) if index else key or name or star)
     return segs
 
@@ -256,8 +276,13 @@ def _reset(new: dict[str, Any], old: Mapping[str, Any], segs: Sequence[str | int
         return
     if segs[-1] == "*":
         parent = _get(new, segs[:-1])
-        keys: Iterable[str | int] = (range(len(parent)) if isinstance(parent, list)
-                                     else list(parent) if isinstance(parent, Mapping) else ())
+        keys: Iterable[str | int] = (
+            range(len(parent))
+            if isinstance(parent, list)
+            else list(parent)
+            if isinstance(parent, Mapping)
+            else ()
+        )
         for k in keys:
             _reset(new, old, [*segs[:-1], k])
         return
@@ -303,8 +328,9 @@ def diff(old_view: Sequence[Mapping[str, Any]], new_view: Sequence[Mapping[str, 
 
 
 class _Differ:
-    def __init__(self, old_view: Sequence[Mapping[str, Any]],
-                 new_view: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(
+        self, old_view: Sequence[Mapping[str, Any]], new_view: Sequence[Mapping[str, Any]]
+    ) -> None:
         self.old = {r["urn"]: r for r in old_view}
         self.new = {r["urn"]: r for r in new_view}
         self.old_of = _match(self.old, self.new)
@@ -353,21 +379,39 @@ class _Differ:
             if key not in new_props and key in old_props:
                 new_props[key] = copy.deepcopy(old_props[key])
         resolvable, unknown_from = self._resolvability(res, old, new_props)
-        changed = [k for k in sorted(set(old_props) | set(new_props))
-                   if not _equal(old_props.get(k, _MISSING), new_props.get(k, _MISSING),
-                                 resolvable.get(k, True))]
-        changes = tuple(Change(k, display(old_props.get(k)), display(new_props.get(k)),
-                               _sources(old, res, k, self.new_of_old)) for k in changed)
-        common = {**base, "old_urn": old_urn,
-                  "unknown_from": tuple(sorted({u for k in changed
-                                                for u in unknown_from.get(k, ())}))}
+        changed = [
+            k
+            for k in sorted(set(old_props) | set(new_props))
+            if not _equal(
+                old_props.get(k, _MISSING), new_props.get(k, _MISSING), resolvable.get(k, True)
+            )
+        ]
+        changes = tuple(
+            Change(
+                k,
+                display(old_props.get(k)),
+                display(new_props.get(k)),
+                _sources(old, res, k, self.new_of_old),
+            )
+            for k in changed
+        )
+        common = {
+            **base,
+            "old_urn": old_urn,
+            "unknown_from": tuple(sorted({u for k in changed for u in unknown_from.get(k, ())})),
+        }
         if not res.get("custom") or type_ == STACK_TYPE:
             return Step("update" if changed else "same", changes=changes, **common)
 
         def differs(path: str) -> bool:
             segs = _path(path)
-            return bool(segs) and segs[0] in changed and not _equal(
-                _get(old_props, segs), _get(new_props, segs), resolvable.get(str(segs[0]), True))
+            return (
+                bool(segs)
+                and segs[0] in changed
+                and not _equal(
+                    _get(old_props, segs), _get(new_props, segs), resolvable.get(str(segs[0]), True)
+                )
+            )
 
         replace_keys = [p for p in sorted(facts.force_new if facts else ()) if differs(p)]
         for p in opts.get("replaceOnChanges") or []:
@@ -377,14 +421,25 @@ class _Differ:
         if provider_replace:
             replace_keys.append("provider")
         if facts is None and changed and not type_.startswith(PROVIDER_PREFIX):
-            flags.append(Flag("risky", "", f"no lifecycle facts for {type_}: whether this "
-                              "change replaces it is not known"))
+            flags.append(
+                Flag(
+                    "risky",
+                    "",
+                    f"no lifecycle facts for {type_}: whether this change replaces it is not known",
+                )
+            )
         if replace_keys:
             dbr = bool(opts.get("deleteBeforeReplace")) or _bridge_dbr(facts, new_props, changed)
             flags += _replace_flags(facts, old, dbr)
-            return Step("replace", changes=changes, replace_keys=tuple(dict.fromkeys(replace_keys)),
-                        delete_before_replace=dbr, flags=tuple(flags), warnings=warnings,
-                        **common)
+            return Step(
+                "replace",
+                changes=changes,
+                replace_keys=tuple(dict.fromkeys(replace_keys)),
+                delete_before_replace=dbr,
+                flags=tuple(flags),
+                warnings=warnings,
+                **common,
+            )
         op: Op = "update" if changed else "same"
         if op == "update" and facts is not None:
             flags += self._update_flags(facts, res, (old_props, new_props), changed, resolvable)
@@ -407,8 +462,9 @@ class _Differ:
             unknown_from[key] = changing
         return ok, unknown_from
 
-    def _provider_change(self, res: Mapping[str, Any],
-                         old: Mapping[str, Any]) -> tuple[bool, list[Flag]]:
+    def _provider_change(
+        self, res: Mapping[str, Any], old: Mapping[str, Any]
+    ) -> tuple[bool, list[Flag]]:
         """(replace?, flags) for the resource's provider. A replaced provider replaces its
         resources; another provider reference makes the engine diff the two providers' config
         and replace only when that config diff is a replacement (DiffConfig)."""
@@ -420,27 +476,42 @@ class _Differ:
         before = (self.old.get(old_ref) or {}).get("properties") or {}
         after = (self.new.get(new_ref) or {}).get("properties") or {}
         pfacts = facts_for((self.new.get(new_ref) or {}).get("type", ""))
-        changed = [k for k in sorted(set(before) | set(after)) if k != "version"
-                   and not _equal(before.get(k, _MISSING), after.get(k, _MISSING), True)]
+        changed = [
+            k
+            for k in sorted(set(before) | set(after))
+            if k != "version" and not _equal(before.get(k, _MISSING), after.get(k, _MISSING), True)
+        ]
         if pfacts is None or set(changed) & pfacts.force_new:
             return pfacts is not None, []
         return False, [
-            Flag(risk.severity, "provider", f"moves to provider {split_urn(new_ref)[3]} ({key} "
-                 f"{json.dumps(display(before.get(key)))} => {json.dumps(display(after.get(key)))})"
-                 " without replacement (the engine asks the provider's DiffConfig since "
-                 "pulumi/pulumi#18509; older engines replace it): the resource is not moved, "
-                 "Pulumi just calls the other region")
-            for key in changed if (risk := pfacts.update_risks.get(key))]
+            Flag(
+                risk.severity,
+                "provider",
+                f"moves to provider {split_urn(new_ref)[3]} ({key} "
+                f"{json.dumps(display(before.get(key)))} => {json.dumps(display(after.get(key)))})"
+                " without replacement (the engine asks the provider's DiffConfig since "
+                "pulumi/pulumi#18509; older engines replace it): the resource is not moved, "
+                "Pulumi just calls the other region",
+            )
+            for key in changed
+            if (risk := pfacts.update_risks.get(key))
+        ]
 
-    def _update_flags(self, facts: TypeFacts, res: Mapping[str, Any],
-                      props: tuple[Mapping[str, Any], Mapping[str, Any]], changed: list[str],
-                      resolvable: Mapping[str, bool]) -> list[Flag]:
+    def _update_flags(
+        self,
+        facts: TypeFacts,
+        res: Mapping[str, Any],
+        props: tuple[Mapping[str, Any], Mapping[str, Any]],
+        changed: list[str],
+        resolvable: Mapping[str, bool],
+    ) -> list[Flag]:
         flags = []
         for path, risk in sorted(facts.update_risks.items()):
             segs = _path(path)
             o, n = _get(props[0], segs), _get(props[1], segs)
-            hit = risk.when == "present" or (segs[0] in changed and not _equal(
-                o, n, resolvable.get(str(segs[0]), True)))
+            hit = risk.when == "present" or (
+                segs[0] in changed and not _equal(o, n, resolvable.get(str(segs[0]), True))
+            )
             if hit and risk.applies(None if o is _MISSING else o, None if n is _MISSING else n):
                 reason = risk.reason
                 if res["type"].startswith(PROVIDER_PREFIX):
@@ -449,22 +520,41 @@ class _Differ:
                 flags.append(Flag(risk.severity, path, reason))
         for key in changed:
             if key in facts.update_not_handled:
-                flags.append(Flag("no-op", key, "the provider's Update never looks at it: this "
-                                  "update changes nothing in the cloud (create-time only)"))
+                flags.append(
+                    Flag(
+                        "no-op",
+                        key,
+                        "the provider's Update never looks at it: this "
+                        "update changes nothing in the cloud (create-time only)",
+                    )
+                )
         return flags
 
     def _delete(self, old: Mapping[str, Any]) -> Step:
         facts = facts_for(old["type"], old.get("properties") or {}) if old.get("custom") else None
         flags = list(_delete_flags(facts, old))
         if (old.get("options") or {}).get("retainOnDelete"):
-            flags.append(Flag("risky", "retainOnDelete", "removed from the state only: the "
-                              "resource stays in the cloud"))
-        return Step("delete", old["urn"], old["type"], old["name"], flags=tuple(flags),
-                    old_urn=old["urn"], inputs=display(old.get("properties") or {}))
+            flags.append(
+                Flag(
+                    "risky",
+                    "retainOnDelete",
+                    "removed from the state only: the resource stays in the cloud",
+                )
+            )
+        return Step(
+            "delete",
+            old["urn"],
+            old["type"],
+            old["name"],
+            flags=tuple(flags),
+            old_urn=old["urn"],
+            inputs=display(old.get("properties") or {}),
+        )
 
 
-def _sources(old: Mapping[str, Any], new: Mapping[str, Any], key: str,
-             new_of_old: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _sources(
+    old: Mapping[str, Any], new: Mapping[str, Any], key: str, new_of_old: Mapping[str, str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     def names(res: Mapping[str, Any], rename: Mapping[str, str]) -> tuple[str, ...]:
         if UNKNOWN not in json.dumps((res.get("properties") or {}).get(key)):
             return ()
@@ -488,8 +578,13 @@ def _replace_flags(facts: TypeFacts | None, old: Mapping[str, Any], dbr: bool) -
     if facts and facts.replace_risk and not dbr:
         flags.append(Flag(facts.replace_risk.severity, "", facts.replace_risk.reason))
     if dbr:
-        flags.append(Flag("destructive", "", "delete-before-replace: the old resource is deleted "
-                          "before its replacement exists"))
+        flags.append(
+            Flag(
+                "destructive",
+                "",
+                "delete-before-replace: the old resource is deleted before its replacement exists",
+            )
+        )
     return flags + list(_delete_flags(facts, old))
 
 
@@ -508,8 +603,14 @@ def _standing(facts: TypeFacts | None, props: Mapping[str, Any]) -> tuple[Flag, 
     lists it rewrites in the API's order."""
     if facts is None:
         return ()
-    flags = [Flag(r.severity, k, "unset: " + r.reason)
-             for k, r in sorted(facts.unset_risks.items()) if k not in props]
-    flags += [Flag(r.severity, k, r.reason) for k, r in sorted(facts.order_risks.items())
-              if isinstance(props.get(k), list) and len(props[k]) > 1]
+    flags = [
+        Flag(r.severity, k, "unset: " + r.reason)
+        for k, r in sorted(facts.unset_risks.items())
+        if k not in props
+    ]
+    flags += [
+        Flag(r.severity, k, r.reason)
+        for k, r in sorted(facts.order_risks.items())
+        if isinstance(props.get(k), list) and len(props[k]) > 1
+    ]
     return tuple(flags)

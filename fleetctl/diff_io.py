@@ -38,8 +38,10 @@ class StateError(Exception):
 
 def capture_view(capture: Any) -> list[dict[str, Any]]:
     """``capture.engine_view()`` plus each resource's diff-relevant registration ``options``."""
-    options = {r.urn: {k: v for k, v in r.options.items() if k in OPTION_KEYS}
-               for r in capture.registrations}
+    options = {
+        r.urn: {k: v for k, v in r.options.items() if k in OPTION_KEYS}
+        for r in capture.registrations
+    }
     view: list[dict[str, Any]] = capture.engine_view()
     for res in view:
         opts = {**options.get(res["urn"], {}), **res.get("options", {})}
@@ -54,8 +56,9 @@ def save_state(view: Sequence[Mapping[str, Any]], path: Path | str) -> None:
     doc = {
         "format": STATE_FORMAT,
         "version": STATE_VERSION,
-        "resources": [{**res, "properties": _digest_secrets(res.get("properties", {}), salt)}
-                      for res in view],
+        "resources": [
+            {**res, "properties": _digest_secrets(res.get("properties", {}), salt)} for res in view
+        ],
     }
     Path(path).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
@@ -72,20 +75,36 @@ def load_state(path: Path | str) -> list[dict[str, Any]]:
             raise StateError(f"{p}: format {doc.get('format')!r} is not {STATE_FORMAT!r}")
         version = doc.get("version")
         if not isinstance(version, int) or not 1 <= version <= STATE_VERSION:
-            raise StateError(f"{p}: state version {version!r} is not one this fleetctl reads "
-                             f"(1..{STATE_VERSION}); a newer fleetctl wrote it")
+            raise StateError(
+                f"{p}: state version {version!r} is not one this fleetctl reads "
+                f"(1..{STATE_VERSION}); a newer fleetctl wrote it"
+            )
         doc = doc.get("resources")
     if not isinstance(doc, list):
         raise StateError(f"{p}: 'resources' must be a list of resources")
     view = []
     for i, res in enumerate(doc):
-        bad = [k for k in ("type", "name", "urn") if not isinstance(
-            res.get(k) if isinstance(res, dict) else None, str)]
+        bad = [
+            k
+            for k in ("type", "name", "urn")
+            if not isinstance(res.get(k) if isinstance(res, dict) else None, str)
+        ]
         if bad or not isinstance(res.get("properties", {}), dict):
-            raise StateError(f"{p}: resource #{i} needs string {', '.join(bad) or 'type'} and "
-                             "an object 'properties'")
-        view.append({"parent": "", "provider": "", "custom": True, "properties": {},
-                     "dependencies": [], "propertyDependencies": {}, **res})
+            raise StateError(
+                f"{p}: resource #{i} needs string {', '.join(bad) or 'type'} and "
+                "an object 'properties'"
+            )
+        view.append(
+            {
+                "parent": "",
+                "provider": "",
+                "custom": True,
+                "properties": {},
+                "dependencies": [],
+                "propertyDependencies": {},
+                **res,
+            }
+        )
     return view
 
 
@@ -116,9 +135,17 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 def _step_json(s: Step) -> dict[str, Any]:
     out: dict[str, Any] = {"op": s.op, "urn": s.urn, "type": s.type, "name": s.name}
     if s.changes:
-        out["changes"] = [{"path": c.path, "old": c.old, "new": c.new,
-                           **({"from": list(c.sources[0]), "to": list(c.sources[1])}
-                              if any(c.sources) else {})} for c in s.changes]
+        out["changes"] = [
+            {
+                "path": c.path,
+                "old": c.old,
+                "new": c.new,
+                **(
+                    {"from": list(c.sources[0]), "to": list(c.sources[1])} if any(c.sources) else {}
+                ),
+            }
+            for c in s.changes
+        ]
     if s.op == "replace":
         out["replaceKeys"] = list(s.replace_keys)
         out["deleteBeforeReplace"] = s.delete_before_replace
@@ -156,8 +183,12 @@ def _show(v: Any) -> str:
 
 def _change_lines(key: str, old: Any, new: Any, indent: str) -> list[str]:
     if isinstance(old, Mapping) and isinstance(new, Mapping):
-        inner = [line for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)
-                 for line in _change_lines(k, old.get(k), new.get(k), indent + "    ")]
+        inner = [
+            line
+            for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k)
+            for line in _change_lines(k, old.get(k), new.get(k), indent + "    ")
+        ]
         return [f"{indent}~ {key}: {{", *inner, f"{indent}  }}"]
     if old is None:
         return [f"{indent}+ {key}: {_show(new)}"]
@@ -175,9 +206,9 @@ def render(plan: Plan, *, show_same: bool = False, standing: bool = True) -> str
             continue
         head = f"{_SYMBOL[s.op]}{s.type}: ({s.op})"
         if s.op == "replace":
-            head += (f" [replace: {', '.join(s.replace_keys)}] "
-                     + ("delete-before-replace" if s.delete_before_replace
-                        else "create-before-delete"))
+            head += f" [replace: {', '.join(s.replace_keys)}] " + (
+                "delete-before-replace" if s.delete_before_replace else "create-before-delete"
+            )
         lines += [f"    {head}", f"        [urn={s.urn}]"]
         if s.old_urn and s.old_urn != s.urn:
             lines.append(f"        [aliased from {s.old_urn}]")
@@ -192,18 +223,24 @@ def render(plan: Plan, *, show_same: bool = False, standing: bool = True) -> str
         if s.unknown_from:
             names = ", ".join(split_urn(u)[3] for u in s.unknown_from)
             lines.append(f"        (unknown until created or replaced: {names})")
-        lines += [f"      ! {f.severity.upper()}{' ' + f.input if f.input else ''}: {f.reason}"
-                  for f in s.flags]
+        lines += [
+            f"      ! {f.severity.upper()}{' ' + f.input if f.input else ''}: {f.reason}"
+            for f in s.flags
+        ]
     if standing:
         lines += _standing_lines(plan)
     counts = plan.counts()
     changed = sum(counts[op] for op in ("create", "update", "replace", "delete"))
     lines.append("Resources:")
-    lines += [f"    {_SYMBOL[op]}{counts[op]} to {op}"
-              for op in ("create", "update", "replace", "delete") if counts[op]]
+    lines += [
+        f"    {_SYMBOL[op]}{counts[op]} to {op}"
+        for op in ("create", "update", "replace", "delete")
+        if counts[op]
+    ]
     destructive = sum(1 for s in plan.steps if s.destructive)
-    lines.append(f"    {changed} changes. {counts['same']} unchanged. "
-                 f"{destructive} flagged destructive.")
+    lines.append(
+        f"    {changed} changes. {counts['same']} unchanged. {destructive} flagged destructive."
+    )
     return "\n".join(lines)
 
 
@@ -216,6 +253,8 @@ def _standing_lines(plan: Plan) -> list[str]:
         return []
     lines = ["Standing risks of the program as written (whatever changed):"]
     for (severity, type_, key, reason), names in sorted(groups.items()):
-        lines.append(f"    ! {severity.upper()} {type_.rsplit(':', 1)[-1]}.{key} "
-                     f"({len(names)}: {', '.join(names)}): {reason}")
+        lines.append(
+            f"    ! {severity.upper()} {type_.rsplit(':', 1)[-1]}.{key} "
+            f"({len(names)}: {', '.join(names)}): {reason}"
+        )
     return lines

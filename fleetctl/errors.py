@@ -68,8 +68,9 @@ def _describe(exc: BaseException) -> tuple[str, str, str]:
         return exc.kind, exc.message, exc.details
     from meshfleet.errors import LockError, PlanError
 
-    kind = "lock" if isinstance(exc, LockError) else "plan" if isinstance(exc, PlanError) \
-        else "spec"
+    kind = (
+        "lock" if isinstance(exc, LockError) else "plan" if isinstance(exc, PlanError) else "spec"
+    )
     return kind, str(exc), ""
 
 

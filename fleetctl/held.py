@@ -40,9 +40,11 @@ def state_resources(path: Path) -> list[Mapping[str, Any]]:
     if isinstance(doc, list):
         resources = doc
     if not isinstance(resources, list) or not all(isinstance(r, Mapping) for r in resources):
-        raise InputError(f"--state {path}: neither a fleetctl state file (fleetctl check "
-                         "--save-state) nor a stack export (pulumi stack export): no list of "
-                         "resources found")
+        raise InputError(
+            f"--state {path}: neither a fleetctl state file (fleetctl check "
+            "--save-state) nor a stack export (pulumi stack export): no list of "
+            "resources found"
+        )
     return resources
 
 

@@ -23,8 +23,9 @@ from meshfleet.pipeline import Reader
 from meshfleet.specmodel import FleetSpec
 
 
-def offline_reader(answers_file: Path | None, *, project: str, stack: str,
-                   config: Mapping[str, Any]) -> Reader:
+def offline_reader(
+    answers_file: Path | None, *, project: str, stack: str, config: Mapping[str, Any]
+) -> Reader:
     """A ``plan_stack`` reader answering the program's reads from ``answers_file``."""
     entries: Sequence[AnswerEntry] = load_answers(answers_file) if answers_file else ()
 
@@ -41,8 +42,9 @@ def offline_reader(answers_file: Path | None, *, project: str, stack: str,
                 refused.append(exc)
 
         try:
-            capture = run_program(program, project=project, stack=stack, config=config,
-                                  answers=entries)
+            capture = run_program(
+                program, project=project, stack=stack, config=config, answers=entries
+            )
         except ProgramError as exc:
             raise InputError(f"reading the account failed: {exc}") from exc
         unanswered = [i for i in capture.invokes if not i.known]
@@ -59,7 +61,9 @@ def unanswered_message(invokes: Sequence[InvokeRecord], answers_file: Path | Non
     """Which reads had no recorded answer, and how to give them one."""
     where = f"in {answers_file}" if answers_file else "(no --answers file given)"
     calls = "\n".join(f"  - {i.token} {i.args}" for i in invokes)
-    return (f"the plan needs what exists in the account, and {len(invokes)} data source "
-            f"call(s) have no recorded answer {where}:\n{calls}\n"
-            "record each (function, args, result) in an answers file and pass it with "
-            "--answers FILE (see README, `fleetctl check`: recorded answers)")
+    return (
+        f"the plan needs what exists in the account, and {len(invokes)} data source "
+        f"call(s) have no recorded answer {where}:\n{calls}\n"
+        "record each (function, args, result) in an answers file and pass it with "
+        "--answers FILE (see README, `fleetctl check`: recorded answers)"
+    )

@@ -112,23 +112,31 @@ _API_ORDER = "Read writes the list in the API's order: a program order that diff
 _RISKS: dict[str, dict[str, Any]] = {
     "alicloud:vpc/network:Network": {
         "update_risks": {
-            "cidrBlock": _r("not ForceNew: sent in place through ModifyVpcAttribute(CidrBlock); "
-                            "the API decides whether the new range is acceptable"),
-            "secondaryCidrBlocks": _r("diffed as a set: removed blocks are unassociated first "
-                                      "(UnassociateVpcCidrBlock), then added ones associated"),
+            "cidrBlock": _r(
+                "not ForceNew: sent in place through ModifyVpcAttribute(CidrBlock); "
+                "the API decides whether the new range is acceptable"
+            ),
+            "secondaryCidrBlocks": _r(
+                "diffed as a set: removed blocks are unassociated first "
+                "(UnassociateVpcCidrBlock), then added ones associated"
+            ),
         },
     },
     "alicloud:vpc/switch:Switch": {
         "update_risks": {
-            "ipv6CidrBlockMask": _d("with enableIpv6 staying true the Update cancels IPv6 "
-                                    "(CancelIpv6) and re-enables it: the old IPv6 block is "
-                                    "released, not moved"),
+            "ipv6CidrBlockMask": _d(
+                "with enableIpv6 staying true the Update cancels IPv6 "
+                "(CancelIpv6) and re-enables it: the old IPv6 block is "
+                "released, not moved"
+            ),
         },
     },
     "alicloud:vpc/routeEntry:RouteEntry": {
-        "replace_risk": _d("no Update, every input is ForceNew: create-before-delete adds a second "
-                           "entry for the same destination, which may collide with the old one "
-                           "(set deleteBeforeReplace)"),
+        "replace_risk": _d(
+            "no Update, every input is ForceNew: create-before-delete adds a second "
+            "entry for the same destination, which may collide with the old one "
+            "(set deleteBeforeReplace)"
+        ),
     },
     "alicloud:vpc/natGateway:NatGateway": {
         "update_risks": {
@@ -138,54 +146,84 @@ _RISKS: dict[str, dict[str, Any]] = {
     },
     "alicloud:vpc/snatEntry:SnatEntry": {
         "update_risks": {
-            "snatIp": _r("changed in place through ModifySnatEntry: outbound traffic of the source "
-                         "leaves from the new address"),
+            "snatIp": _r(
+                "changed in place through ModifySnatEntry: outbound traffic of the source "
+                "leaves from the new address"
+            ),
         },
     },
     "alicloud:cs/managedKubernetes:ManagedKubernetes": {
         "update_risks": {
-            "version": _r("UpgradeCluster: a one-way control-plane upgrade (CancelTask is tried "
-                          "only when the task fails)"),
-            "clusterSpec": _r("only ack.standard -> ack.pro.* migrates (migrateCluster); any other "
-                              "change is skipped silently and Read writes back the live spec, so "
-                              "the diff comes back on every preview"),
-            "vswitchIds": _r("ModifyCluster sends the complete new list (SetVswitchIds): the "
-                             "control-plane vSwitch set is replaced, not patched"),
-            "customSan": _r("ApiServerCustomCertSans with action 'overwrite': the SAN list is "
-                            "replaced by the new value"),
+            "version": _r(
+                "UpgradeCluster: a one-way control-plane upgrade (CancelTask is tried "
+                "only when the task fails)"
+            ),
+            "clusterSpec": _r(
+                "only ack.standard -> ack.pro.* migrates (migrateCluster); any other "
+                "change is skipped silently and Read writes back the live spec, so "
+                "the diff comes back on every preview"
+            ),
+            "vswitchIds": _r(
+                "ModifyCluster sends the complete new list (SetVswitchIds): the "
+                "control-plane vSwitch set is replaced, not patched"
+            ),
+            "customSan": _r(
+                "ApiServerCustomCertSans with action 'overwrite': the SAN list is "
+                "replaced by the new value"
+            ),
             "enableRrsa": _r("RRSA cannot be switched off: the Update fails", "to_off"),
         },
         "unset_risks": {
-            "serviceCidr": _d("Optional, ForceNew, not Computed but read back from ServiceCidr: "
-                              "left unset it plans a REPLACEMENT once the API reports the CIDR"),
-            "podCidr": _d("Optional, ForceNew, not Computed but read back from ContainerCidr: left "
-                          "unset it plans a REPLACEMENT once the API reports a CIDR"),
+            "serviceCidr": _d(
+                "Optional, ForceNew, not Computed but read back from ServiceCidr: "
+                "left unset it plans a REPLACEMENT once the API reports the CIDR"
+            ),
+            "podCidr": _d(
+                "Optional, ForceNew, not Computed but read back from ContainerCidr: left "
+                "unset it plans a REPLACEMENT once the API reports a CIDR"
+            ),
         },
         "order_risks": {"vswitchIds": _r(_API_ORDER + "every preview (ModifyCluster)")},
         "delete_risks": {
-            "deletionProtection": _d("DeleteCluster is refused while deletion protection is on: "
-                                     "switch it off (spec deletionProtection: false), `pulumi up`, "
-                                     "then delete"),
+            "deletionProtection": _d(
+                "DeleteCluster is refused while deletion protection is on: "
+                "switch it off (spec deletionProtection: false), `pulumi up`, "
+                "then delete"
+            ),
         },
     },
     "alicloud:cs/nodePool:NodePool": {
         "update_risks": {
-            "nodeCount": _d("lowering it (desiredSize unset) releases the first N nodes of the "
-                            "API's list without draining (ReleaseNode=true, DrainNode=false), and "
-                            "the other changes of the same update are not sent", "decrease"),
-            "instances": _d("removed ids are released without draining (ReleaseNode=true, "
-                            "DrainNode=false)"),
-            "desiredSize": _r("ModifyClusterNodePool scales the pool in: ACK removes nodes to "
-                              "reach the lower size", "decrease"),
-            "kubeletConfiguration": _r("goes to the node_config API with "
-                                       "rolling_policy.max_parallelism: rolled out to the pool's "
-                                       "existing nodes"),
-            "containerdConfig": _r("goes to the node_config API with "
-                                   "rolling_policy.max_parallelism: rolled out to the pool's "
-                                   "existing nodes"),
-            "upgradePolicy": _d("while it is set, EVERY update also POSTs the node-pool upgrade "
-                                "API: an unrelated change (a label) can start a node upgrade or "
-                                "replacement (use_replace)", "present"),
+            "nodeCount": _d(
+                "lowering it (desiredSize unset) releases the first N nodes of the "
+                "API's list without draining (ReleaseNode=true, DrainNode=false), and "
+                "the other changes of the same update are not sent",
+                "decrease",
+            ),
+            "instances": _d(
+                "removed ids are released without draining (ReleaseNode=true, DrainNode=false)"
+            ),
+            "desiredSize": _r(
+                "ModifyClusterNodePool scales the pool in: ACK removes nodes to "
+                "reach the lower size",
+                "decrease",
+            ),
+            "kubeletConfiguration": _r(
+                "goes to the node_config API with "
+                "rolling_policy.max_parallelism: rolled out to the pool's "
+                "existing nodes"
+            ),
+            "containerdConfig": _r(
+                "goes to the node_config API with "
+                "rolling_policy.max_parallelism: rolled out to the pool's "
+                "existing nodes"
+            ),
+            "upgradePolicy": _d(
+                "while it is set, EVERY update also POSTs the node-pool upgrade "
+                "API: an unrelated change (a label) can start a node upgrade or "
+                "replacement (use_replace)",
+                "present",
+            ),
         },
         "order_risks": {
             "vswitchIds": _r(_API_ORDER + "every preview (ModifyClusterNodePool)"),
@@ -194,82 +232,116 @@ _RISKS: dict[str, dict[str, Any]] = {
     },
     "alicloud:cs/autoscalingConfig:AutoscalingConfig": {
         "update_risks": {
-            key: _r("Update re-sends the whole config (CreateAutoscalingConfig) reading this key "
-                    "with GetOk: switching it to false/0 sends nothing, the old value stays",
-                    "to_off")
-            for key in ("skipNodesWithSystemPods", "skipNodesWithLocalStorage",
-                        "daemonsetEvictionForNodes", "recycleNodeDeletionEnabled",
-                        "scaleUpFromZero", "maxGracefulTerminationSec", "minReplicaCount")
+            key: _r(
+                "Update re-sends the whole config (CreateAutoscalingConfig) reading this key "
+                "with GetOk: switching it to false/0 sends nothing, the old value stays",
+                "to_off",
+            )
+            for key in (
+                "skipNodesWithSystemPods",
+                "skipNodesWithLocalStorage",
+                "daemonsetEvictionForNodes",
+                "recycleNodeDeletionEnabled",
+                "scaleUpFromZero",
+                "maxGracefulTerminationSec",
+                "minReplicaCount",
+            )
         },
     },
     "alicloud:ackone/cluster:Cluster": {
         "update_risks": {
-            "argocdEnabled": _r("UpdateHubClusterFeature(ArgoCDEnabled, true when unset), then a "
-                                "wait for running and a fixed 4-minute sleep"),
+            "argocdEnabled": _r(
+                "UpdateHubClusterFeature(ArgoCDEnabled, true when unset), then a "
+                "wait for running and a fixed 4-minute sleep"
+            ),
         },
     },
     "alicloud:servicemesh/serviceMesh:ServiceMesh": {
         "update_risks": {
-            "clusterIds": _d("any change removes EVERY old member (RemoveClusterFromServiceMesh, "
-                             "one by one, waiting for running) and then adds every new one: adding "
-                             "or removing one cluster detaches all of them from the mesh"),
+            "clusterIds": _d(
+                "any change removes EVERY old member (RemoveClusterFromServiceMesh, "
+                "one by one, waiting for running) and then adds every new one: adding "
+                "or removing one cluster detaches all of them from the mesh"
+            ),
             "version": _r("UpgradeMeshEditionPartially: an in-place control-plane upgrade"),
-            "loadBalancer.pilotPublicEipId": _d("UnBindEip then BindEip, but UnBindEip takes its "
-                                                "EipId from the NEW value: the old EIP is not "
-                                                "unbound"),
+            "loadBalancer.pilotPublicEipId": _d(
+                "UnBindEip then BindEip, but UnBindEip takes its "
+                "EipId from the NEW value: the old EIP is not "
+                "unbound"
+            ),
         },
         "unset_risks": {
-            "version": _d("Optional, not Computed, read back: left unset, the preview after the "
-                          "API reports a version shows a diff and the Update calls "
-                          "UpgradeMeshEditionPartially with ExpectedVersion ''"),
-            "edition": _d("Optional, ForceNew, not Computed, read back from Profile: left unset "
-                          "it plans a REPLACEMENT of the mesh once the API reports the edition"),
+            "version": _d(
+                "Optional, not Computed, read back: left unset, the preview after the "
+                "API reports a version shows a diff and the Update calls "
+                "UpgradeMeshEditionPartially with ExpectedVersion ''"
+            ),
+            "edition": _d(
+                "Optional, ForceNew, not Computed, read back from Profile: left unset "
+                "it plans a REPLACEMENT of the mesh once the API reports the edition"
+            ),
         },
         "order_risks": {
-            "clusterIds": _d(_API_ORDER + "every preview, and that diff detaches and re-adds "
-                             "every member"),
+            "clusterIds": _d(
+                _API_ORDER + "every preview, and that diff detaches and re-adds every member"
+            ),
         },
         "delete_risks": {
-            "clusterIds": _r("DeleteServiceMesh with members still attached fails "
-                             "(ClustersNotEmpty, issue 12) unless `force` is set"),
+            "clusterIds": _r(
+                "DeleteServiceMesh with members still attached fails "
+                "(ClustersNotEmpty, issue 12) unless `force` is set"
+            ),
         },
     },
     "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": {
         "update_risks": {
-            "zoneMappings": _r("a set: one UpdateTransitRouterVpcAttachmentZones removes old-minus-"
-                               "new and adds new-minus-old mappings; another vSwitch in a zone is "
-                               "remove+add of that zone's mapping"),
+            "zoneMappings": _r(
+                "a set: one UpdateTransitRouterVpcAttachmentZones removes old-minus-"
+                "new and adds new-minus-old mappings; another vSwitch in a zone is "
+                "remove+add of that zone's mapping"
+            ),
         },
     },
     "alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation": {
-        "replace_risk": _d("an attachment is associated with ONE route table: a create-before-"
-                           "delete replacement is expected to collide (set deleteBeforeReplace)"),
+        "replace_risk": _d(
+            "an attachment is associated with ONE route table: a create-before-"
+            "delete replacement is expected to collide (set deleteBeforeReplace)"
+        ),
     },
     "pulumi:providers:alicloud": {
         "update_risks": {
-            "region": _d("updated in place, NOT replaced (no ForcesProviderReplace in "
-                         "pulumi-alicloud): every resource of this provider stays where it is "
-                         "while Pulumi now calls the new region's endpoints; a refresh then finds "
-                         "them missing"),
+            "region": _d(
+                "updated in place, NOT replaced (no ForcesProviderReplace in "
+                "pulumi-alicloud): every resource of this provider stays where it is "
+                "while Pulumi now calls the new region's endpoints; a refresh then finds "
+                "them missing"
+            ),
         },
     },
     "meshfleet:ackone:FleetFeatures": {
         "update_risks": {
-            "enableMesh": _r("switches the Fleet's mesh feature off (UpdateHubClusterFeature)",
-                             "to_off"),
-            "meshId": _r("the adcp API cannot move a Fleet to another mesh: the update fails "
-                         "verifying the binding"),
+            "enableMesh": _r(
+                "switches the Fleet's mesh feature off (UpdateHubClusterFeature)", "to_off"
+            ),
+            "meshId": _r(
+                "the adcp API cannot move a Fleet to another mesh: the update fails "
+                "verifying the binding"
+            ),
         },
     },
     "alicloud:vpc/ipamIpamPoolAllocation:IpamIpamPoolAllocation": {
-        "replace_risk": _d("IPAM lets no two allocations of one pool overlap: a create-before-"
-                           "delete replacement by an overlapping CIDR collides with the "
-                           "allocation it replaces; ask for deleteBeforeReplace"),
+        "replace_risk": _d(
+            "IPAM lets no two allocations of one pool overlap: a create-before-"
+            "delete replacement by an overlapping CIDR collides with the "
+            "allocation it replaces; ask for deleteBeforeReplace"
+        ),
     },
     "alicloud:ecs/eipAssociation:EipAssociation": {
-        "replace_risk": _d("an EIP is bound to one instance at a time: create-before-delete binds "
-                           "it again before the old association is removed, and the create "
-                           "fails; ask for deleteBeforeReplace"),
+        "replace_risk": _d(
+            "an EIP is bound to one instance at a time: create-before-delete binds "
+            "it again before the old association is removed, and the create "
+            "fails; ask for deleteBeforeReplace"
+        ),
     },
 }
 
@@ -279,6 +351,7 @@ def _load() -> tuple[str, dict[str, TypeFacts]]:
     commit = str(data.pop("source_commit"))
     table: dict[str, TypeFacts] = {}
     for key, raw in data.items():
+
         def words(name: str, raw: dict[str, Any] = raw) -> frozenset[str]:
             return frozenset(str(w) for w in raw.get(name, ()))
 
@@ -319,18 +392,29 @@ def counts() -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for key, f in sorted(FACTS.items()):
         out[key] = {
-            "force_new": len(f.force_new), "outputs": len(f.outputs),
-            "optional_computed": len(f.optional_computed), "not_read_back": len(f.not_read_back),
+            "force_new": len(f.force_new),
+            "outputs": len(f.outputs),
+            "optional_computed": len(f.optional_computed),
+            "not_read_back": len(f.not_read_back),
             "update_not_handled": len(f.update_not_handled),
-            "risks": len(f.update_risks) + len(f.unset_risks) + len(f.order_risks)
-            + len(f.delete_risks) + (f.replace_risk is not None),
+            "risks": len(f.update_risks)
+            + len(f.unset_risks)
+            + len(f.order_risks)
+            + len(f.delete_risks)
+            + (f.replace_risk is not None),
         }
     return out
 
 
 if __name__ == "__main__":
-    cols = ("force_new", "outputs", "optional_computed", "not_read_back", "update_not_handled",
-            "risks")
+    cols = (
+        "force_new",
+        "outputs",
+        "optional_computed",
+        "not_read_back",
+        "update_not_handled",
+        "risks",
+    )
     print(f"{'type':<80} " + " ".join(c[:10].rjust(10) for c in cols))
     for key, row in counts().items():
         print(f"{key:<80} " + " ".join(str(row[c]).rjust(10) for c in cols))

@@ -52,29 +52,56 @@ EXAMPLES = """examples:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("plan", help="the CIDR plan of a stack (table or JSON); update its lock",
-                       description=__doc__, epilog=EXAMPLES,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "plan",
+        help="the CIDR plan of a stack (table or JSON); update its lock",
+        description=__doc__,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_stack_options(p, "project directory (default: this meshfleet checkout)")
-    p.add_argument("--lock", type=Path, default=None,
-                   help="lock file (default: <program>/locks/<stack>.json); must exist")
-    p.add_argument("--answers", type=Path, default=None, metavar="FILE",
-                   help="recorded data-source answers (YAML/JSON, as `fleetctl check --answers`):"
-                        " what the account holds, for a spec that reads it (IPAM pools, existing "
-                        "VPCs and clusters, versions not yet locked)")
+    p.add_argument(
+        "--lock",
+        type=Path,
+        default=None,
+        help="lock file (default: <program>/locks/<stack>.json); must exist",
+    )
+    p.add_argument(
+        "--answers",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="recorded data-source answers (YAML/JSON, as `fleetctl check --answers`):"
+        " what the account holds, for a spec that reads it (IPAM pools, existing "
+        "VPCs and clusters, versions not yet locked)",
+    )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    p.add_argument("--write", action="store_true",
-                   help="record the plan's allocations, versions and held entries in the lock "
-                        "file (review the diff)")
-    p.add_argument("--applied", action="store_true",
-                   help="the removals the lock holds were applied (`pulumi up` ran): free "
-                        "every held entry")
-    p.add_argument("--removal-applied", nargs="+", default=[], metavar="KEY",
-                   help="free these held entries (lock keys, e.g. service:ack-2): their "
-                        "removal was applied")
-    p.add_argument("--state", type=Path, default=None, metavar="FILE",
-                   help="the stack's state (`fleetctl check --save-state` or `pulumi stack "
-                        "export`): free every held entry whose CIDR it no longer carries")
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="record the plan's allocations, versions and held entries in the lock "
+        "file (review the diff)",
+    )
+    p.add_argument(
+        "--applied",
+        action="store_true",
+        help="the removals the lock holds were applied (`pulumi up` ran): free every held entry",
+    )
+    p.add_argument(
+        "--removal-applied",
+        nargs="+",
+        default=[],
+        metavar="KEY",
+        help="free these held entries (lock keys, e.g. service:ack-2): their removal was applied",
+    )
+    p.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the stack's state (`fleetctl check --save-state` or `pulumi stack "
+        "export`): free every held entry whose CIDR it no longer carries",
+    )
     p.set_defaults(func=plan_command)
 
 
@@ -82,18 +109,32 @@ INPUT_ERRORS = (MeshfleetError, StackConfigError)
 """Bad input: a spec, lock, project or stack file that is wrong (exit 2, the message only)."""
 
 
-def load_plan(program: Path, stack: str, lock_file: Path | None = None,
-              answers: Path | None = None, free: Collection[str] = ()) -> tuple[Plan, Path]:
+def load_plan(
+    program: Path,
+    stack: str,
+    lock_file: Path | None = None,
+    answers: Path | None = None,
+    free: Collection[str] = (),
+) -> tuple[Plan, Path]:
     """Spec from the stack config, lock from disk, what exists from recorded answers, plan:
     what the stack program does (``meshfleet.pipeline.plan_stack``), with the held entries
     ``free`` released. A ``--lock`` the user names must exist."""
     path = lock_path(program, stack)  # validates the stack name, even with --lock
     path = lock_file or path
     project = load_project(program)
-    reader = offline_reader(answers, project=str(project["name"]), stack=stack,
-                            config=load_stack_config(program, project, stack))
-    return plan_stack(fleet_config(program, stack), path, lock_must_exist=lock_file is not None,
-                      read=reader, free=free), path
+    reader = offline_reader(
+        answers,
+        project=str(project["name"]),
+        stack=stack,
+        config=load_stack_config(program, project, stack),
+    )
+    return plan_stack(
+        fleet_config(program, stack),
+        path,
+        lock_must_exist=lock_file is not None,
+        read=reader,
+        free=free,
+    ), path
 
 
 def freed_keys(lock: Lock, args: argparse.Namespace) -> dict[str, str]:
@@ -103,21 +144,28 @@ def freed_keys(lock: Lock, args: argparse.Namespace) -> dict[str, str]:
     unknown = [k for k in args.removal_applied if k not in lock.held]
     if unknown:
         held = ", ".join(lock.held) or "none"
-        raise InputError(f"--removal-applied {' '.join(unknown)}: not held in the lock (held: "
-                         f"{held}). A key the lock still allocates is held by `plan --write` "
-                         "once the spec drops it; confirm its removal after the `pulumi up` "
-                         "that follows")
+        raise InputError(
+            f"--removal-applied {' '.join(unknown)}: not held in the lock (held: "
+            f"{held}). A key the lock still allocates is held by `plan --write` "
+            "once the spec drops it; confirm its removal after the `pulumi up` "
+            "that follows"
+        )
     out = {k: "--removal-applied" for k in args.removal_applied}
     if args.state is not None:
-        out.update({k: f"--state {args.state}"
-                    for k in sorted(gone(lock.held, state_resources(args.state)))})
+        out.update(
+            {
+                k: f"--state {args.state}"
+                for k in sorted(gone(lock.held, state_resources(args.state)))
+            }
+        )
     if args.applied:
         out.update({k: "--applied" for k in lock.held})
     return dict(sorted(out.items()))
 
 
-def changes(p: Plan, lock: Mapping[str, str],
-            freed: Mapping[str, str] | None = None) -> dict[str, Any]:
+def changes(
+    p: Plan, lock: Mapping[str, str], freed: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The plan against its lock: whether the lock already records all of it
     (``lockCurrent``); ``new`` allocations and ``released`` lock entries, each
     ``{key: cidr}``; every ``held`` entry (key, CIDR, why, how to free it); the held entries
@@ -126,20 +174,31 @@ def changes(p: Plan, lock: Mapping[str, str],
     before = lock.held if isinstance(lock, Lock) else {}
     versions = lock.versions if isinstance(lock, Lock) else {}
     old_format = isinstance(lock, Lock) and lock.read_as < LOCK_VERSION and len(lock) > 0
-    current = (not p.new and not p.released and dict(p.held) == dict(before)
-               and p.versions.entries() == dict(versions) and not old_format)
-    return {"lockCurrent": current,
-            "new": {k: allocations[k] for k in p.new},
-            "released": {k: lock.get(k, "") for k in p.released},
-            "held": [{"key": k, "cidr": c, "why": _held_why(p, k), "free": _held_free(k)}
-                     for k, c in p.held.items()],
-            "freed": {k: {"cidr": before.get(k, ""), "by": by}
-                      for k, by in (freed or {}).items()},
-            "reclaimed": {k: allocations[k] for k in p.reclaimed},
-            "versions": {"new": {k: p.versions.entries()[k] for k in p.versions.new},
-                         "changed": {k: {"lock": versions.get(k),
-                                         "plan": p.versions.entries()[k]}
-                                     for k in p.versions.changed}}}
+    current = (
+        not p.new
+        and not p.released
+        and dict(p.held) == dict(before)
+        and p.versions.entries() == dict(versions)
+        and not old_format
+    )
+    return {
+        "lockCurrent": current,
+        "new": {k: allocations[k] for k in p.new},
+        "released": {k: lock.get(k, "") for k in p.released},
+        "held": [
+            {"key": k, "cidr": c, "why": _held_why(p, k), "free": _held_free(k)}
+            for k, c in p.held.items()
+        ],
+        "freed": {k: {"cidr": before.get(k, ""), "by": by} for k, by in (freed or {}).items()},
+        "reclaimed": {k: allocations[k] for k in p.reclaimed},
+        "versions": {
+            "new": {k: p.versions.entries()[k] for k in p.versions.new},
+            "changed": {
+                k: {"lock": versions.get(k), "plan": p.versions.entries()[k]}
+                for k in p.versions.changed
+            },
+        },
+    }
 
 
 def _held_why(p: Plan, key: str) -> str:
@@ -149,8 +208,10 @@ def _held_why(p: Plan, key: str) -> str:
 
 
 def _held_free(key: str) -> str:
-    return (f"after the `pulumi up` that deletes it: --removal-applied {key} (or --applied, "
-            "or --state FILE)")
+    return (
+        f"after the `pulumi up` that deletes it: --removal-applied {key} (or --applied, "
+        "or --state FILE)"
+    )
 
 
 def plan_command(args: argparse.Namespace) -> int:
@@ -160,23 +221,25 @@ def plan_command(args: argparse.Namespace) -> int:
     the_plan, path = load_plan(args.program, args.stack, args.lock, args.answers, free=freed)
     delta = changes(the_plan, before, freed)
     if args.json:
-        print(json.dumps({"stack": args.stack, **the_plan.to_dict(), "changes": delta},
-                         indent=2))
+        print(json.dumps({"stack": args.stack, **the_plan.to_dict(), "changes": delta}, indent=2))
     else:
         print(render_table(the_plan, args.stack, path, writing=args.write, delta=delta))
     if args.write:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dump_lock(the_plan.allocations(), the_plan.versions.entries(),
-                                      the_plan.held))
+            path.write_text(
+                dump_lock(the_plan.allocations(), the_plan.versions.entries(), the_plan.held)
+            )
         except OSError as exc:
             raise InputError(f"--write {path}: {exc.strerror or exc}") from exc
-        print(f"wrote {len(the_plan.allocations())} allocations, "
-              f"{len(the_plan.versions.entries())} versions and {len(the_plan.held)} held "
-              f"entries to {path} ({len(the_plan.new)} new, {len(the_plan.released)} released, "
-              f"{len(freed)} freed)", file=sys.stderr)
+        print(
+            f"wrote {len(the_plan.allocations())} allocations, "
+            f"{len(the_plan.versions.entries())} versions and {len(the_plan.held)} held "
+            f"entries to {path} ({len(the_plan.new)} new, {len(the_plan.released)} released, "
+            f"{len(freed)} freed)",
+            file=sys.stderr,
+        )
     return 0
-
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequence[str]) -> str:
@@ -184,53 +247,120 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequenc
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for mark, row in zip([" "] + list(marks), cells, strict=True):
-        lines.append(f"{mark} " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
-                     .rstrip())
+        lines.append(
+            f"{mark} " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        )
     return "\n".join(lines)
 
 
-def render_table(p: Plan, stack: str, lock: Path, writing: bool = False,
-                 delta: Mapping[str, Any] | None = None) -> str:
+def render_table(
+    p: Plan, stack: str, lock: Path, writing: bool = False, delta: Mapping[str, Any] | None = None
+) -> str:
     """The human view of a plan; ``+`` marks an allocation (or version) the lock does not hold
     yet, ``~`` a version the spec changes, ``=`` what exists already (read from the account:
     fixed, never allocated)."""
     new = set(p.new)
     spec = p.spec
-    out = [f"Plan for stack {stack!r}: fleet {spec.name}, connectivity {spec.connectivity}, "
-           f"regions {', '.join(p.regions)}", ""]
+    out = [
+        f"Plan for stack {stack!r}: fleet {spec.name}, connectivity {spec.connectivity}, "
+        f"regions {', '.join(p.regions)}",
+        "",
+    ]
     out.append("VPCs")
-    out.append(_table(["NAME", "REGION", "CIDR", "ZONES", "VSWITCHES", "ALLOCATED"],
-                      [[v.name, v.region, ", ".join(v.cidrs), len(v.zones), len(v.vswitches),
-                        f"{v.utilisation:.1%}"] for v in p.vpcs.values()],
-                      ["=" if v.existing else "+" if f"vpc:{v.name}" in new else " "
-                       for v in p.vpcs.values()]))
+    out.append(
+        _table(
+            ["NAME", "REGION", "CIDR", "ZONES", "VSWITCHES", "ALLOCATED"],
+            [
+                [
+                    v.name,
+                    v.region,
+                    ", ".join(v.cidrs),
+                    len(v.zones),
+                    len(v.vswitches),
+                    f"{v.utilisation:.1%}",
+                ]
+                for v in p.vpcs.values()
+            ],
+            [
+                "=" if v.existing else "+" if f"vpc:{v.name}" in new else " "
+                for v in p.vpcs.values()
+            ],
+        )
+    )
     switches = [s for v in p.vpcs.values() for s in v.vswitches]
     out += ["", "vSwitches"]
-    out.append(_table(["VPC", "NAME", "ROLE", "ZONE", "CIDR", "USABLE"],
-                      [[s.vpc, s.name, s.role, s.zone, s.cidr, f"{s.usable:,}"] for s in switches],
-                      ["+" if s.key in new else " " for s in switches]))
+    out.append(
+        _table(
+            ["VPC", "NAME", "ROLE", "ZONE", "CIDR", "USABLE"],
+            [[s.vpc, s.name, s.role, s.zone, s.cidr, f"{s.usable:,}"] for s in switches],
+            ["+" if s.key in new else " " for s in switches],
+        )
+    )
     out += ["", "Clusters (MAX NODES and PODS/NODE as the spec asks; capacity as planned)"]
     rows, marks = [], []
     for c in p.clusters.values():
-        pods = c.pod_cidr or ("pod vSwitches not read" if c.existing else
-                              f"{len(c.pod_vswitches)} pod vSwitches")
-        asks = (("-", "-") if c.existing else (f"{c.spec.max_nodes:,}", c.spec.pods_per_node))
-        rows.append([c.name, c.region, c.vpc, c.cni, pods, c.service_cidr,
-                     f"/{c.node_cidr_mask}" if c.node_cidr_mask else "-",
-                     asks[0], f"{c.max_nodes:,}", asks[1],
-                     f"{c.pod_ips:,}", f"{c.service_ips:,}"])
-        marks.append("=" if c.existing else
-                     "+" if {f"pod:{c.name}", f"service:{c.name}"} & new else " ")
-    out.append(_table(["NAME", "REGION", "VPC", "CNI", "PODS", "SERVICE CIDR", "NODE MASK",
-                       "MAX NODES", "NODE CAPACITY", "PODS/NODE", "POD IPS", "SERVICE IPS"],
-                      rows, marks))
-    out += ["", f"Fleet: VPC {p.fleet.vpc} ({p.fleet.region}), vSwitch {p.fleet.vswitch.cidr} "
-                f"in {p.fleet.vswitch.zone}",
-            f"Mesh:  VPC {p.mesh.vpc} ({p.mesh.region}), vSwitch {p.mesh.vswitch.cidr} "
-            f"in {p.mesh.vswitch.zone}", "", "Pools"]
-    out.append(_table(["CIDR", "KINDS", "ALLOCATED", "UTILISATION"],
-                      [[u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
-                       for u in p.pools], [" "] * len(p.pools)))
+        pods = c.pod_cidr or (
+            "pod vSwitches not read" if c.existing else f"{len(c.pod_vswitches)} pod vSwitches"
+        )
+        asks = ("-", "-") if c.existing else (f"{c.spec.max_nodes:,}", c.spec.pods_per_node)
+        rows.append(
+            [
+                c.name,
+                c.region,
+                c.vpc,
+                c.cni,
+                pods,
+                c.service_cidr,
+                f"/{c.node_cidr_mask}" if c.node_cidr_mask else "-",
+                asks[0],
+                f"{c.max_nodes:,}",
+                asks[1],
+                f"{c.pod_ips:,}",
+                f"{c.service_ips:,}",
+            ]
+        )
+        marks.append(
+            "=" if c.existing else "+" if {f"pod:{c.name}", f"service:{c.name}"} & new else " "
+        )
+    out.append(
+        _table(
+            [
+                "NAME",
+                "REGION",
+                "VPC",
+                "CNI",
+                "PODS",
+                "SERVICE CIDR",
+                "NODE MASK",
+                "MAX NODES",
+                "NODE CAPACITY",
+                "PODS/NODE",
+                "POD IPS",
+                "SERVICE IPS",
+            ],
+            rows,
+            marks,
+        )
+    )
+    out += [
+        "",
+        f"Fleet: VPC {p.fleet.vpc} ({p.fleet.region}), vSwitch {p.fleet.vswitch.cidr} "
+        f"in {p.fleet.vswitch.zone}",
+        f"Mesh:  VPC {p.mesh.vpc} ({p.mesh.region}), vSwitch {p.mesh.vswitch.cidr} "
+        f"in {p.mesh.vswitch.zone}",
+        "",
+        "Pools",
+    ]
+    out.append(
+        _table(
+            ["CIDR", "KINDS", "ALLOCATED", "UTILISATION"],
+            [
+                [u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
+                for u in p.pools
+            ],
+            [" "] * len(p.pools),
+        )
+    )
     out += _existing_lines(p)
     out += _ipam_lines(p, stack)
     out += _versions_lines(p)
@@ -250,20 +380,31 @@ def _existing_lines(p: Plan) -> list[str]:
     cen = p.inventory.cen if p.spec.cen_id else None
     if not vpcs and not clusters and cen is None:
         return []
-    out = ["", "Existing (read from the account: fixed ranges; nothing is created for them, "
-               "clusters are attached to the Fleet, the mesh and CEN)"]
+    out = [
+        "",
+        "Existing (read from the account: fixed ranges; nothing is created for them, "
+        "clusters are attached to the Fleet, the mesh and CEN)",
+    ]
     for v in vpcs:
         assert v.existing is not None
-        out.append(f"= VPC {v.name}: {v.existing.id}, blocks {', '.join(v.cidrs)}, "
-                   f"{len(v.existing.vswitches)} vSwitches kept clear, route table "
-                   f"{v.existing.route_table_id or '(not reported)'}")
+        out.append(
+            f"= VPC {v.name}: {v.existing.id}, blocks {', '.join(v.cidrs)}, "
+            f"{len(v.existing.vswitches)} vSwitches kept clear, route table "
+            f"{v.existing.route_table_id or '(not reported)'}"
+        )
     for c in clusters:
         assert c.existing is not None
-        out.append(f"= cluster {c.name}: {c.existing.id} ({c.cni}), node vSwitches "
-                   f"{', '.join(s.name for s in c.node_vswitches) or '(none listed)'}")
+        out.append(
+            f"= cluster {c.name}: {c.existing.id} ({c.cni}), node vSwitches "
+            f"{', '.join(s.name for s in c.node_vswitches) or '(none listed)'}"
+        )
     if cen is not None:
-        routers = ", ".join(f"{r} {cen.transit_routers[r]}" if r in cen.transit_routers
-                            else f"{r} (new transit router)" for r in p.regions)
+        routers = ", ".join(
+            f"{r} {cen.transit_routers[r]}"
+            if r in cen.transit_routers
+            else f"{r} (new transit router)"
+            for r in p.regions
+        )
         out.append(f"= CEN {cen.id}: transit routers {routers}")
     return out
 
@@ -282,27 +423,51 @@ def _ipam_lines(p: Plan, stack: str) -> list[str]:
         mine.setdefault(r.pool_id, []).append(f"{r.key} {r.cidr}")
     rows = []
     for pool_id, pool in sorted(p.inventory.pools.items()):
-        rows.append([pool_id, pool.region, ",".join(pool.cidrs),
-                     f"/{pool.min_mask or 0}-/{pool.max_mask or 32}",
-                     len(use.foreign.get(pool_id, ())),
-                     ", ".join(sorted(mine.get(pool_id, ()))) or "-"])
-    out = ["", f"IPAM pools (allocations described {use.owner!r} are this stack's)",
-           _table(["POOL", "REGION", "CIDRS", "MASKS", "OTHER OWNERS' ALLOCATIONS",
-                   "THIS STACK"], rows, [" "] * len(rows))]
+        rows.append(
+            [
+                pool_id,
+                pool.region,
+                ",".join(pool.cidrs),
+                f"/{pool.min_mask or 0}-/{pool.max_mask or 32}",
+                len(use.foreign.get(pool_id, ())),
+                ", ".join(sorted(mine.get(pool_id, ()))) or "-",
+            ]
+        )
+    out = [
+        "",
+        f"IPAM pools (allocations described {use.owner!r} are this stack's)",
+        _table(
+            ["POOL", "REGION", "CIDRS", "MASKS", "OTHER OWNERS' ALLOCATIONS", "THIS STACK"],
+            rows,
+            [" "] * len(rows),
+        ),
+    ]
     if use.taken:
-        out += ["", f"TAKEN since the lock was written: {len(use.taken)} locked range(s) "
-                    "overlap another owner's allocation (their reservations will fail at apply)",
-                _table(["KEY", "LOCKED CIDR", "POOL", "ALLOCATION", "HOLDER"],
-                       [[t.key, t.cidr, t.pool_id, f"{t.allocation.resource_type} "
-                         f"{t.allocation.cidr}", t.allocation.description or
-                         t.allocation.resource_id or "?"] for t in use.taken],
-                       ["!"] * len(use.taken)),
-                "What to do: if the resource of a key does not exist yet (the update that "
-                "would create it failed or has not run), delete these keys from the lock "
-                f"(locks/{stack}.json): {', '.join(keys_to_release(p.allocations(), use.taken))}"
-                f"; then run `{write_command(stack, reads=True)}` with a fresh read of the "
-                "pools: the planner takes free space. If it exists, the range is in use twice: "
-                "settle it with the holder before the next update."]
+        out += [
+            "",
+            f"TAKEN since the lock was written: {len(use.taken)} locked range(s) "
+            "overlap another owner's allocation (their reservations will fail at apply)",
+            _table(
+                ["KEY", "LOCKED CIDR", "POOL", "ALLOCATION", "HOLDER"],
+                [
+                    [
+                        t.key,
+                        t.cidr,
+                        t.pool_id,
+                        f"{t.allocation.resource_type} {t.allocation.cidr}",
+                        t.allocation.description or t.allocation.resource_id or "?",
+                    ]
+                    for t in use.taken
+                ],
+                ["!"] * len(use.taken),
+            ),
+            "What to do: if the resource of a key does not exist yet (the update that "
+            "would create it failed or has not run), delete these keys from the lock "
+            f"(locks/{stack}.json): {', '.join(keys_to_release(p.allocations(), use.taken))}"
+            f"; then run `{write_command(stack, reads=True)}` with a fresh read of the "
+            "pools: the planner takes free space. If it exists, the range is in use twice: "
+            "settle it with the holder before the next update.",
+        ]
     return out
 
 
@@ -314,73 +479,109 @@ def _versions_lines(p: Plan) -> list[str]:
     entries = v.entries()
 
     def row(what: str, key: str, version: str | None, explicit: str | None) -> None:
-        source = ("spec" if explicit else "chosen" if key in v.new else "lock"
-                  if key in entries else "provider default (not resolved)")
+        source = (
+            "spec"
+            if explicit
+            else "chosen"
+            if key in v.new
+            else "lock"
+            if key in entries
+            else "provider default (not resolved)"
+        )
         rows.append([what, version or "-", source])
         marks.append("+" if key in v.new else "~" if key in v.changed else " ")
 
     if spec.mesh.mode == "standalone":
         row("mesh (ASM)", "mesh", v.mesh, spec.mesh.version)
     for name, version in v.kubernetes.items():
-        row(f"{name} (Kubernetes)", f"kubernetes:{name}", version,
-            spec.clusters[name].kubernetes_version)
+        row(
+            f"{name} (Kubernetes)",
+            f"kubernetes:{name}",
+            version,
+            spec.clusters[name].kubernetes_version,
+        )
     if not rows:
         return []
-    return ["", "Versions (the spec's, else the lock's, else the newest compatible pair offered)",
-            _table(["WHAT", "VERSION", "FROM"], rows, marks)]
+    return [
+        "",
+        "Versions (the spec's, else the lock's, else the newest compatible pair offered)",
+        _table(["WHAT", "VERSION", "FROM"], rows, marks),
+    ]
 
 
 def _held_lines(p: Plan, stack: str, delta: Mapping[str, Any]) -> list[str]:
     """The held section: what stays reserved, why, how to free it; what this run freed."""
     out: list[str] = []
     if p.held:
-        out += [f"Held ({len(p.held)}): released lock entries stay reserved, never handed "
-                    "out, until you confirm their removal was applied"]
-        out.append(_table(["KEY", "CIDR", "WHY"],
-                          [[h["key"], h["cidr"], h["why"]] for h in delta["held"]],
-                          ["-" if h["key"] in p.released else " " for h in delta["held"]]))
-        out.append(f"Free them after the `pulumi up` that deletes their resources: "
-                   f"`python -m fleetctl plan --stack {stack} --applied --write` (all), "
-                   "`--removal-applied KEY...` (some) or `--state FILE` (those the stack's "
-                   "state no longer has), then commit the lock.")
+        out += [
+            f"Held ({len(p.held)}): released lock entries stay reserved, never handed "
+            "out, until you confirm their removal was applied"
+        ]
+        out.append(
+            _table(
+                ["KEY", "CIDR", "WHY"],
+                [[h["key"], h["cidr"], h["why"]] for h in delta["held"]],
+                ["-" if h["key"] in p.released else " " for h in delta["held"]],
+            )
+        )
+        out.append(
+            f"Free them after the `pulumi up` that deletes their resources: "
+            f"`python -m fleetctl plan --stack {stack} --applied --write` (all), "
+            "`--removal-applied KEY...` (some) or `--state FILE` (those the stack's "
+            "state no longer has), then commit the lock."
+        )
     if p.reclaimed:
-        out.append(f"Taken back from held (the same key, its own CIDR): "
-                   f"{', '.join(p.reclaimed)}")
+        out.append(f"Taken back from held (the same key, its own CIDR): {', '.join(p.reclaimed)}")
     freed = delta.get("freed") or {}
     if freed:
         out += ([""] if out else []) + [f"Freed ({len(freed)}): removal confirmed applied"]
-        out.append(_table(["KEY", "CIDR", "BY"],
-                          [[k, f["cidr"], f["by"]] for k, f in freed.items()],
-                          [" "] * len(freed)))
+        out.append(
+            _table(
+                ["KEY", "CIDR", "BY"],
+                [[k, f["cidr"], f["by"]] for k, f in freed.items()],
+                [" "] * len(freed),
+            )
+        )
     return out
 
 
-def _changes_lines(p: Plan, stack: str, lock: Path, writing: bool,
-                   delta: Mapping[str, Any]) -> list[str]:
+def _changes_lines(
+    p: Plan, stack: str, lock: Path, writing: bool, delta: Mapping[str, Any]
+) -> list[str]:
     if not p.new and not p.released:
         if not delta.get("lockCurrent", True) and not writing:
-            return [f"Every allocation is in the lock ({lock}); versions or held entries are "
-                    f"not: record them with `{write_command(stack)}` and commit the lock."]
+            return [
+                f"Every allocation is in the lock ({lock}); versions or held entries are "
+                f"not: record them with `{write_command(stack)}` and commit the lock."
+            ]
         return [f"Every allocation is in the lock ({lock})."]
     rows = [["+", k, cidr, "new"] for k, cidr in sorted(delta["new"].items())]
     rows += [["-", k, cidr, "released"] for k, cidr in sorted(delta["released"].items())]
-    out = [f"Changes against the lock ({lock}): {len(p.new)} new, {len(p.released)} released",
-           _table(["KEY", "CIDR", ""], [r[1:] for r in rows], [r[0] for r in rows])]
+    out = [
+        f"Changes against the lock ({lock}): {len(p.new)} new, {len(p.released)} released",
+        _table(["KEY", "CIDR", ""], [r[1:] for r in rows], [r[0] for r in rows]),
+    ]
     # Every cluster has exactly one Service CIDR key: clusters leaving and arriving.
     renamed = {k.split(":", 1)[1] for k in p.released if k.startswith("service:")}
     added = {k.split(":", 1)[1] for k in p.new if k.startswith("service:")}
     if renamed and added:
-        out.append(f"note: cluster(s) {', '.join(sorted(renamed))} leave and "
-                   f"{', '.join(sorted(added))} arrive: a rename is a removal plus an addition "
-                   "(Pulumi replaces the cluster; the new name gets new CIDRs). Keep the name "
-                   "to keep the cluster.")
+        out.append(
+            f"note: cluster(s) {', '.join(sorted(renamed))} leave and "
+            f"{', '.join(sorted(added))} arrive: a rename is a removal plus an addition "
+            "(Pulumi replaces the cluster; the new name gets new CIDRs). Keep the name "
+            "to keep the cluster."
+        )
     if p.released:
-        out.append("Released ranges stay reserved: `--write` moves them to the lock's held "
-                   "entries, reserved in every later plan until their removal is confirmed "
-                   "(Pulumi deletes the old resources only after creating the new ones).")
+        out.append(
+            "Released ranges stay reserved: `--write` moves them to the lock's held "
+            "entries, reserved in every later plan until their removal is confirmed "
+            "(Pulumi deletes the old resources only after creating the new ones)."
+        )
     if writing:
         out.append(f"Recording them in {lock}.")
     else:
-        out.append(f"Record them with `{write_command(stack, p.spec.ipam is not None)}` and "
-                   "commit the lock.")
+        out.append(
+            f"Record them with `{write_command(stack, p.spec.ipam is not None)}` and "
+            "commit the lock."
+        )
     return out

@@ -44,10 +44,13 @@ DEFAULT_STACK = "dev"
 def add_stack_options(parser: argparse.ArgumentParser, program_help: str) -> None:
     """``--stack`` and ``--program``, the same for every fleetctl command (``--stack`` is
     resolved by :func:`resolve_stack` once the arguments are parsed)."""
-    parser.add_argument("--stack", default=None,
-                        help="stack name: reads Pulumi.<stack>.yaml (default: the only stack "
-                        f"file of the program directory, else {DEFAULT_STACK!r}; a stack "
-                        "without a stack file runs with empty config)")
+    parser.add_argument(
+        "--stack",
+        default=None,
+        help="stack name: reads Pulumi.<stack>.yaml (default: the only stack "
+        f"file of the program directory, else {DEFAULT_STACK!r}; a stack "
+        "without a stack file runs with empty config)",
+    )
     parser.add_argument("--program", type=Path, default=PROJECT_DIR, help=program_help)
 
 
@@ -60,8 +63,11 @@ def stack_dir(program_dir: Path, project: Mapping[str, Any]) -> Path:
 def stack_names(program_dir: Path, project: Mapping[str, Any]) -> list[str]:
     """The stacks that have a stack file, sorted."""
     directory = stack_dir(program_dir, project)
-    found = {p.name[len("Pulumi."):-len(p.suffix)] for pattern in ("Pulumi.*.yaml", "Pulumi.*.yml")
-             for p in directory.glob(pattern)}
+    found = {
+        p.name[len("Pulumi.") : -len(p.suffix)]
+        for pattern in ("Pulumi.*.yaml", "Pulumi.*.yml")
+        for p in directory.glob(pattern)
+    }
     return sorted(n for n in found if n)
 
 
@@ -87,8 +93,9 @@ def load_project(program_dir: Path) -> dict[str, Any]:
             runtime = data.get("runtime")
             rname = runtime.get("name") if isinstance(runtime, dict) else runtime
             if rname != "python":
-                raise StackConfigError(f"{path}: runtime is {rname!r}; fleetctl runs Python "
-                                       "programs")
+                raise StackConfigError(
+                    f"{path}: runtime is {rname!r}; fleetctl runs Python programs"
+                )
             return data
     raise StackConfigError(f"{program_dir}: no Pulumi.yaml (is this a Pulumi program directory?)")
 
@@ -111,7 +118,8 @@ def load_stack_config(
     elif stack_names(program_dir, project):
         raise StackConfigError(
             f"{path}: does not exist: stack {stack!r} has no stack file; the stacks here are "
-            f"{', '.join(stack_names(program_dir, project))} (pass --stack)")
+            f"{', '.join(stack_names(program_dir, project))} (pass --stack)"
+        )
     else:
         data = {}  # a new stack: empty config, as `pulumi stack init` leaves it
     if not isinstance(data, dict):
@@ -165,8 +173,11 @@ def stack_file(program_dir: Path, project: Mapping[str, Any], stack: str) -> Pat
     """The stack file of ``stack`` (``Pulumi.<stack>.yaml``; ``.yml`` when only that exists)."""
     directory = stack_dir(program_dir, project)
     yml = directory / f"Pulumi.{stack}.yml"
-    return yml if yml.is_file() and not (directory / f"Pulumi.{stack}.yaml").is_file() \
+    return (
+        yml
+        if yml.is_file() and not (directory / f"Pulumi.{stack}.yaml").is_file()
         else directory / f"Pulumi.{stack}.yaml"
+    )
 
 
 def fleet_config(program_dir: str | Path, stack: str) -> Any:
@@ -176,9 +187,12 @@ def fleet_config(program_dir: str | Path, stack: str) -> Any:
     config = load_stack_config(program, project, stack)
     path = stack_file(program, project, stack)
     if FLEET_KEY not in config:
-        raise StackConfigError(f"{path}: has no `{FLEET_KEY}` key (see README); it has "
-                               f"{', '.join(sorted(config)) or 'no keys'}")
+        raise StackConfigError(
+            f"{path}: has no `{FLEET_KEY}` key (see README); it has "
+            f"{', '.join(sorted(config)) or 'no keys'}"
+        )
     if config[FLEET_KEY] == SECRET_PLACEHOLDER:
-        raise StackConfigError(f"{path}: `{FLEET_KEY}` is encrypted; offline runs need it in "
-                               "clear text")
+        raise StackConfigError(
+            f"{path}: `{FLEET_KEY}` is encrypted; offline runs need it in clear text"
+        )
     return config[FLEET_KEY]

@@ -32,22 +32,23 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key a mapping already has."""
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                       deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in seen:
-            raise DuplicateKeyError(f"{loader.name}:{line}: duplicate key {key!r} "
-                                    f"(first at line {seen[key]})")
+            raise DuplicateKeyError(
+                f"{loader.name}:{line}: duplicate key {key!r} (first at line {seen[key]})"
+            )
         seen[key] = line
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def load_yaml(path: Path) -> Any:
@@ -85,5 +86,3 @@ def load_json(path: Path) -> Any:
         return json.loads(text, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON: {exc}") from exc
-
-

@@ -53,8 +53,9 @@ def pool_spaces(pools: Iterable[str], taken: IPSet) -> dict[str, list[Space]]:
     """Spaces for every pool; nested pools share addresses, so each pool CIDR becomes one atom
     (itself minus the pools nested in it) and a pool draws from its own atom and those inside."""
     nets = sorted({IPNetwork(p) for p in pools})
-    atoms = {n: Space(IPSet([n]) - IPSet(m for m in nets if m != n and m in n) - taken)
-             for n in nets}
+    atoms = {
+        n: Space(IPSet([n]) - IPSet(m for m in nets if m != n and m in n) - taken) for n in nets
+    }
     return {str(n): [atoms[m] for m in nets if m in n] for n in nets}
 
 

@@ -70,8 +70,10 @@ def cidr_problem(value: object, rule: CidrRule = ANY) -> str | None:
     """What is wrong with ``value`` as a CIDR of ``rule``'s kind (None: nothing), worded to follow
     the value in a ``Problem``: ``'10.0.0.1/16' has host bits set; ...``."""
     if not isinstance(value, str):
-        return ("must be a concrete CIDR string such as 10.0.0.0/16 (a Pulumi Output or a "
-                "number is not a CIDR)")
+        return (
+            "must be a concrete CIDR string such as 10.0.0.0/16 (a Pulumi Output or a "
+            "number is not a CIDR)"
+        )
     try:
         net = IPNetwork(value)
     except (AddrFormatError, ValueError, TypeError):
@@ -95,8 +97,9 @@ def cidr_problem(value: object, rule: CidrRule = ANY) -> str | None:
 T = TypeVar("T")
 
 
-def overlapping_pairs(items: Iterable[tuple[IPNetwork, T]]
-                      ) -> Iterator[tuple[tuple[IPNetwork, T], tuple[IPNetwork, T]]]:
+def overlapping_pairs(
+    items: Iterable[tuple[IPNetwork, T]],
+) -> Iterator[tuple[tuple[IPNetwork, T], tuple[IPNetwork, T]]]:
     """Every pair of overlapping CIDRs, the one that starts first (or is larger) first.
 
     Sorting by first address, larger block first, lets one pass find every overlapping pair in

@@ -85,8 +85,9 @@ class IpamUse:
         return tuple(r for r in self.reservations if r.cluster == cluster)
 
 
-def is_own(a: PoolAllocation, owner: str, keys: Iterable[str],
-           vpc_cidrs: Mapping[str, str]) -> bool:
+def is_own(
+    a: PoolAllocation, owner: str, keys: Iterable[str], vpc_cidrs: Mapping[str, str]
+) -> bool:
     """Whether allocation ``a`` is the stack's own: described ``owner`` and either custom and
     named by one of ``keys``, or a VPC's at a locked VPC CIDR of this pool (``vpc_cidrs``: key
     -> CIDR; a VPC allocation's description is its VPC's)."""
@@ -97,8 +98,9 @@ def is_own(a: PoolAllocation, owner: str, keys: Iterable[str],
     return a.name in set(keys)
 
 
-def foreign_allocations(pool: IpamPool, owner: str, keys: Iterable[str],
-                        vpc_cidrs: Mapping[str, str]) -> tuple[PoolAllocation, ...]:
+def foreign_allocations(
+    pool: IpamPool, owner: str, keys: Iterable[str], vpc_cidrs: Mapping[str, str]
+) -> tuple[PoolAllocation, ...]:
     """The allocations of ``pool`` that are not the stack's own."""
     keys = set(keys)
     return tuple(a for a in pool.allocations if not is_own(a, owner, keys, vpc_cidrs))
@@ -112,33 +114,71 @@ def _region_of(spec: FleetSpec, key: str) -> str:
 class Arbiter:
     """The pools of one plan: address space, foreign ranges and mask limits per request."""
 
-    def __init__(self, spec: FleetSpec, inventory: Inventory, keys: Iterable[str],
-                 lock: Mapping[str, str]) -> None:
+    def __init__(
+        self, spec: FleetSpec, inventory: Inventory, keys: Iterable[str], lock: Mapping[str, str]
+    ) -> None:
         assert spec.ipam is not None
         self.spec, self.ipam, self.owner = spec, spec.ipam, inventory.owner
         problems: list[Problem] = []
         if not inventory.owner:
-            problems.append(Problem("inventory.owner", "", (
-                "is empty: the reader must say which stack reads (<project>/<stack>), or the "
-                "stack's own allocations would look like another owner's")))
+            problems.append(
+                Problem(
+                    "inventory.owner",
+                    "",
+                    (
+                        "is empty: the reader must say which stack reads (<project>/<stack>), or "
+                        "the "
+                        "stack's own allocations would look like another owner's"
+                    ),
+                )
+            )
         self.pools: dict[str, IpamPool] = {}
         for path, pool_id, region in self._named():
             pool = inventory.pools.get(pool_id)
             if pool is None:
-                problems.append(Problem(path, pool_id, (
-                    "was not found (vpc.get_ipam_ipam_pools returned no such pool): check the "
-                    "id, and that the pool is shared with this account (Resource Sharing)")))
+                problems.append(
+                    Problem(
+                        path,
+                        pool_id,
+                        (
+                            "was not found (vpc.get_ipam_ipam_pools returned no such pool): check "
+                            "the "
+                            "id, and that the pool is shared with this account (Resource Sharing)"
+                        ),
+                    )
+                )
             elif not pool.cidrs:
-                problems.append(Problem(path, pool_id, "has no provisioned CIDR to allocate "
-                                                       "from: add one to the pool"))
+                problems.append(
+                    Problem(
+                        path,
+                        pool_id,
+                        "has no provisioned CIDR to allocate from: add one to the pool",
+                    )
+                )
             elif not pool.region:
-                problems.append(Problem(path, pool_id, (
-                    "has no effective region (pool_region_id): IPAM allocates VPCs and custom "
-                    "allocations only from a pool with one; name a regional pool")))
+                problems.append(
+                    Problem(
+                        path,
+                        pool_id,
+                        (
+                            "has no effective region (pool_region_id): IPAM allocates VPCs and "
+                            "custom "
+                            "allocations only from a pool with one; name a regional pool"
+                        ),
+                    )
+                )
             elif region is not None and pool.region != region:
-                problems.append(Problem(path, pool_id, (
-                    f"has effective region {pool.region or '(none)'}, but IPAM allocates a VPC "
-                    f"in {region} only from a pool of {region}: name a pool of that region")))
+                problems.append(
+                    Problem(
+                        path,
+                        pool_id,
+                        (
+                            f"has effective region {pool.region or '(none)'}, but IPAM allocates a "
+                            "VPC "
+                            f"in {region} only from a pool of {region}: name a pool of that region"
+                        ),
+                    )
+                )
             else:
                 self.pools[pool_id] = pool
         if problems:
@@ -146,17 +186,22 @@ class Arbiter:
         every = set(keys) | set(lock)
         self.foreign: dict[str, tuple[PoolAllocation, ...]] = {}
         for pool_id, pool in self.pools.items():
-            vpc_cidrs = {k: c for k, c in lock.items() if k.startswith("vpc:")
-                         and k[4:] in spec.vpcs and
-                         self.ipam.vpc.get(spec.vpcs[k[4:]].region) == pool_id}
+            vpc_cidrs = {
+                k: c
+                for k, c in lock.items()
+                if k.startswith("vpc:")
+                and k[4:] in spec.vpcs
+                and self.ipam.vpc.get(spec.vpcs[k[4:]].region) == pool_id
+            }
             self.foreign[pool_id] = foreign_allocations(pool, self.owner, every, vpc_cidrs)
         self.taken_set = IPSet(a.cidr for allocs in self.foreign.values() for a in allocs)
 
     def _named(self) -> list[tuple[str, str, str | None]]:
         """(spec path, pool id, region it must be in) of every pool the spec names."""
         out: list[tuple[str, str, str | None]] = [
-            (f"ipam.pools.vpc.{region}", pool, region) for region, pool in
-            sorted(self.ipam.vpc.items())]
+            (f"ipam.pools.vpc.{region}", pool, region)
+            for region, pool in sorted(self.ipam.vpc.items())
+        ]
         if self.ipam.pod:
             out.append(("ipam.pools.pod", self.ipam.pod, None))
         out.append(("ipam.pools.service", self.ipam.service, None))
@@ -171,8 +216,11 @@ class Arbiter:
     def cidrs(self, kind: PoolKind) -> tuple[str, ...]:
         """Every CIDR of the pools of ``kind`` (all regions' for VPCs): routing aggregates,
         pool use, the planner's address spaces."""
-        ids = (sorted(set(self.ipam.vpc.values())) if kind == "vpc" else
-               [i for i in [self.ipam.pod if kind == "pod" else self.ipam.service] if i])
+        ids = (
+            sorted(set(self.ipam.vpc.values()))
+            if kind == "vpc"
+            else [i for i in [self.ipam.pod if kind == "pod" else self.ipam.service] if i]
+        )
         return tuple(dict.fromkeys(c for i in ids for c in self.pools[i].cidrs))
 
     def fit(self, key: str, prefix: int, path: str) -> int:
@@ -182,35 +230,60 @@ class Arbiter:
         if pool is None:
             return prefix
         if pool.min_mask and prefix < pool.min_mask:
-            raise ExhaustedError([Problem(path, f"/{prefix}", (
-                f"(key {key}) is larger than IPAM pool {pool.id} allocates (masks "
-                f"/{pool.min_mask} to /{pool.max_mask or 32}): lower the sizing, or raise the "
-                "pool's allocation_min_cidr_mask"))])
+            raise ExhaustedError(
+                [
+                    Problem(
+                        path,
+                        f"/{prefix}",
+                        (
+                            f"(key {key}) is larger than IPAM pool {pool.id} allocates (masks "
+                            f"/{pool.min_mask} to /{pool.max_mask or 32}): lower the sizing, or "
+                            "raise the "
+                            "pool's allocation_min_cidr_mask"
+                        ),
+                    )
+                ]
+            )
         return min(prefix, pool.max_mask) if pool.max_mask else prefix
 
-    def _pooled(self, fixed: Mapping[str, str]) -> Iterator[tuple[str, str, IpamPool,
-                                                                 IPNetwork]]:
+    def _pooled(self, fixed: Mapping[str, str]) -> Iterator[tuple[str, str, IpamPool, IPNetwork]]:
         """(key, CIDR, its pool, the network) of each fixed CIDR allocated from a pool."""
         for key, cidr in sorted(fixed.items()):
             if not key.startswith("vswitch:") and (pool := self.pool_for(key)) is not None:
                 yield key, cidr, pool, IPNetwork(cidr)
 
-    def fixed_problems(self, fixed: Mapping[str, str], paths: Mapping[str, str]
-                       ) -> list[Problem]:
+    def fixed_problems(self, fixed: Mapping[str, str], paths: Mapping[str, str]) -> list[Problem]:
         """Pinned or locked CIDRs of VPCs, pods and Services outside their pool, or of a mask
         the pool does not allocate: IPAM would refuse them."""
         out = []
         for key, cidr, pool, net in self._pooled(fixed):
             if not any(net in IPNetwork(c) for c in pool.cidrs):
-                out.append(Problem(paths.get(key, key), cidr, (
-                    f"(key {key}) lies outside IPAM pool {pool.id} ({', '.join(pool.cidrs)}), "
-                    "which refuses to allocate it: release the key from the lock (or change "
-                    "the pin), or add the range to the pool")))
+                out.append(
+                    Problem(
+                        paths.get(key, key),
+                        cidr,
+                        (
+                            f"(key {key}) lies outside IPAM pool {pool.id} "
+                            f"({', '.join(pool.cidrs)}), "
+                            "which refuses to allocate it: release the key from the lock (or "
+                            "change "
+                            "the pin), or add the range to the pool"
+                        ),
+                    )
+                )
             elif (pool.min_mask and net.prefixlen < pool.min_mask) or (
-                    pool.max_mask and net.prefixlen > pool.max_mask):
-                out.append(Problem(paths.get(key, key), cidr, (
-                    f"(key {key}) has a mask IPAM pool {pool.id} does not allocate "
-                    f"(/{pool.min_mask or 0} to /{pool.max_mask or 32})")))
+                pool.max_mask and net.prefixlen > pool.max_mask
+            ):
+                out.append(
+                    Problem(
+                        paths.get(key, key),
+                        cidr,
+                        (
+                            f"(key {key}) has a mask IPAM pool {pool.id} does not allocate "
+                            f"(/{pool.min_mask or 0} to /{pool.max_mask or 32})"
+                        ),
+                    )
+                )
         return out
 
     def taken(self, fixed: Mapping[str, str], pins: Iterable[str]) -> tuple[Taken, ...]:
@@ -218,8 +291,11 @@ class Arbiter:
         pinned = set(pins)
         out = []
         for key, cidr, pool, net in self._pooled(fixed):
-            out += [Taken(key, cidr, pool.id, a, key in pinned) for a in self.foreign[pool.id]
-                    if net in IPNetwork(a.cidr) or IPNetwork(a.cidr) in net]
+            out += [
+                Taken(key, cidr, pool.id, a, key in pinned)
+                for a in self.foreign[pool.id]
+                if net in IPNetwork(a.cidr) or IPNetwork(a.cidr) in net
+            ]
         return tuple(out)
 
     def use(self, cidr_of: Mapping[str, str], taken: tuple[Taken, ...]) -> IpamUse:
@@ -246,7 +322,8 @@ def taken_warnings(taken: Iterable[Taken]) -> tuple[str, ...]:
             "its resource does not exist yet (the update that creates it failed or has not "
             "run), delete the key from the lock (a VPC's with its vswitch keys) and re-plan "
             "(fleetctl plan --write) to take free space; if it exists, the two owners must "
-            "settle the range")
+            "settle the range"
+        )
     return tuple(out)
 
 
@@ -271,9 +348,18 @@ def keys_to_release(lock: Mapping[str, str], taken: Iterable[Taken]) -> tuple[st
 def guard_pins(taken: Iterable[Taken], paths: Mapping[str, str]) -> None:
     """A pinned CIDR (the spec's own choice) inside another owner's allocation is an error,
     reported on its spec field (``paths``: key -> field)."""
-    problems = [Problem(paths.get(t.key, t.key), t.cidr, (
-        f"(key {t.key}) is pinned over {t.allocation.cidr}, allocated in IPAM pool {t.pool_id} "
-        f"to {t.allocation.description or 'another owner'}: pin a free range"))
-        for t in taken if t.pinned]
+    problems = [
+        Problem(
+            paths.get(t.key, t.key),
+            t.cidr,
+            (
+                f"(key {t.key}) is pinned over {t.allocation.cidr}, allocated in IPAM pool "
+                f"{t.pool_id} "
+                f"to {t.allocation.description or 'another owner'}: pin a free range"
+            ),
+        )
+        for t in taken
+        if t.pinned
+    ]
     if problems:
         raise PinConflictError(problems)

@@ -69,8 +69,11 @@ class VpcPlan:
 
     def by_role(self, role: Role, cluster: str | None = None) -> tuple[VSwitchPlan, ...]:
         """The vSwitches of one role (and cluster), in zone order."""
-        return tuple(v for v in self.vswitches
-                     if v.role == role and (cluster is None or v.cluster == cluster))
+        return tuple(
+            v
+            for v in self.vswitches
+            if v.role == role and (cluster is None or v.cluster == cluster)
+        )
 
     @property
     def utilisation(self) -> float:
@@ -184,50 +187,106 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-able data (``fleetctl plan --json``, the stack output ``plan``)."""
+
         def vswitch(v: VSwitchPlan) -> dict[str, Any]:
-            return {"name": v.name, "key": v.key, "zone": v.zone, "cidr": v.cidr, "role": v.role,
-                    "cluster": v.cluster, "usable": v.usable}
+            return {
+                "name": v.name,
+                "key": v.key,
+                "zone": v.zone,
+                "cidr": v.cidr,
+                "role": v.role,
+                "cluster": v.cluster,
+                "usable": v.usable,
+            }
 
         def placement(p: PlacementPlan) -> dict[str, Any]:
             return {"vpc": p.vpc, "region": p.region, "vswitch": vswitch(p.vswitch)}
 
         return {
-            "name": self.spec.name, "connectivity": self.spec.connectivity,
+            "name": self.spec.name,
+            "connectivity": self.spec.connectivity,
             "regions": list(self.regions),
-            "vpcs": [{"name": v.name, "region": v.region, "cidr": v.cidr, "zones": list(v.zones),
-                      "id": v.existing.id if v.existing else None,
-                      "cidrs": list(v.cidrs),
-                      "utilisation": round(v.utilisation, 4),
-                      "vswitches": [vswitch(s) for s in v.vswitches],
-                      "routes": list(self.routes.get(v.name, ()))}
-                     for v in self.vpcs.values()],
-            "clusters": [{"name": c.name, "region": c.region, "vpc": c.vpc, "cni": c.cni,
-                          "id": c.existing.id if c.existing else None,
-                          "zones": list(c.zones), "podCidr": c.pod_cidr,
-                          "podVswitches": [vswitch(v) for v in c.pod_vswitches],
-                          "nodeVswitches": [vswitch(v) for v in c.node_vswitches],
-                          "serviceCidr": c.service_cidr, "nodeCidrMask": c.node_cidr_mask,
-                          "maxNodes": c.max_nodes, "podsPerNode": c.pods_per_node,
-                          "podIps": c.pod_ips, "serviceIps": c.service_ips}
-                         for c in self.clusters.values()],
-            "fleet": placement(self.fleet), "mesh": placement(self.mesh),
+            "vpcs": [
+                {
+                    "name": v.name,
+                    "region": v.region,
+                    "cidr": v.cidr,
+                    "zones": list(v.zones),
+                    "id": v.existing.id if v.existing else None,
+                    "cidrs": list(v.cidrs),
+                    "utilisation": round(v.utilisation, 4),
+                    "vswitches": [vswitch(s) for s in v.vswitches],
+                    "routes": list(self.routes.get(v.name, ())),
+                }
+                for v in self.vpcs.values()
+            ],
+            "clusters": [
+                {
+                    "name": c.name,
+                    "region": c.region,
+                    "vpc": c.vpc,
+                    "cni": c.cni,
+                    "id": c.existing.id if c.existing else None,
+                    "zones": list(c.zones),
+                    "podCidr": c.pod_cidr,
+                    "podVswitches": [vswitch(v) for v in c.pod_vswitches],
+                    "nodeVswitches": [vswitch(v) for v in c.node_vswitches],
+                    "serviceCidr": c.service_cidr,
+                    "nodeCidrMask": c.node_cidr_mask,
+                    "maxNodes": c.max_nodes,
+                    "podsPerNode": c.pods_per_node,
+                    "podIps": c.pod_ips,
+                    "serviceIps": c.service_ips,
+                }
+                for c in self.clusters.values()
+            ],
+            "fleet": placement(self.fleet),
+            "mesh": placement(self.mesh),
             "supernets": list(self.supernets),
-            "pools": [{"cidr": p.cidr, "kinds": list(p.kinds), "allocated": p.allocated,
-                       "utilisation": round(p.utilisation, 6)} for p in self.pools],
-            "new": list(self.new), "released": list(self.released),
-            "held": dict(self.held), "reclaimed": list(self.reclaimed),
-            "versions": {"kubernetes": dict(self.versions.kubernetes),
-                         "mesh": self.versions.mesh, "new": list(self.versions.new),
-                         "changed": list(self.versions.changed)},
+            "pools": [
+                {
+                    "cidr": p.cidr,
+                    "kinds": list(p.kinds),
+                    "allocated": p.allocated,
+                    "utilisation": round(p.utilisation, 6),
+                }
+                for p in self.pools
+            ],
+            "new": list(self.new),
+            "released": list(self.released),
+            "held": dict(self.held),
+            "reclaimed": list(self.reclaimed),
+            "versions": {
+                "kubernetes": dict(self.versions.kubernetes),
+                "mesh": self.versions.mesh,
+                "new": list(self.versions.new),
+                "changed": list(self.versions.changed),
+            },
             "warnings": list(self.warnings),
-            **({"ipam": {
-                "owner": self.ipam.owner, "vpcPools": dict(self.ipam.vpc_pools),
-                "reservations": [{"key": r.key, "cidr": r.cidr, "pool": r.pool_id,
-                                  "region": r.region} for r in self.ipam.reservations],
-                "taken": [{"key": t.key, "cidr": t.cidr, "pool": t.pool_id,
-                           "allocation": t.allocation.cidr,
-                           "holder": t.allocation.description or t.allocation.resource_id}
-                          for t in self.ipam.taken]}} if self.ipam is not None else {}),
+            **(
+                {
+                    "ipam": {
+                        "owner": self.ipam.owner,
+                        "vpcPools": dict(self.ipam.vpc_pools),
+                        "reservations": [
+                            {"key": r.key, "cidr": r.cidr, "pool": r.pool_id, "region": r.region}
+                            for r in self.ipam.reservations
+                        ],
+                        "taken": [
+                            {
+                                "key": t.key,
+                                "cidr": t.cidr,
+                                "pool": t.pool_id,
+                                "allocation": t.allocation.cidr,
+                                "holder": t.allocation.description or t.allocation.resource_id,
+                            }
+                            for t in self.ipam.taken
+                        ],
+                    }
+                }
+                if self.ipam is not None
+                else {}
+            ),
         }
 
     def allocations(self) -> dict[str, str]:

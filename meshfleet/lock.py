@@ -36,8 +36,10 @@ from meshfleet.errors import LockError, Problem, StackNameError
 LOCK_VERSION = 2
 #: Lock versions meshfleet reads (1: allocations only).
 READS = (1, 2)
-KEY_RE = re.compile(r"^(vpc|pod|service):[a-z0-9-]+$|^vswitch:[a-z0-9-]+:"
-                    r"(node:[a-z0-9-]+|pod:[a-z0-9-]+|transit-router|fleet|mesh|nat):[a-z0-9-]+$")
+KEY_RE = re.compile(
+    r"^(vpc|pod|service):[a-z0-9-]+$|^vswitch:[a-z0-9-]+:"
+    r"(node:[a-z0-9-]+|pod:[a-z0-9-]+|transit-router|fleet|mesh|nat):[a-z0-9-]+$"
+)
 #: ``versions`` keys: one Kubernetes version per cluster, one ASM version.
 VERSION_KEY_RE = re.compile(r"^kubernetes:[a-z0-9-]+$|^mesh$")
 #: A version string as Alibaba writes them: ``1.30.7-aliyun.1``, ``v1.22.6.36-g3b5d3c9e-aliyun``.
@@ -54,9 +56,14 @@ class Lock(Mapping[str, str]):
     of a plain ``{key: cidr}`` lock works unchanged, plus ``versions`` (key -> version) and
     ``held`` (key -> CIDR of an entry removed from the spec, still reserved)."""
 
-    def __init__(self, allocations: Mapping[str, str] | None = None,
-                 versions: Mapping[str, str] | None = None,
-                 held: Mapping[str, str] | None = None, *, read_as: int = LOCK_VERSION) -> None:
+    def __init__(
+        self,
+        allocations: Mapping[str, str] | None = None,
+        versions: Mapping[str, str] | None = None,
+        held: Mapping[str, str] | None = None,
+        *,
+        read_as: int = LOCK_VERSION,
+    ) -> None:
         self._allocations = dict(sorted((allocations or {}).items()))
         self.versions: Mapping[str, str] = MappingProxyType(dict(sorted((versions or {}).items())))
         self.held: Mapping[str, str] = MappingProxyType(dict(sorted((held or {}).items())))
@@ -73,13 +80,19 @@ class Lock(Mapping[str, str]):
         return len(self._allocations)
 
     def __repr__(self) -> str:
-        return (f"Lock({self._allocations!r}, versions={dict(self.versions)!r}, "
-                f"held={dict(self.held)!r})")
+        return (
+            f"Lock({self._allocations!r}, versions={dict(self.versions)!r}, "
+            f"held={dict(self.held)!r})"
+        )
 
     def free(self, keys: Collection[str]) -> Lock:
         """This lock with the held entries ``keys`` released (their removal was applied)."""
-        return Lock(self._allocations, self.versions,
-                    {k: c for k, c in self.held.items() if k not in keys}, read_as=self.read_as)
+        return Lock(
+            self._allocations,
+            self.versions,
+            {k: c for k, c in self.held.items() if k not in keys},
+            read_as=self.read_as,
+        )
 
 
 EMPTY_LOCK = Lock()
@@ -97,17 +110,27 @@ def lock_path(project_dir: str | Path, stack: str) -> Path:
      - stack: '../etc/passwd' is not a Pulumi stack name: letters, digits, '-', '_' and '.', ...
     """
     if not isinstance(stack, str) or not STACK_RE.match(stack):
-        raise StackNameError([Problem("stack", stack, "is not a Pulumi stack name: letters, "
-                                                      "digits, '-', '_' and '.', at most 100 "
-                                                      "characters")])
+        raise StackNameError(
+            [
+                Problem(
+                    "stack",
+                    stack,
+                    "is not a Pulumi stack name: letters, "
+                    "digits, '-', '_' and '.', at most 100 "
+                    "characters",
+                )
+            ]
+        )
     return Path(project_dir) / "locks" / f"{stack}.json"
 
 
 def _cidr_problem(key: Any, cidr: Any) -> tuple[Any, str] | None:
     """What is wrong with an ``allocations`` or ``held`` entry: (the bad value, why)."""
     if not isinstance(key, str) or not KEY_RE.match(key):
-        return key, ("is not an allocation key meshfleet writes (e.g. vpc:NAME, pod:CLUSTER, "
-                     "vswitch:VPC:node:CLUSTER:ZONE)")
+        return key, (
+            "is not an allocation key meshfleet writes (e.g. vpc:NAME, pod:CLUSTER, "
+            "vswitch:VPC:node:CLUSTER:ZONE)"
+        )
     message = cidrs.cidr_problem(cidr, RULES[key.split(":", 1)[0]])
     return (cidr, message) if message else None
 
@@ -117,16 +140,18 @@ def _version_problem(key: Any, version: Any) -> tuple[Any, str] | None:
     if not isinstance(key, str) or not VERSION_KEY_RE.match(key):
         return key, "is not a version key meshfleet writes (kubernetes:CLUSTER or mesh)"
     if not isinstance(version, str) or not VERSION_RE.match(version):
-        return version, ("is not a version string (e.g. 1.30.7-aliyun.1, "
-                         "v1.22.6.36-g3b5d3c9e-aliyun)")
+        return version, (
+            "is not a version string (e.g. 1.30.7-aliyun.1, v1.22.6.36-g3b5d3c9e-aliyun)"
+        )
     return None
 
 
 Check = Callable[[Any, Any], "tuple[Any, str] | None"]
 
 
-def _entries(raw: Any, path: str, shape: str, problem: Check,
-             problems: list[Problem]) -> dict[str, str]:
+def _entries(
+    raw: Any, path: str, shape: str, problem: Check, problems: list[Problem]
+) -> dict[str, str]:
     """The valid entries of the section ``raw`` at ``path`` (an object of ``shape``); each bad
     one (``problem(key, value)``) becomes a problem at ``path.<key>``."""
     if not isinstance(raw, Mapping):
@@ -146,38 +171,71 @@ def parse_lock(raw: Any, source: str = "lock") -> Lock:
     """Validate a decoded lock document (version 1 or 2); raise ``LockError`` listing every
     problem."""
     if not isinstance(raw, Mapping):
-        raise LockError([Problem(source, raw, "must be a JSON object with `version` and "
-                                              "`allocations`")])
+        raise LockError(
+            [Problem(source, raw, "must be a JSON object with `version` and `allocations`")]
+        )
     problems: list[Problem] = []
     version: Any = raw.get("version")
     if version not in READS or isinstance(version, bool):
-        problems.append(Problem(f"{source}.version", version,
-                                f"is not a lock version meshfleet reads (expected "
-                                f"{' or '.join(map(str, READS))})"))
+        problems.append(
+            Problem(
+                f"{source}.version",
+                version,
+                f"is not a lock version meshfleet reads (expected {' or '.join(map(str, READS))})",
+            )
+        )
     if not isinstance(raw.get("allocations"), Mapping):
-        problems.append(Problem(f"{source}.allocations", raw.get("allocations"),
-                                "must be an object of key -> CIDR"))
+        problems.append(
+            Problem(
+                f"{source}.allocations", raw.get("allocations"), "must be an object of key -> CIDR"
+            )
+        )
         raise LockError(problems)
-    allocations = _entries(raw["allocations"], f"{source}.allocations", "key -> CIDR",
-                           _cidr_problem, problems)
+    allocations = _entries(
+        raw["allocations"], f"{source}.allocations", "key -> CIDR", _cidr_problem, problems
+    )
     versions: dict[str, str] = {}
     held: dict[str, str] = {}
     if version == 1:
         for extra in ("versions", "held"):
             if extra in raw:
-                problems.append(Problem(f"{source}.{extra}", raw[extra], (
-                    "is a version 2 field in a version 1 lock: set `version` to 2")))
+                problems.append(
+                    Problem(
+                        f"{source}.{extra}",
+                        raw[extra],
+                        ("is a version 2 field in a version 1 lock: set `version` to 2"),
+                    )
+                )
     else:
-        versions = _entries(raw.get("versions", {}), f"{source}.versions",
-                            "kubernetes:CLUSTER | mesh -> version", _version_problem, problems)
-        held = _entries(raw.get("held", {}), f"{source}.held", "key -> CIDR", _cidr_problem,
-                        problems)
-        problems += [Problem(f"{source}.held.{k}", c, (
-            f"is both allocated ({allocations[k]}) and held: a key the spec has is never "
-            "held; remove it from `held`")) for k, c in held.items() if k in allocations]
+        versions = _entries(
+            raw.get("versions", {}),
+            f"{source}.versions",
+            "kubernetes:CLUSTER | mesh -> version",
+            _version_problem,
+            problems,
+        )
+        held = _entries(
+            raw.get("held", {}), f"{source}.held", "key -> CIDR", _cidr_problem, problems
+        )
+        problems += [
+            Problem(
+                f"{source}.held.{k}",
+                c,
+                (
+                    f"is both allocated ({allocations[k]}) and held: a key the spec has is never "
+                    "held; remove it from `held`"
+                ),
+            )
+            for k, c in held.items()
+            if k in allocations
+        ]
     unknown = sorted(set(raw) - {"version", "allocations", "versions", "held"})
-    problems += [Problem(f"{source}.{k}", raw[k], "is not a lock field (version, allocations, "
-                                                  "versions, held)") for k in unknown]
+    problems += [
+        Problem(
+            f"{source}.{k}", raw[k], "is not a lock field (version, allocations, versions, held)"
+        )
+        for k in unknown
+    ]
     if problems:
         raise LockError(problems)
     return Lock(allocations, versions, held, read_as=version)
@@ -189,8 +247,16 @@ def load_lock(path: str | Path, *, must_exist: bool = False) -> Lock:
     p = Path(path)
     if not p.exists():
         if must_exist:
-            raise LockError([Problem(str(p), None, "does not exist (a lock named explicitly "
-                                                   "must exist; omit it to start from none)")])
+            raise LockError(
+                [
+                    Problem(
+                        str(p),
+                        None,
+                        "does not exist (a lock named explicitly "
+                        "must exist; omit it to start from none)",
+                    )
+                ]
+            )
         return EMPTY_LOCK
     try:
         text = p.read_text()
@@ -203,10 +269,16 @@ def load_lock(path: str | Path, *, must_exist: bool = False) -> Lock:
     return parse_lock(raw, str(p))
 
 
-def dump_lock(allocations: Mapping[str, str], versions: Mapping[str, str] | None = None,
-              held: Mapping[str, str] | None = None) -> str:
+def dump_lock(
+    allocations: Mapping[str, str],
+    versions: Mapping[str, str] | None = None,
+    held: Mapping[str, str] | None = None,
+) -> str:
     """The version 2 lock document: sorted, one key per line, stable diffs."""
-    doc = {"version": LOCK_VERSION, "allocations": dict(sorted(allocations.items())),
-           "versions": dict(sorted((versions or {}).items())),
-           "held": dict(sorted((held or {}).items()))}
+    doc = {
+        "version": LOCK_VERSION,
+        "allocations": dict(sorted(allocations.items())),
+        "versions": dict(sorted((versions or {}).items())),
+        "held": dict(sorted((held or {}).items())),
+    }
     return json.dumps(doc, indent=2) + "\n"

@@ -27,30 +27,34 @@ def plan_notices(plan: Plan, stack: str) -> list[str]:
     '10 allocations are not in the lock locks/dev'
     """
     notices = list(plan.warnings)
-    command = write_command(stack, reads=plan.spec.ipam is not None
-                            or plan.spec.reads_existing)
+    command = write_command(stack, reads=plan.spec.ipam is not None or plan.spec.reads_existing)
     if plan.new:
-        shown = ", ".join(plan.new[:5]) + (f" and {len(plan.new) - 5} more"
-                                            if len(plan.new) > 5 else "")
+        shown = ", ".join(plan.new[:5]) + (
+            f" and {len(plan.new) - 5} more" if len(plan.new) > 5 else ""
+        )
         notices.append(
             f"{len(plan.new)} allocations are not in the lock locks/{stack}.json yet ({shown}): "
             f"run `{command}` and commit the lock, so that a later plan never "
-            "renumbers them")
+            "renumbers them"
+        )
     if plan.versions.new or plan.versions.changed:
         keys = plan.versions.new + plan.versions.changed
         notices.append(
             f"{len(keys)} versions are not in the lock locks/{stack}.json yet "
             f"({', '.join(f'{k}={plan.versions.entries()[k]}' for k in keys)}): run "
-            f"`{command}` and commit the lock, so that a later run never drifts")
+            f"`{command}` and commit the lock, so that a later run never drifts"
+        )
     if plan.released:
         notices.append(
             f"{len(plan.released)} lock entries are no longer in the spec "
             f"({', '.join(plan.released)}): their CIDRs stay reserved; run "
-            f"`{command}` to hold them in the lock until their removal is applied")
+            f"`{command}` to hold them in the lock until their removal is applied"
+        )
     earlier = [k for k in plan.held if k not in plan.released]
     if earlier:
         notices.append(
             f"{len(earlier)} held lock entries stay reserved ({', '.join(earlier)}): once an "
             f"update has deleted their resources, free them with `{command} "
-            "--applied` (or --removal-applied KEY, --state FILE)")
+            "--applied` (or --removal-applied KEY, --state FILE)"
+        )
     return notices

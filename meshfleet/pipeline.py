@@ -24,8 +24,14 @@ Reader = Callable[[FleetSpec, Mapping[str, str]], Inventory]
 """Reads what the spec needs from the account (given the spec and its lock)."""
 
 
-def plan_stack(raw_spec: object, lock_file: Path, *, lock_must_exist: bool = False,
-               read: Reader | None = None, free: Collection[str] = ()) -> Plan:
+def plan_stack(
+    raw_spec: object,
+    lock_file: Path,
+    *,
+    lock_must_exist: bool = False,
+    read: Reader | None = None,
+    free: Collection[str] = (),
+) -> Plan:
     """The plan of a stack: its ``meshfleet:fleet`` value parsed, what exists read (``read``;
     nothing without it), planned against its lock (a ``meshfleet.lock.Lock``: allocations,
     versions, held entries), with the held entries ``free`` released (their removal was

@@ -80,8 +80,9 @@ class Request:
     """vSwitch requests: the planned vSwitch, still without its CIDR."""
 
 
-def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
-         inventory: Inventory = EMPTY) -> Plan:
+def plan(
+    spec: FleetSpec, lock: Mapping[str, str] | None = None, inventory: Inventory = EMPTY
+) -> Plan:
     """Plan every CIDR of ``spec``, keeping every allocation recorded in ``lock`` (and, for a
     ``Lock``, its versions, and its held entries reserved), around what ``inventory`` says
     already exists."""
@@ -98,8 +99,9 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
         if key.startswith("vswitch:"):
             head, zone = key.rsplit(":", 1)
             locked_zones.setdefault(head, []).append(zone)
-    switches = {v: _switch_requests(spec, spec.vpcs[v], members[v], locked_zones)
-                for v in sorted(spec.vpcs)}
+    switches = {
+        v: _switch_requests(spec, spec.vpcs[v], members[v], locked_zones) for v in sorted(spec.vpcs)
+    }
     top = _top_requests(spec, switches)
     every = top + [r for reqs in switches.values() for r in reqs]
     keys = {r.key for r in every}
@@ -117,43 +119,80 @@ def plan(spec: FleetSpec, lock: Mapping[str, str] | None = None,
     released = {k: c for k, c in lock.items() if k not in kept}
     reserved = {**released, **{k: c for k, c in held_before.items() if k not in reclaimed}}
     _check_pins_on_reserved(every, lock, reserved)
-    note = (f"; {len(reserved)} released or held lock entries stay reserved until their "
-            "removal is applied and confirmed (fleetctl plan --applied)" if reserved else "")
+    note = (
+        f"; {len(reserved)} released or held lock entries stay reserved until their "
+        "removal is applied and confirmed (fleetctl plan --applied)"
+        if reserved
+        else ""
+    )
     held = IPSet(c for k, c in reserved.items() if not k.startswith("vswitch:"))
     held_switches = IPSet(c for k, c in reserved.items() if k.startswith("vswitch:"))
     taken: tuple[Taken, ...] = ()
     if arbiter is not None:
-        taken = arbiter.taken({r.key: fixed[r.key] for r in top if r.key in fixed},
-                              (r.key for r in top if r.pin))
+        taken = arbiter.taken(
+            {r.key: fixed[r.key] for r in top if r.key in fixed}, (r.key for r in top if r.pin)
+        )
         guard_pins(taken, {r.key: r.path for r in top})
         taken = tuple(t for t in taken if not t.pinned)
         held |= arbiter.taken_set
     cidr_of = _allocate_top(spec, top, fixed, held | IPSet(t.cidr for t in exists), note, arbiter)
-    vpcs = {name: _carve_vpc(spec.vpcs[name], cidr_of.get(f"vpc:{name}", ""), reqs, fixed,
-                             held_switches, note, existing.existing_vpc(spec.vpcs[name],
-                                                                        inventory))
-            for name, reqs in switches.items()}
+    vpcs = {
+        name: _carve_vpc(
+            spec.vpcs[name],
+            cidr_of.get(f"vpc:{name}", ""),
+            reqs,
+            fixed,
+            held_switches,
+            note,
+            existing.existing_vpc(spec.vpcs[name], inventory),
+        )
+        for name, reqs in switches.items()
+    }
     clusters = {
         name: existing.cluster_plan(c, x, e)
         if (x := existing.existing_cluster(c, inventory)) and (e := vpcs[c.vpc].existing)
-        else ClusterPlan(name, c.region, c.vpc, c.cni, tuple(sorted(c.zones)),
-                         vpcs[c.vpc].by_role("node", name), vpcs[c.vpc].by_role("pod", name),
-                         cidr_of.get(f"pod:{name}"), cidr_of[f"service:{name}"],
-                         c.node_cidr_mask, c)
-        for name, c in sorted(spec.clusters.items())}
+        else ClusterPlan(
+            name,
+            c.region,
+            c.vpc,
+            c.cni,
+            tuple(sorted(c.zones)),
+            vpcs[c.vpc].by_role("node", name),
+            vpcs[c.vpc].by_role("pod", name),
+            cidr_of.get(f"pod:{name}"),
+            cidr_of[f"service:{name}"],
+            c.node_cidr_mask,
+            c,
+        )
+        for name, c in sorted(spec.clusters.items())
+    }
     space = _space(spec, arbiter)
     pools = _pool_use(space, cidr_of)
     summary, supernets = _aggregates(spec, space, vpcs, clusters)
     new = tuple(k for k in sorted(keys) if k not in lock)
     chosen, version_warnings = resolve_versions(spec, locked_versions, inventory.versions)
-    return Plan(spec, vpcs, clusters, _placement(vpcs, "fleet", spec.fleet.vpc),
-                _placement(vpcs, "mesh", spec.mesh.vpc), pools, summary, supernets,
-                new=new, released=tuple(sorted(released)), held=dict(sorted(reserved.items())),
-                reclaimed=tuple(sorted(reclaimed)),
-                warnings=(*_route_quota_warnings(vpcs, clusters, summary), *version_warnings,
-                          *taken_warnings(taken)),
-                inventory=inventory, versions=chosen,
-                ipam=arbiter.use(cidr_of, taken) if arbiter is not None else None)
+    return Plan(
+        spec,
+        vpcs,
+        clusters,
+        _placement(vpcs, "fleet", spec.fleet.vpc),
+        _placement(vpcs, "mesh", spec.mesh.vpc),
+        pools,
+        summary,
+        supernets,
+        new=new,
+        released=tuple(sorted(released)),
+        held=dict(sorted(reserved.items())),
+        reclaimed=tuple(sorted(reclaimed)),
+        warnings=(
+            *_route_quota_warnings(vpcs, clusters, summary),
+            *version_warnings,
+            *taken_warnings(taken),
+        ),
+        inventory=inventory,
+        versions=chosen,
+        ipam=arbiter.use(cidr_of, taken) if arbiter is not None else None,
+    )
 
 
 def _space(spec: FleetSpec, arbiter: Arbiter | None) -> Mapping[PoolKind, tuple[str, ...]]:
@@ -164,8 +203,9 @@ def _space(spec: FleetSpec, arbiter: Arbiter | None) -> Mapping[PoolKind, tuple[
     return {k: arbiter.cidrs(k) or spec.pools[k] for k in spec.pools}
 
 
-def _reclaim(requests: list[Request], held: Mapping[str, str], lock: Mapping[str, str]
-             ) -> dict[str, str]:
+def _reclaim(
+    requests: list[Request], held: Mapping[str, str], lock: Mapping[str, str]
+) -> dict[str, str]:
     """Held keys the spec has again, with their own CIDR: the same resource (Pulumi still has
     it unless the removal was applied, and then its CIDR is free anyway). A held key that
     cannot take exactly its CIDR back (pinned elsewhere, sized larger, or a vSwitch whose VPC
@@ -177,26 +217,38 @@ def _reclaim(requests: list[Request], held: Mapping[str, str], lock: Mapping[str
             continue
         cidr = held[r.key]
         fits = (r.pin is None or r.pin == cidr) and (
-            r.kind == "vpc" or IPNetwork(cidr).prefixlen <= r.prefix)
+            r.kind == "vpc" or IPNetwork(cidr).prefixlen <= r.prefix
+        )
         if r.switch is not None:
             vpc = lock.get(f"vpc:{r.switch.vpc}") or out.get(f"vpc:{r.switch.vpc}")
             fits = fits and vpc is not None and IPNetwork(cidr) in IPNetwork(vpc)
         if fits:
             out[r.key] = cidr
         else:
-            problems.append(Problem(r.path, r.pin or f"/{r.prefix}", (
-                f"(key {r.key}) is held in the lock at {cidr}: removed earlier, its removal "
-                "is not confirmed applied, and this request cannot take exactly that CIDR back "
-                f"(pinned elsewhere, sized larger or outside its VPC). Keep the old sizing, or "
-                f"confirm the removal after `pulumi up` (fleetctl plan --removal-applied "
-                f"{r.key}, or --applied)")))
+            problems.append(
+                Problem(
+                    r.path,
+                    r.pin or f"/{r.prefix}",
+                    (
+                        f"(key {r.key}) is held in the lock at {cidr}: removed earlier, its "
+                        "removal "
+                        "is not confirmed applied, and this request cannot take exactly that CIDR "
+                        "back "
+                        "(pinned elsewhere, sized larger or outside its VPC). Keep the old "
+                        "sizing, or "
+                        f"confirm the removal after `pulumi up` (fleetctl plan --removal-applied "
+                        f"{r.key}, or --applied)"
+                    ),
+                )
+            )
     if problems:
         raise PinConflictError(problems)
     return out
 
 
-def _check_pins_on_reserved(requests: list[Request], lock: Mapping[str, str],
-                            reserved: Mapping[str, str]) -> None:
+def _check_pins_on_reserved(
+    requests: list[Request], lock: Mapping[str, str], reserved: Mapping[str, str]
+) -> None:
     """A pin (not a lock entry) may not overlap a released or held CIDR: that resource may
     still exist."""
     problems = []
@@ -207,10 +259,18 @@ def _check_pins_on_reserved(requests: list[Request], lock: Mapping[str, str],
         for key, cidr in reserved.items():
             same_space = key.startswith("vswitch:") == (r.kind == "vswitch")
             if same_space and (pin in IPNetwork(cidr) or IPNetwork(cidr) in pin):
-                problems.append(Problem(r.path, r.pin, (
-                    f"(key {r.key}) overlaps {cidr}, reserved for {key} (released or held: "
-                    "its resource may still exist): pin another range, or confirm the removal "
-                    "(fleetctl plan --removal-applied KEY)")))
+                problems.append(
+                    Problem(
+                        r.path,
+                        r.pin,
+                        (
+                            f"(key {r.key}) overlaps {cidr}, reserved for {key} (released or held: "
+                            "its resource may still exist): pin another range, or confirm the "
+                            "removal "
+                            "(fleetctl plan --removal-applied KEY)"
+                        ),
+                    )
+                )
     if problems:
         raise PinConflictError(problems)
 
@@ -221,8 +281,12 @@ def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, 32 - math.ceil(math.log2(need))))
 
 
-def _switch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec],
-                     locked_zones: Mapping[str, list[str]]) -> list[Request]:
+def _switch_requests(
+    spec: FleetSpec,
+    vpc: VpcSpec,
+    clusters: list[ClusterSpec],
+    locked_zones: Mapping[str, list[str]],
+) -> list[Request]:
     """Every vSwitch of ``vpc``: node and Terway pod vSwitches per cluster (``clusters``, its
     own) and zone, two transit-router vSwitches (``cen``), the Fleet's and the mesh's, and the
     NAT gateway's (``natGateway``: its own, so adding or removing a cluster never touches the
@@ -230,12 +294,26 @@ def _switch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec],
     Fleet, mesh or NAT vSwitch."""
     out: list[Request] = []
 
-    def add(role: Role, zone: str, prefix: int, cluster: str | None = None,
-            pin: str | None = None, path: str = "") -> None:
+    def add(
+        role: Role,
+        zone: str,
+        prefix: int,
+        cluster: str | None = None,
+        pin: str | None = None,
+        path: str = "",
+    ) -> None:
         parts = [vpc.name, role] + ([cluster] if cluster else []) + [zone]
         name = "-".join(parts)
-        switch = VSwitchPlan(":".join(["vswitch", *parts]), name, f"{spec.name}-{name}",
-                             vpc.name, zone, "", role, cluster)
+        switch = VSwitchPlan(
+            ":".join(["vswitch", *parts]),
+            name,
+            f"{spec.name}-{name}",
+            vpc.name,
+            zone,
+            "",
+            role,
+            cluster,
+        )
         out.append(Request(prefix, switch.key, "vswitch", pin, path or switch.key, switch))
 
     def sticky_zones(role: Role, candidates: Iterable[str], count: int) -> list[str]:
@@ -247,11 +325,23 @@ def _switch_requests(spec: FleetSpec, vpc: VpcSpec, clusters: list[ClusterSpec],
     for c in clusters:
         per_zone = math.ceil(c.max_nodes / len(c.zones))
         for zone in sorted(c.zones):
-            add("node", zone, _prefix_for(per_zone, 4 + NODE_OVERHEAD, 16, 29), c.name,
-                c.vswitches.get(zone), f"clusters.{c.name}.vswitches.{zone}")
+            add(
+                "node",
+                zone,
+                _prefix_for(per_zone, 4 + NODE_OVERHEAD, 16, 29),
+                c.name,
+                c.vswitches.get(zone),
+                f"clusters.{c.name}.vswitches.{zone}",
+            )
             if c.cni == "terway":
-                add("pod", zone, _prefix_for(per_zone * c.pods_per_node, 4, 16, 29), c.name,
-                    c.pod_vswitches.get(zone), f"clusters.{c.name}.podVswitches.{zone}")
+                add(
+                    "pod",
+                    zone,
+                    _prefix_for(per_zone * c.pods_per_node, 4, 16, 29),
+                    c.name,
+                    c.pod_vswitches.get(zone),
+                    f"clusters.{c.name}.podVswitches.{zone}",
+                )
     for zone in sticky_zones("transit-router", vpc.transit_router_zones, 2):
         add("transit-router", zone, TR_VSWITCH_PREFIX)
     if vpc.nat_gateway:
@@ -273,24 +363,44 @@ def _top_requests(spec: FleetSpec, switches: Mapping[str, list[Request]]) -> lis
             continue  # an existing VPC: its blocks are the cloud's (meshfleet.existing)
         need = sum(2 ** (32 - r.prefix) for r in switches[name])
         auto = 32 - math.ceil(math.log2(max(need, 16))) - vpc.growth_bits
-        out.append(Request(vpc.prefix or max(8, min(28, auto)), f"vpc:{name}", "vpc", vpc.cidr,
-                           f"vpcs.{name}.cidr"))
+        out.append(
+            Request(
+                vpc.prefix or max(8, min(28, auto)),
+                f"vpc:{name}",
+                "vpc",
+                vpc.cidr,
+                f"vpcs.{name}.cidr",
+            )
+        )
     for name, c in sorted(spec.clusters.items()):
         if c.id is not None:
             continue  # an existing cluster: its pod and Service CIDRs are the cloud's
         if c.node_cidr_mask is not None:
             # The pod prefix must be shorter than node_cidr_mask: room for at least 2 nodes.
             prefix = c.node_cidr_mask - max(1, math.ceil(math.log2(c.max_nodes)))
-            out.append(Request(prefix, f"pod:{name}", "pod", c.pod_cidr,
-                               f"clusters.{name}.podCidr"))
+            out.append(
+                Request(prefix, f"pod:{name}", "pod", c.pod_cidr, f"clusters.{name}.podCidr")
+            )
         service = 32 - max(8, min(16, math.ceil(math.log2(c.service_ips))))
-        out.append(Request(service, f"service:{name}", "service", c.service_cidr,
-                           f"clusters.{name}.serviceCidr"))
+        out.append(
+            Request(
+                service,
+                f"service:{name}",
+                "service",
+                c.service_cidr,
+                f"clusters.{name}.serviceCidr",
+            )
+        )
     return out
 
 
-def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, str],
-                 exists: list[existing.Taken], arbiter: Arbiter | None = None) -> dict[str, str]:
+def _fixed_cidrs(
+    spec: FleetSpec,
+    requests: list[Request],
+    lock: Mapping[str, str],
+    exists: list[existing.Taken],
+    arbiter: Arbiter | None = None,
+) -> dict[str, str]:
     """Pinned and locked CIDRs by key, after checking that a pin agrees with the lock, that
     each is as large as its sizing needs, that the top-level ones are pairwise disjoint, that
     none overlaps a range that exists (``exists``) and (``ipam``) that each lies in its pool with
@@ -299,26 +409,42 @@ def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, st
     fixed: dict[str, str] = {}
     for r in requests:
         if r.pin and r.key in lock and lock[r.key] != r.pin:
-            problems.append(Problem(r.path, r.pin, (
-                f"differs from the lock ({lock[r.key]} for {r.key}); {r.kind} CIDRs are "
-                "immutable after creation: change the lock only when the resource is being "
-                "replaced")))
+            problems.append(
+                Problem(
+                    r.path,
+                    r.pin,
+                    (
+                        f"differs from the lock ({lock[r.key]} for {r.key}); {r.kind} CIDRs are "
+                        "immutable after creation: change the lock only when the resource is being "
+                        "replaced"
+                    ),
+                )
+            )
         if r.pin or r.key in lock:
             fixed[r.key] = cidr = r.pin or lock[r.key]
             if r.kind != "vpc" and IPNetwork(cidr).prefixlen > r.prefix:
-                problems.append(Problem(r.path, cidr, (
-                    f"(key {r.key}, {'pinned' if r.pin else 'locked'}) is smaller than the "
-                    f"/{r.prefix} the cluster's sizing (maxNodes, podsPerNode, serviceIps) "
-                    "needs; CIDRs are immutable: lower the sizing or replace the resource")))
-    top = [(fixed[r.key], r.key, r.path) for r in requests
-           if r.kind != "vswitch" and r.key in fixed]
+                problems.append(
+                    Problem(
+                        r.path,
+                        cidr,
+                        (
+                            f"(key {r.key}, {'pinned' if r.pin else 'locked'}) is smaller than the "
+                            f"/{r.prefix} the cluster's sizing (maxNodes, podsPerNode, serviceIps) "
+                            "needs; CIDRs are immutable: lower the sizing or replace the resource"
+                        ),
+                    )
+                )
+    top = [
+        (fixed[r.key], r.key, r.path) for r in requests if r.kind != "vswitch" and r.key in fixed
+    ]
     problems += existing.conflicts(top, exists, lock)
     top += [(c, f"reserved[{i}]", f"reserved[{i}]") for i, c in enumerate(spec.reserved)]
     problems += _sweep_fixed(top)
     if arbiter is not None:
         problems += arbiter.fixed_problems(
             {r.key: fixed[r.key] for r in requests if r.kind != "vswitch" and r.key in fixed},
-            {r.key: r.path for r in requests})
+            {r.key: r.path for r in requests},
+        )
     if problems:
         raise PinConflictError(problems)
     return fixed
@@ -326,14 +452,27 @@ def _fixed_cidrs(spec: FleetSpec, requests: list[Request], lock: Mapping[str, st
 
 def _sweep_fixed(fixed: list[tuple[str, str, str]]) -> list[Problem]:
     """Overlaps among fixed (pinned or locked) CIDRs, given as (cidr, key, path)."""
-    return [Problem(path, str(net), f"(key {key}) overlaps {opath} ({other}, key {okey}): "
-                                    "fixed CIDRs must be pairwise disjoint")
-            for (other, (okey, opath)), (net, (key, path)) in
-            overlapping_pairs((IPNetwork(c), (k, p)) for c, k, p in fixed)]
+    return [
+        Problem(
+            path,
+            str(net),
+            f"(key {key}) overlaps {opath} ({other}, key {okey}): "
+            "fixed CIDRs must be pairwise disjoint",
+        )
+        for (other, (okey, opath)), (net, (key, path)) in overlapping_pairs(
+            (IPNetwork(c), (k, p)) for c, k, p in fixed
+        )
+    ]
 
 
-def _allocate_top(spec: FleetSpec, requests: list[Request], fixed: Mapping[str, str],
-                  held: IPSet, note: str, arbiter: Arbiter | None = None) -> dict[str, str]:
+def _allocate_top(
+    spec: FleetSpec,
+    requests: list[Request],
+    fixed: Mapping[str, str],
+    held: IPSet,
+    note: str,
+    arbiter: Arbiter | None = None,
+) -> dict[str, str]:
     """Every VPC, pod and Service CIDR by key: fixed ones as they are, the rest from the pools
     of their kind in order of preference (``ipam``: the CIDRs of the request's IPAM pool, at a
     mask it allocates), never in a reserved, fixed, released or foreign range."""
@@ -342,9 +481,10 @@ def _allocate_top(spec: FleetSpec, requests: list[Request], fixed: Mapping[str, 
     spaces = pool_spaces((c for cs in space.values() for c in cs), taken)
     out = {r.key: fixed[r.key] for r in requests if r.key in fixed}
     if arbiter is not None:
-        requests = [r if r.key in fixed else replace(r, prefix=arbiter.fit(r.key, r.prefix,
-                                                                             r.path))
-                    for r in requests]
+        requests = [
+            r if r.key in fixed else replace(r, prefix=arbiter.fit(r.key, r.prefix, r.path))
+            for r in requests
+        ]
     for r in sorted(r for r in requests if r.key not in fixed):
         assert r.kind != "vswitch"
         pool = arbiter.pool_for(r.key) if arbiter is not None else None
@@ -352,20 +492,32 @@ def _allocate_top(spec: FleetSpec, requests: list[Request], fixed: Mapping[str, 
         got = next((c for p in pools if (c := take_from(spaces[p], r.prefix))), None)
         if got is None:
             atoms = {id(s): s for p in pools for s in spaces[p]}.values()
-            largest = min((lf for s in atoms if (lf := s.largest_free()) is not None),
-                          default=None)
-            where = (f"IPAM pool {pool.id} ({', '.join(pools)}), less the allocations of "
-                     "other owners" if pool is not None
-                     else f"the {r.kind} pools {', '.join(pools)}")
-            raise _exhausted(r, where,
-                             sum(s.free_total for s in atoms), largest,
-                             f"add a pool, shrink the request or release something{note}")
+            largest = min((lf for s in atoms if (lf := s.largest_free()) is not None), default=None)
+            where = (
+                f"IPAM pool {pool.id} ({', '.join(pools)}), less the allocations of other owners"
+                if pool is not None
+                else f"the {r.kind} pools {', '.join(pools)}"
+            )
+            raise _exhausted(
+                r,
+                where,
+                sum(s.free_total for s in atoms),
+                largest,
+                f"add a pool, shrink the request or release something{note}",
+            )
         out[r.key] = got
     return out
 
 
-def _carve_vpc(vpc: VpcSpec, cidr: str, requests: list[Request], fixed: Mapping[str, str],
-               held: IPSet, note: str, found: ExistingVpc | None = None) -> VpcPlan:
+def _carve_vpc(
+    vpc: VpcSpec,
+    cidr: str,
+    requests: list[Request],
+    fixed: Mapping[str, str],
+    held: IPSet,
+    note: str,
+    found: ExistingVpc | None = None,
+) -> VpcPlan:
     """The VPC with every vSwitch inside it: fixed ones checked (inside, disjoint), the rest
     carved best fit, largest first, never in a released vSwitch's range. An existing VPC
     (``found``): its blocks, around its own vSwitches."""
@@ -375,8 +527,11 @@ def _carve_vpc(vpc: VpcSpec, cidr: str, requests: list[Request], fixed: Mapping[
         free, outside = existing.vpc_space(vpc, found, pinned)
     else:
         free = IPSet([cidr])
-        outside = [Problem(path, c, f"(key {k}) lies outside VPC {vpc.name} ({cidr})")
-                   for c, k, path in pinned if IPNetwork(c) not in IPNetwork(cidr)]
+        outside = [
+            Problem(path, c, f"(key {k}) lies outside VPC {vpc.name} ({cidr})")
+            for c, k, path in pinned
+            if IPNetwork(c) not in IPNetwork(cidr)
+        ]
     net = ", ".join(found.cidrs) if found is not None else cidr
     if outside or (overlaps := _sweep_fixed(pinned)):
         raise PinConflictError(outside or overlaps)
@@ -385,45 +540,75 @@ def _carve_vpc(vpc: VpcSpec, cidr: str, requests: list[Request], fixed: Mapping[
     for r in sorted(r for r in requests if r.key not in cidrs):
         got = space.take(r.prefix)
         if got is None:
-            advice = ("grow the VPC (prefix, growthBits) before it is created, or put the "
-                      "cluster in another VPC")
+            advice = (
+                "grow the VPC (prefix, growthBits) before it is created, or put the "
+                "cluster in another VPC"
+            )
             if r.switch is not None and r.switch.role == "nat":  # an existing VPC gaining a NAT
-                advice = (f"set vpcs.{vpc.name}.natGateway: false (the VPC then needs egress of "
-                          "its own) or free a /28 in it")
-            raise _exhausted(r, f"VPC {vpc.name} ({net})", space.free_total,
-                             space.largest_free(), f"{advice}{note}")
+                advice = (
+                    f"set vpcs.{vpc.name}.natGateway: false (the VPC then needs egress of "
+                    "its own) or free a /28 in it"
+                )
+            raise _exhausted(
+                r,
+                f"VPC {vpc.name} ({net})",
+                space.free_total,
+                space.largest_free(),
+                f"{advice}{note}",
+            )
         cidrs[r.key] = got
-    switches = tuple(sorted((replace(r.switch, cidr=cidrs[r.key]) for r in requests
-                             if r.switch is not None), key=lambda v: v.key))
+    switches = tuple(
+        sorted(
+            (replace(r.switch, cidr=cidrs[r.key]) for r in requests if r.switch is not None),
+            key=lambda v: v.key,
+        )
+    )
     return VpcPlan(vpc.name, vpc.region, cidr, vpc.zones, switches, vpc.display_name, found)
 
 
-def _exhausted(r: Request, where: str, free: int, largest: int | None,
-               advice: str) -> ExhaustedError:
+def _exhausted(
+    r: Request, where: str, free: int, largest: int | None, advice: str
+) -> ExhaustedError:
     """What did not fit where, how much is free and the largest free block, and what to do."""
     block = "none" if largest is None else f"/{largest}"
-    return ExhaustedError([Problem(r.path, f"/{r.prefix}", (
-        f"(key {r.key}) does not fit in {where}: {free:,} addresses free, largest free block "
-        f"{block}; {advice}"))])
+    return ExhaustedError(
+        [
+            Problem(
+                r.path,
+                f"/{r.prefix}",
+                (
+                    f"(key {r.key}) does not fit in {where}: {free:,} addresses free, largest free "
+                    "block "
+                    f"{block}; {advice}"
+                ),
+            )
+        ]
+    )
 
 
 def _placement(vpcs: Mapping[str, VpcPlan], role: Role, vpc: str) -> PlacementPlan:
     return PlacementPlan(vpc, vpcs[vpc].region, vpcs[vpc].by_role(role)[0])
 
 
-def _pool_use(space: Mapping[PoolKind, tuple[str, ...]], cidr_of: Mapping[str, str]
-              ) -> tuple[PoolUse, ...]:
+def _pool_use(
+    space: Mapping[PoolKind, tuple[str, ...]], cidr_of: Mapping[str, str]
+) -> tuple[PoolUse, ...]:
     allocated = [IPNetwork(c) for c in cidr_of.values()]
     nets = {p: IPNetwork(p) for cs in space.values() for p in cs}
-    return tuple(PoolUse(p, tuple(k for k in space if p in space[k]),
-                         sum(a.size for a in allocated if a in net))
-                 for p, net in nets.items())
+    return tuple(
+        PoolUse(
+            p, tuple(k for k in space if p in space[k]), sum(a.size for a in allocated if a in net)
+        )
+        for p, net in nets.items()
+    )
 
 
-def _aggregates(spec: FleetSpec, space: Mapping[PoolKind, tuple[str, ...]],
-                vpcs: Mapping[str, VpcPlan],
-                clusters: Mapping[str, ClusterPlan]
-                ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+def _aggregates(
+    spec: FleetSpec,
+    space: Mapping[PoolKind, tuple[str, ...]],
+    vpcs: Mapping[str, VpcPlan],
+    clusters: Mapping[str, ClusterPlan],
+) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
     """(routes per VPC, security-group aggregates): both empty in ``public`` mode, where there
     is no private path between VPCs."""
     if spec.connectivity != "cen":
@@ -433,12 +618,17 @@ def _aggregates(spec: FleetSpec, space: Mapping[PoolKind, tuple[str, ...]],
         if c.pod_cidr:
             home[c.vpc].append(c.pod_cidr)
     pools = [c for kind in ("vpc", "pod") for c in space[kind]]  # what VPCs route
-    return (routes.summary_routes(home, pools),
-            routes.fleet_supernets((r for rs in home.values() for r in rs), pools))
+    return (
+        routes.summary_routes(home, pools),
+        routes.fleet_supernets((r for rs in home.values() for r in rs), pools),
+    )
 
 
-def _route_quota_warnings(vpcs: Mapping[str, VpcPlan], clusters: Mapping[str, ClusterPlan],
-                          summary: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _route_quota_warnings(
+    vpcs: Mapping[str, VpcPlan],
+    clusters: Mapping[str, ClusterPlan],
+    summary: Mapping[str, tuple[str, ...]],
+) -> tuple[str, ...]:
     """Flannel spends one VPC route entry per node, meshfleet one per aggregate towards CEN:
     warn where they may exceed the default route table quota."""
     flannel_of: dict[str, list[ClusterPlan]] = {}
@@ -454,5 +644,6 @@ def _route_quota_warnings(vpcs: Mapping[str, VpcPlan], clusters: Mapping[str, Cl
                 f"vpcs.{name}: Flannel clusters {', '.join(c.name for c in flannel)} may grow to "
                 f"{nodes} nodes; Flannel uses one VPC route entry per node and meshfleet adds "
                 f"{ours} routes towards CEN, but the default route table quota is "
-                f"{FLANNEL_ROUTE_QUOTA}: raise the quota or use Terway")
+                f"{FLANNEL_ROUTE_QUOTA}: raise the quota or use Terway"
+            )
     return tuple(warnings)

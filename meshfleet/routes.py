@@ -52,8 +52,9 @@ def fleet_supernets(ranges: Iterable[str], pools: Iterable[str]) -> tuple[str, .
     return tuple(_cidr(*n) for n in sorted(out))
 
 
-def summary_routes(home: Mapping[str, Sequence[str]], pools: Iterable[str]
-                   ) -> dict[str, tuple[str, ...]]:
+def summary_routes(
+    home: Mapping[str, Sequence[str]], pools: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
     """Destinations each VPC routes towards the rest of the fleet, by VPC name.
 
     ``home``: per VPC its own routable ranges (its CIDR, then its Flannel clusters' pod CIDRs),
@@ -73,8 +74,12 @@ def summary_routes(home: Mapping[str, Sequence[str]], pools: Iterable[str]
     owned = {vpc: sorted(map(_bounds, cidrs)) for vpc, cidrs in home.items()}
     index = _Index(sorted(r for rs in owned.values() for r in rs))
     tops = outermost(pools)
-    stray = [r for rs in owned.values() for r in rs  # pinned outside every pool
-             if not any(_inside(r, p) for p in tops)]
+    stray = [
+        r
+        for rs in owned.values()
+        for r in rs  # pinned outside every pool
+        if not any(_inside(r, p) for p in tops)
+    ]
     out = {}
     for vpc, own in owned.items():
         mine = _Index(own)
@@ -101,8 +106,9 @@ class _Index:
         return i >= 0 and self.lasts[i] >= last
 
 
-def _descend(first: int, prefix: int, ranges: _Index, own: _Index,
-             found: list[tuple[int, int]]) -> None:
+def _descend(
+    first: int, prefix: int, ranges: _Index, own: _Index, found: list[tuple[int, int]]
+) -> None:
     """Adds to ``found`` the aligned blocks ``(first, prefix)`` of ``first/prefix`` outside
     ``own`` that hold one of ``ranges``.
 

@@ -69,10 +69,27 @@ from meshfleet.specreader import Reader as _Reader
 
 # The spec's room: parse_spec, and (re-exported) the types and constants it resolves into.
 __all__ = [
-    "ACK_SPECS", "CNIS", "CONNECTIVITY", "CONTEXT_RE", "FLEET_PROFILES", "FORBIDDEN_RANGES",
-    "KINDS", "MESH_EDITIONS", "MESH_SPECS", "NAME_RE", "PRIVATE_RANGES", "REGIONS", "TR_ZONES",
-    "ClusterSpec", "FleetPlacement", "FleetSpec", "MeshPlacement", "NodePoolSpec", "Placement",
-    "VpcSpec", "parse_spec",
+    "ACK_SPECS",
+    "CNIS",
+    "CONNECTIVITY",
+    "CONTEXT_RE",
+    "FLEET_PROFILES",
+    "FORBIDDEN_RANGES",
+    "KINDS",
+    "MESH_EDITIONS",
+    "MESH_SPECS",
+    "NAME_RE",
+    "PRIVATE_RANGES",
+    "REGIONS",
+    "TR_ZONES",
+    "ClusterSpec",
+    "FleetPlacement",
+    "FleetSpec",
+    "MeshPlacement",
+    "NodePoolSpec",
+    "Placement",
+    "VpcSpec",
+    "parse_spec",
 ]
 
 #: Default pools: RFC 1918, each kind preferring its own range so that kinds rarely interleave.
@@ -93,8 +110,24 @@ def parse_spec(raw: Any) -> FleetSpec:
     r = _Reader()
     if not isinstance(raw, Mapping):
         raise SpecError([Problem("meshfleet:fleet", raw, "must be a mapping (see README)")])
-    r.unknown_keys(raw, {"name", "regions", "vpcs", "clusters", "fleet", "mesh", "connectivity",
-                         "cenBandwidth", "pools", "reserved", "cen", "ipam"}, "")
+    r.unknown_keys(
+        raw,
+        {
+            "name",
+            "regions",
+            "vpcs",
+            "clusters",
+            "fleet",
+            "mesh",
+            "connectivity",
+            "cenBandwidth",
+            "pools",
+            "reserved",
+            "cen",
+            "ipam",
+        },
+        "",
+    )
     name = raw.get("name", "meshfleet")
     if not r.name(name, "name"):
         name = "meshfleet"
@@ -102,27 +135,54 @@ def parse_spec(raw: Any) -> FleetSpec:
     bandwidth = r.integer(raw, "cenBandwidth", "", 10, 1, 10_000)
     regions = _regions(r, raw)
     pools = _pools(r, raw)
-    reserved = [c for i, value in enumerate(r.strings(raw, "reserved", ""))
-                if (c := r.cidr(value, f"reserved[{i}]", cidrs.RESERVED))]
-    vpcs = {vname: v for vname, body in r.mapping(raw, "vpcs", "", at_least_one="VPC").items()
-            if (v := _vpc(r, vname, body, regions, str(name), connectivity == "cen"))}
-    clusters = {cname: cluster for cname, body in
-                r.mapping(raw, "clusters", "", at_least_one="cluster").items()
-                if (cluster := _cluster(r, cname, body, vpcs, str(name)))}
+    reserved = [
+        c
+        for i, value in enumerate(r.strings(raw, "reserved", ""))
+        if (c := r.cidr(value, f"reserved[{i}]", cidrs.RESERVED))
+    ]
+    vpcs = {
+        vname: v
+        for vname, body in r.mapping(raw, "vpcs", "", at_least_one="VPC").items()
+        if (v := _vpc(r, vname, body, regions, str(name), connectivity == "cen"))
+    }
+    clusters = {
+        cname: cluster
+        for cname, body in r.mapping(raw, "clusters", "", at_least_one="cluster").items()
+        if (cluster := _cluster(r, cname, body, vpcs, str(name)))
+    }
     fleet = _fleet(r, raw.get("fleet"), vpcs, str(name))
     mesh = _mesh(r, raw.get("mesh"), vpcs, str(name))
-    if (fleet is not None and mesh is not None and mesh.mode == "standalone"
-            and fleet.context == mesh.context):
-        r.bad("mesh.context", mesh.context, "must differ from the Fleet's context (one "
-                                            "kubeconfig holds both)")
+    if (
+        fleet is not None
+        and mesh is not None
+        and mesh.mode == "standalone"
+        and fleet.context == mesh.context
+    ):
+        r.bad(
+            "mesh.context",
+            mesh.context,
+            "must differ from the Fleet's context (one kubeconfig holds both)",
+        )
     _check_pins(r, vpcs, clusters, reserved)
     cen_id = existing_cen(r, raw, connectivity)
     ipam = _ipam(r, raw, vpcs, clusters) if raw.get("ipam") is not None else None
     if r.problems:
         raise SpecError(r.problems)
     assert fleet is not None and mesh is not None
-    return FleetSpec(str(name), regions, vpcs, clusters, fleet, mesh, connectivity, bandwidth,
-                     pools, tuple(reserved), cen_id, ipam)
+    return FleetSpec(
+        str(name),
+        regions,
+        vpcs,
+        clusters,
+        fleet,
+        mesh,
+        connectivity,
+        bandwidth,
+        pools,
+        tuple(reserved),
+        cen_id,
+        ipam,
+    )
 
 
 def _regions(r: _Reader, raw: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
@@ -130,16 +190,21 @@ def _regions(r: _Reader, raw: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     for region, body in r.mapping(raw, "regions", "").items():
         path = f"regions.{region}"
         if region not in REGIONS:
-            r.bad(path, region, "is not an Alibaba Cloud region meshfleet knows; allowed: "
-                                + ", ".join(sorted(REGIONS)))
+            r.bad(
+                path,
+                region,
+                "is not an Alibaba Cloud region meshfleet knows; allowed: "
+                + ", ".join(sorted(REGIONS)),
+            )
             continue
         body = body if isinstance(body, Mapping) else {"zones": body}
         r.unknown_keys(body, {"zones"}, f"{path}.")
         zones = r.strings(body, "zones", f"{path}.")
         for zone in zones:
             if not _zone_ok(zone, region):
-                r.bad(f"{path}.zones", zone, f"is not a zone of {region} (expected e.g. "
-                                             f"{region}-h)")
+                r.bad(
+                    f"{path}.zones", zone, f"is not a zone of {region} (expected e.g. {region}-h)"
+                )
         if not zones:
             r.bad(f"{path}.zones", body.get("zones"), "must list at least one zone")
         regions[region] = zones
@@ -157,86 +222,143 @@ def _pools(r: _Reader, raw: Mapping[str, Any]) -> dict[PoolKind, tuple[str, ...]
             pools[kind] = DEFAULT_POOLS[kind]
             continue
         rule = CidrRule(f"{kind} pool", POOL.lo, POOL.hi, private_only=kind != "vpc")
-        got = [c for i, value in enumerate(r.strings(raw_pools, kind, "pools."))
-               if (c := r.cidr(value, f"pools.{kind}[{i}]", rule))]
+        got = [
+            c
+            for i, value in enumerate(r.strings(raw_pools, kind, "pools."))
+            if (c := r.cidr(value, f"pools.{kind}[{i}]", rule))
+        ]
         if not got:
             r.bad(f"pools.{kind}", raw_pools.get(kind), "must list at least one CIDR")
         pools[kind] = tuple(got)
     return pools
 
 
-def _ipam(r: _Reader, raw: Mapping[str, Any], vpcs: Mapping[str, VpcSpec],
-          clusters: Mapping[str, ClusterSpec]) -> IpamSpec | None:
+def _ipam(
+    r: _Reader,
+    raw: Mapping[str, Any],
+    vpcs: Mapping[str, VpcSpec],
+    clusters: Mapping[str, ClusterSpec],
+) -> IpamSpec | None:
     """``ipam.pools``: a VPC pool per region of the spec's VPCs, a pod pool when a cluster is
     Flannel, a Service pool; every id shaped ``ipam-pool-...``. The pools replace ``pools``."""
     body = r.mapping(raw, "ipam", "")
     r.unknown_keys(body, {"pools"}, "ipam.")
     if "pools" in raw:
-        r.bad("pools", raw["pools"], "is replaced by ipam.pools when ipam is set (the IPAM "
-                                     "pools' CIDRs are the address space): remove one of them")
+        r.bad(
+            "pools",
+            raw["pools"],
+            "is replaced by ipam.pools when ipam is set (the IPAM "
+            "pools' CIDRs are the address space): remove one of them",
+        )
     pools = r.mapping(body, "pools", "ipam.")
     if not pools:
-        r.bad("ipam.pools", body.get("pools"), "must name the pools: {vpc: {<region>: <pool "
-                                               "id>}, pod: <pool id>, service: <pool id>}")
+        r.bad(
+            "ipam.pools",
+            body.get("pools"),
+            "must name the pools: {vpc: {<region>: <pool id>}, pod: <pool id>, service: <pool id>}",
+        )
         return None
     r.unknown_keys(pools, set(KINDS), "ipam.pools.")
 
     def pool_id(value: Any, path: str) -> str | None:
         if isinstance(value, str) and IPAM_POOL_RE.match(value):
             return value
-        r.bad(path, value, "is not an IPAM pool id (ipam-pool- followed by lower-case letters "
-                           "and digits, as vpc.get_ipam_ipam_pools reports it)")
+        r.bad(
+            path,
+            value,
+            "is not an IPAM pool id (ipam-pool- followed by lower-case letters "
+            "and digits, as vpc.get_ipam_ipam_pools reports it)",
+        )
         return None
 
     by_region: dict[str, str] = {}
     for region, value in r.mapping(pools, "vpc", "ipam.pools.").items():
         path = f"ipam.pools.vpc.{region}"
         if region not in {v.region for v in vpcs.values()}:
-            r.bad(path, value, "names a region where the spec has no VPC; VPC regions: "
-                               + ", ".join(sorted({v.region for v in vpcs.values()})))
+            r.bad(
+                path,
+                value,
+                "names a region where the spec has no VPC; VPC regions: "
+                + ", ".join(sorted({v.region for v in vpcs.values()})),
+            )
         elif (got := pool_id(value, path)) is not None:
             by_region[region] = got
     for region in sorted({v.region for v in vpcs.values()} - set(by_region)):
         if f"ipam.pools.vpc.{region}" not in {p.path for p in r.problems}:
             names = ", ".join(sorted(v.name for v in vpcs.values() if v.region == region))
-            r.bad(f"ipam.pools.vpc.{region}", None, f"is missing: VPC(s) {names} are in "
-                  f"{region}, and IPAM allocates a VPC only from a pool of its own region")
+            r.bad(
+                f"ipam.pools.vpc.{region}",
+                None,
+                f"is missing: VPC(s) {names} are in "
+                f"{region}, and IPAM allocates a VPC only from a pool of its own region",
+            )
     pod = service = None
     if pools.get("pod") is not None:
         pod = pool_id(pools["pod"], "ipam.pools.pod")
     elif flannel := sorted(c.name for c in clusters.values() if c.cni == "flannel"):
-        r.bad("ipam.pools.pod", None, f"is missing: Flannel cluster(s) {', '.join(flannel)} "
-                                      "need a pod CIDR reserved in a pool")
+        r.bad(
+            "ipam.pools.pod",
+            None,
+            f"is missing: Flannel cluster(s) {', '.join(flannel)} "
+            "need a pod CIDR reserved in a pool",
+        )
     if pools.get("service") is not None:
         service = pool_id(pools["service"], "ipam.pools.service")
     else:
-        r.bad("ipam.pools.service", None, "is missing: every cluster's Service CIDR is "
-                                          "reserved in a pool")
+        r.bad(
+            "ipam.pools.service",
+            None,
+            "is missing: every cluster's Service CIDR is reserved in a pool",
+        )
     if service is None:
         return None
     return IpamSpec(by_region, pod, service)
 
 
-def _vpc(r: _Reader, vname: Any, body: Any, regions: Mapping[str, tuple[str, ...]],
-         fleet_name: str, cen: bool) -> VpcSpec | None:
+def _vpc(
+    r: _Reader,
+    vname: Any,
+    body: Any,
+    regions: Mapping[str, tuple[str, ...]],
+    fleet_name: str,
+    cen: bool,
+) -> VpcSpec | None:
     path = f"vpcs.{vname}."
     if not r.entry("vpcs", vname, body):
         return None
-    r.unknown_keys(body, {"region", "zones", "cidr", "prefix", "growthBits",
-                          "transitRouterZones", "natGateway", "id"}, path)
+    r.unknown_keys(
+        body,
+        {
+            "region",
+            "zones",
+            "cidr",
+            "prefix",
+            "growthBits",
+            "transitRouterZones",
+            "natGateway",
+            "id",
+        },
+        path,
+    )
     vpc_id = existing_id(r, body, path, "vpc")
     if body.get("id") is not None:  # existing, even with a malformed id: say what else is wrong
         body = existing_vpc_body(r, body, path)
     region = body.get("region")
     if not isinstance(region, str) or region not in regions:
-        r.bad(f"{path}region", region, f"names no region of this spec; allowed: "
-                                       f"{', '.join(regions) or '(none declared)'}")
+        r.bad(
+            f"{path}region",
+            region,
+            f"names no region of this spec; allowed: {', '.join(regions) or '(none declared)'}",
+        )
         return None
     zones = r.strings(body, "zones", path) or regions[region]
     for zone in zones:
         if zone not in regions[region]:
-            r.bad(f"{path}zones", zone, f"is not a zone declared for {region}: "
-                                        f"{', '.join(regions[region])}")
+            r.bad(
+                f"{path}zones",
+                zone,
+                f"is not a zone declared for {region}: {', '.join(regions[region])}",
+            )
     cidr = None
     if body.get("cidr") is not None:
         cidr = r.cidr(body["cidr"], f"{path}cidr", cidrs.VPC)
@@ -244,55 +366,106 @@ def _vpc(r: _Reader, vname: Any, body: Any, regions: Mapping[str, tuple[str, ...
     pinned = r.strings(body, "transitRouterZones", path)
     for zone in pinned:
         if zone not in zones:
-            r.bad(f"{path}transitRouterZones", zone, f"is not a zone of VPC {vname}: "
-                                                     f"{', '.join(zones)}")
+            r.bad(
+                f"{path}transitRouterZones",
+                zone,
+                f"is not a zone of VPC {vname}: {', '.join(zones)}",
+            )
     candidates: tuple[str, ...] = ()
     if cen:
         candidates = _tr_zones(r, path, body, region, zones, pinned)
-    return VpcSpec(vname, region, f"{fleet_name}-{vname}", tuple(zones), cidr, prefix,
-                   r.integer(body, "growthBits", path, 2, 0, 8),
-                   # An existing VPC has egress already (its clusters run): no NAT unless asked.
-                   r.boolean(body, "natGateway", path, "id" not in body), candidates, vpc_id)
+    return VpcSpec(
+        vname,
+        region,
+        f"{fleet_name}-{vname}",
+        tuple(zones),
+        cidr,
+        prefix,
+        r.integer(body, "growthBits", path, 2, 0, 8),
+        # An existing VPC has egress already (its clusters run): no NAT unless asked.
+        r.boolean(body, "natGateway", path, "id" not in body),
+        candidates,
+        vpc_id,
+    )
 
 
-def _tr_zones(r: _Reader, path: str, body: Mapping[str, Any], region: str,
-              zones: tuple[str, ...], pinned: tuple[str, ...]) -> tuple[str, ...]:
+def _tr_zones(
+    r: _Reader,
+    path: str,
+    body: Mapping[str, Any],
+    region: str,
+    zones: tuple[str, ...],
+    pinned: tuple[str, ...],
+) -> tuple[str, ...]:
     """Candidate zones of the two transit-router vSwitches; the field the user wrote is blamed
     when there are fewer than two."""
     why = "CEN attaches every VPC over transit-router vSwitches in two zones"
     if pinned:
         if len(pinned) < 2:
-            r.bad(f"{path}transitRouterZones", list(pinned), f"must name at least two zones: "
-                                                             f"{why}")
+            r.bad(f"{path}transitRouterZones", list(pinned), f"must name at least two zones: {why}")
         return pinned
     usable = tuple(z for z in zones if region not in TR_ZONES or z in TR_ZONES[region])
     if len(usable) < 2:
-        supported = (f" (supported in {region}: {', '.join(sorted(TR_ZONES[region]))})"
-                     if region in TR_ZONES else "")
+        supported = (
+            f" (supported in {region}: {', '.join(sorted(TR_ZONES[region]))})"
+            if region in TR_ZONES
+            else ""
+        )
         if "zones" in body:
-            r.bad(f"{path}zones", list(zones), f"must include at least two zones that support "
-                                               f"transit routers, since {why}{supported}")
+            r.bad(
+                f"{path}zones",
+                list(zones),
+                f"must include at least two zones that support "
+                f"transit routers, since {why}{supported}",
+            )
         else:  # the VPC took its region's zones: that list is what the user wrote
             vpc = path.split(".")[1]
-            r.bad(f"regions.{region}.zones", list(zones), f"must include at least two zones "
-                  f"that support transit routers for VPC {vpc}, since {why}{supported}; or "
-                  f"set {path}transitRouterZones")
+            r.bad(
+                f"regions.{region}.zones",
+                list(zones),
+                f"must include at least two zones "
+                f"that support transit routers for VPC {vpc}, since {why}{supported}; or "
+                f"set {path}transitRouterZones",
+            )
     return usable
 
 
-def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
-             fleet_name: str) -> ClusterSpec | None:
+def _cluster(
+    r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec], fleet_name: str
+) -> ClusterSpec | None:
     path = f"clusters.{cname}."
     if not r.entry("clusters", cname, body):
         return None
-    r.unknown_keys(body, {"vpc", "cni", "zones", "maxNodes", "podsPerNode", "serviceIps",
-                          "clusterSpec", "kubernetesVersion", "deletionProtection", "nodePool",
-                          "systemPool", "nodePools", "podCidr", "serviceCidr", "vswitches",
-                          "podVswitches", "id"}, path)
+    r.unknown_keys(
+        body,
+        {
+            "vpc",
+            "cni",
+            "zones",
+            "maxNodes",
+            "podsPerNode",
+            "serviceIps",
+            "clusterSpec",
+            "kubernetesVersion",
+            "deletionProtection",
+            "nodePool",
+            "systemPool",
+            "nodePools",
+            "podCidr",
+            "serviceCidr",
+            "vswitches",
+            "podVswitches",
+            "id",
+        },
+        path,
+    )
     vpc = vpcs.get(str(body.get("vpc", "")))
     if vpc is None:
-        r.bad(f"{path}vpc", body.get("vpc"), f"names no VPC of this spec; allowed: "
-                                             f"{', '.join(vpcs) or '(none valid)'}")
+        r.bad(
+            f"{path}vpc",
+            body.get("vpc"),
+            f"names no VPC of this spec; allowed: {', '.join(vpcs) or '(none valid)'}",
+        )
         return None
     cluster_id = existing_id(r, body, path, "cluster")
     declared = None
@@ -312,11 +485,19 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
     pod_cidr = None
     if body.get("podCidr") is not None:
         if mask is None:
-            r.bad(f"{path}podCidr", body["podCidr"], "is only for Flannel; Terway pods take "
-                                                    "addresses from pod vSwitches")
+            r.bad(
+                f"{path}podCidr",
+                body["podCidr"],
+                "is only for Flannel; Terway pods take addresses from pod vSwitches",
+            )
         else:
-            pod_cidr = r.cidr(body["podCidr"], f"{path}podCidr", cidrs.POD.narrowed(
-                mask - 1, f"Flannel pod CIDR (shorter than nodeCidrMask /{mask})"))
+            pod_cidr = r.cidr(
+                body["podCidr"],
+                f"{path}podCidr",
+                cidrs.POD.narrowed(
+                    mask - 1, f"Flannel pod CIDR (shorter than nodeCidrMask /{mask})"
+                ),
+            )
     service_cidr = None
     if body.get("serviceCidr") is not None:
         service_cidr = r.cidr(body["serviceCidr"], f"{path}serviceCidr", cidrs.SERVICE)
@@ -327,26 +508,44 @@ def _cluster(r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec],
             continue
         for zone, value in r.mapping(body, key, path).items():
             if zone not in zones:
-                r.bad(f"{path}{key}.{zone}", value, f"names a zone the cluster does not use: "
-                                                   f"{', '.join(zones)}")
+                r.bad(
+                    f"{path}{key}.{zone}",
+                    value,
+                    f"names a zone the cluster does not use: {', '.join(zones)}",
+                )
             elif c := r.cidr(value, f"{path}{key}.{zone}", cidrs.VSWITCH):
                 pins[key][zone] = c
     system, pools = node_pools(r, body, path, max_nodes)
     return ClusterSpec(
-        name=cname, vpc=vpc.name, region=vpc.region, display_name=f"{fleet_name}-{cname}",
-        cni=cni, zones=zones, max_nodes=max_nodes, pods_per_node=pods, node_cidr_mask=mask,
+        name=cname,
+        vpc=vpc.name,
+        region=vpc.region,
+        display_name=f"{fleet_name}-{cname}",
+        cni=cni,
+        zones=zones,
+        max_nodes=max_nodes,
+        pods_per_node=pods,
+        node_cidr_mask=mask,
         service_ips=r.integer(body, "serviceIps", path, 4096, 1, 65536),
-        cluster_spec=r.choice(body, "clusterSpec", path, "ack.pro.small", ACK_SPECS,
-                              "ACK cluster spec"),
+        cluster_spec=r.choice(
+            body, "clusterSpec", path, "ack.pro.small", ACK_SPECS, "ACK cluster spec"
+        ),
         kubernetes_version=r.optional_str(body, "kubernetesVersion", path),
         deletion_protection=r.boolean(body, "deletionProtection", path, True),
-        system_pool=system, node_pools=pools, pod_cidr=pod_cidr,
-        service_cidr=service_cidr, vswitches=pins["vswitches"],
-        pod_vswitches=pins["podVswitches"], id=cluster_id, declared_cni=declared)
+        system_pool=system,
+        node_pools=pools,
+        pod_cidr=pod_cidr,
+        service_cidr=service_cidr,
+        vswitches=pins["vswitches"],
+        pod_vswitches=pins["podVswitches"],
+        id=cluster_id,
+        declared_cni=declared,
+    )
 
 
-def _placement(r: _Reader, body: Any, what: str, extra: set[str], vpcs: Mapping[str, VpcSpec],
-               fleet_name: str) -> tuple[VpcSpec, tuple[str, ...], str, str] | None:
+def _placement(
+    r: _Reader, body: Any, what: str, extra: set[str], vpcs: Mapping[str, VpcSpec], fleet_name: str
+) -> tuple[VpcSpec, tuple[str, ...], str, str] | None:
     """The fields a Fleet and a mesh share: (VPC, candidate zones, display name, context)."""
     if not isinstance(body, Mapping):
         r.bad(what, body, f"must be a mapping with at least `vpc` (where the {what} lives)")
@@ -355,12 +554,18 @@ def _placement(r: _Reader, body: Any, what: str, extra: set[str], vpcs: Mapping[
     r.unknown_keys(body, {"vpc", "region", "zone", "name", "context"} | extra, p)
     vpc = vpcs.get(str(body.get("vpc", "")))
     if vpc is None:
-        r.bad(f"{p}vpc", body.get("vpc"), f"names no VPC of this spec; allowed: "
-                                          f"{', '.join(vpcs) or '(none valid)'}")
+        r.bad(
+            f"{p}vpc",
+            body.get("vpc"),
+            f"names no VPC of this spec; allowed: {', '.join(vpcs) or '(none valid)'}",
+        )
         return None
     if body.get("region", vpc.region) != vpc.region:
-        r.bad(f"{p}region", body["region"], f"differs from the region of VPC {vpc.name} "
-                                            f"({vpc.region})")
+        r.bad(
+            f"{p}region",
+            body["region"],
+            f"differs from the region of VPC {vpc.name} ({vpc.region})",
+        )
     zone = r.optional_str(body, "zone", p)
     if zone is not None and zone not in vpc.zones:
         r.bad(f"{p}zone", zone, f"is not a zone of VPC {vpc.name}: {', '.join(vpc.zones)}")
@@ -375,58 +580,93 @@ def _placement(r: _Reader, body: Any, what: str, extra: set[str], vpcs: Mapping[
     return vpc, (zone,) if zone else vpc.zones, str(name), str(context)
 
 
-def _fleet(r: _Reader, body: Any, vpcs: Mapping[str, VpcSpec],
-           fleet_name: str) -> FleetPlacement | None:
-    got = _placement(r, body, "fleet", {"profile", "argocd", "deletionProtection"}, vpcs,
-                     fleet_name)
+def _fleet(
+    r: _Reader, body: Any, vpcs: Mapping[str, VpcSpec], fleet_name: str
+) -> FleetPlacement | None:
+    got = _placement(
+        r, body, "fleet", {"profile", "argocd", "deletionProtection"}, vpcs, fleet_name
+    )
     if got is None:
         return None
     vpc, zones, name, context = got
     return FleetPlacement(
-        vpc.name, vpc.region, zones, name, context,
+        vpc.name,
+        vpc.region,
+        zones,
+        name,
+        context,
         profile=r.choice(body, "profile", "fleet.", "Default", FLEET_PROFILES, "Fleet profile"),
         argocd=r.boolean(body, "argocd", "fleet.", False),
-        deletion_protection=r.boolean(body, "deletionProtection", "fleet.", True))
+        deletion_protection=r.boolean(body, "deletionProtection", "fleet.", True),
+    )
 
 
 #: Mesh fields that configure meshfleet's own ASM instance, so they do nothing in ``fleet`` mode.
 STANDALONE_ONLY = ("spec", "version", "name", "context")
 
 
-def _mesh(r: _Reader, body: Any, vpcs: Mapping[str, VpcSpec],
-          fleet_name: str) -> MeshPlacement | None:
-    got = _placement(r, body, "mesh", {"mode", "spec", "clusterSpec", "edition", "version"},
-                     vpcs, fleet_name)
+def _mesh(
+    r: _Reader, body: Any, vpcs: Mapping[str, VpcSpec], fleet_name: str
+) -> MeshPlacement | None:
+    got = _placement(
+        r, body, "mesh", {"mode", "spec", "clusterSpec", "edition", "version"}, vpcs, fleet_name
+    )
     if got is None:
         return None
     vpc, zones, name, context = got
     for old in ("clusterSpec", "edition"):
         if old in body:
-            r.bad(f"mesh.{old}", body[old], (
-                "is replaced by mesh.spec (standard | enterprise | ultimate), which sets the ASM "
-                "spec and its edition together (standard: edition Default; enterprise, "
-                "ultimate: edition Pro). For an ASM instance already deployed with edition Pro "
-                "write `spec: enterprise` (or ultimate): the edition stays and the spec changes "
-                "in place; `spec: standard` would REPLACE it (edition is ForceNew)"))
+            r.bad(
+                f"mesh.{old}",
+                body[old],
+                (
+                    "is replaced by mesh.spec (standard | enterprise | ultimate), which sets the "
+                    "ASM "
+                    "spec and its edition together (standard: edition Default; enterprise, "
+                    "ultimate: edition Pro). For an ASM instance already deployed with edition Pro "
+                    "write `spec: enterprise` (or ultimate): the edition stays and the spec "
+                    "changes "
+                    "in place; `spec: standard` would REPLACE it (edition is ForceNew)"
+                ),
+            )
     mode = r.choice(body, "mode", "mesh.", "standalone", MESH_MODES, "mesh mode")
     if mode == "fleet":
         for key in STANDALONE_ONLY:
             if key in body:
-                r.bad(f"mesh.{key}", body[key], (
-                    "configures meshfleet's own ASM instance, which mode fleet does not create "
-                    "(the ACK One Fleet makes and chooses its own mesh): remove it, or use mode "
-                    "standalone"))
+                r.bad(
+                    f"mesh.{key}",
+                    body[key],
+                    (
+                        "configures meshfleet's own ASM instance, which mode fleet does not create "
+                        "(the ACK One Fleet makes and chooses its own mesh): remove it, or use "
+                        "mode "
+                        "standalone"
+                    ),
+                )
     spec = r.choice(body, "spec", "mesh.", "standard", MESH_SPECS, "ASM spec")
     return MeshPlacement(
-        vpc.name, vpc.region, zones, name, context, mode=mode, cluster_spec=spec,
-        edition=MESH_EDITION_OF[spec], version=r.optional_str(body, "version", "mesh."))
+        vpc.name,
+        vpc.region,
+        zones,
+        name,
+        context,
+        mode=mode,
+        cluster_spec=spec,
+        edition=MESH_EDITION_OF[spec],
+        version=r.optional_str(body, "version", "mesh."),
+    )
 
 
-def _check_pins(r: _Reader, vpcs: Mapping[str, VpcSpec], clusters: Mapping[str, ClusterSpec],
-                reserved: list[str]) -> None:
+def _check_pins(
+    r: _Reader,
+    vpcs: Mapping[str, VpcSpec],
+    clusters: Mapping[str, ClusterSpec],
+    reserved: list[str],
+) -> None:
     """Pinned CIDRs must not break a rule among themselves: one sweep over all of them."""
-    fixed: list[tuple[IPNetwork, str, str]] = [(IPNetwork(c), f"reserved[{i}]", "reserved")
-                                               for i, c in enumerate(reserved)]
+    fixed: list[tuple[IPNetwork, str, str]] = [
+        (IPNetwork(c), f"reserved[{i}]", "reserved") for i, c in enumerate(reserved)
+    ]
     for v in vpcs.values():
         if v.cidr:
             fixed.append((IPNetwork(v.cidr), f"vpcs.{v.name}.cidr", "vpc"))
@@ -434,23 +674,29 @@ def _check_pins(r: _Reader, vpcs: Mapping[str, VpcSpec], clusters: Mapping[str, 
         if c.pod_cidr:
             fixed.append((IPNetwork(c.pod_cidr), f"clusters.{c.name}.podCidr", "pod"))
         if c.service_cidr:
-            fixed.append((IPNetwork(c.service_cidr), f"clusters.{c.name}.serviceCidr",
-                          "service"))
+            fixed.append((IPNetwork(c.service_cidr), f"clusters.{c.name}.serviceCidr", "service"))
         vpc_cidr = vpcs[c.vpc].cidr
         for key, pinned in (("vswitches", c.vswitches), ("podVswitches", c.pod_vswitches)):
             for zone, cidr in pinned.items():
                 if vpcs[c.vpc].id is not None:
                     pass  # an existing VPC's CIDRs are read: the planner checks the pin
                 elif not vpc_cidr:
-                    r.bad(f"clusters.{c.name}.{key}.{zone}", cidr,
-                          f"is pinned but its VPC {c.vpc} is not: pin vpcs.{c.vpc}.cidr too")
+                    r.bad(
+                        f"clusters.{c.name}.{key}.{zone}",
+                        cidr,
+                        f"is pinned but its VPC {c.vpc} is not: pin vpcs.{c.vpc}.cidr too",
+                    )
                 elif IPNetwork(cidr) not in IPNetwork(vpc_cidr):
-                    r.bad(f"clusters.{c.name}.{key}.{zone}", cidr,
-                          f"lies outside its VPC {c.vpc} ({vpc_cidr}): a vSwitch must be inside "
-                          "its VPC")
+                    r.bad(
+                        f"clusters.{c.name}.{key}.{zone}",
+                        cidr,
+                        f"lies outside its VPC {c.vpc} ({vpc_cidr}): a vSwitch must be inside "
+                        "its VPC",
+                    )
                 fixed.append((IPNetwork(cidr), f"clusters.{c.name}.{key}.{zone}", "vswitch"))
     for (other, (opath, okind)), (net, (path, kind)) in overlapping_pairs(
-            (n, (p, k)) for n, p, k in fixed):
+        (n, (p, k)) for n, p, k in fixed
+    ):
         if {kind, okind} == {"vpc", "vswitch"} and net in other:
             continue  # a vSwitch inside a VPC is the point; which VPC is checked above
         if "reserved" in (kind, okind):

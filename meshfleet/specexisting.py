@@ -29,8 +29,9 @@ _SHAPES: Mapping[str, tuple[re.Pattern[str], str]] = {
 }
 
 
-def existing_id(r: Reader, body: Mapping[str, Any], path: str,
-                kind: Literal["vpc", "cluster", "cen"]) -> str | None:
+def existing_id(
+    r: Reader, body: Mapping[str, Any], path: str, kind: Literal["vpc", "cluster", "cen"]
+) -> str | None:
     """``body["id"]`` checked against the cloud's id shape of ``kind`` (None: not set, or bad)."""
     value = body.get("id")
     if value is None:
@@ -46,25 +47,43 @@ def existing_vpc_body(r: Reader, body: Mapping[str, Any], path: str) -> Mapping[
     """An existing VPC's fields, without those the cloud decides (each refused)."""
     for key in VPC_FROM_CLOUD:
         if key in body:
-            r.bad(f"{path}{key}", body[key], (
-                f"is read from the cloud for an existing VPC ({path}id is set): its CIDR blocks "
-                "(secondary ones too) and vSwitches are what they are; remove it"))
+            r.bad(
+                f"{path}{key}",
+                body[key],
+                (
+                    f"is read from the cloud for an existing VPC ({path}id is set): its CIDR "
+                    "blocks "
+                    "(secondary ones too) and vSwitches are what they are; remove it"
+                ),
+            )
     return {k: v for k, v in body.items() if k not in VPC_FROM_CLOUD}
 
 
-def existing_cluster_body(r: Reader, body: Mapping[str, Any], path: str,
-                          vpc: VpcSpec) -> Mapping[str, Any]:
+def existing_cluster_body(
+    r: Reader, body: Mapping[str, Any], path: str, vpc: VpcSpec
+) -> Mapping[str, Any]:
     """An existing cluster's fields: ``vpc``, ``id``, ``cni``; every other field is refused
     (the cloud has its CIDRs, vSwitches, sizing and node pools), and its VPC must exist too."""
     for key in sorted(set(body) - EXISTING_CLUSTER_KEYS, key=str):
-        r.bad(f"{path}{key}", body[key], (
-            f"is read from the cloud for an existing cluster ({path}id is set): its CIDRs, "
-            "vSwitches, sizing, version and node pools are the cluster's own and meshfleet "
-            "registers nothing for it; remove it (allowed: cni, id, vpc)"))
+        r.bad(
+            f"{path}{key}",
+            body[key],
+            (
+                f"is read from the cloud for an existing cluster ({path}id is set): its CIDRs, "
+                "vSwitches, sizing, version and node pools are the cluster's own and meshfleet "
+                "registers nothing for it; remove it (allowed: cni, id, vpc)"
+            ),
+        )
     if vpc.id is None:
-        r.bad(f"{path}vpc", vpc.name, (
-            f"is a VPC meshfleet creates, but an existing cluster lives in an existing VPC: set "
-            f"vpcs.{vpc.name}.id to the id of the cluster's VPC"))
+        r.bad(
+            f"{path}vpc",
+            vpc.name,
+            (
+                "is a VPC meshfleet creates, but an existing cluster lives in an existing VPC: "
+                "set "
+                f"vpcs.{vpc.name}.id to the id of the cluster's VPC"
+            ),
+        )
     return {k: v for k, v in body.items() if k in EXISTING_CLUSTER_KEYS}
 
 
@@ -74,7 +93,11 @@ def existing_cen(r: Reader, raw: Mapping[str, Any], connectivity: str) -> str | 
     r.unknown_keys(body, {"id"}, "cen.")
     cen_id = existing_id(r, body, "cen.", "cen")
     if cen_id is not None and connectivity != "cen":
-        r.bad("cen.id", cen_id, f"needs connectivity cen (connectivity is {connectivity}: "
-                                "there is no private backbone to use it for)")
+        r.bad(
+            "cen.id",
+            cen_id,
+            f"needs connectivity cen (connectivity is {connectivity}: "
+            "there is no private backbone to use it for)",
+        )
         return None
     return cen_id

@@ -34,7 +34,10 @@ MESH_MODES: tuple[MeshMode, ...] = get_args(MeshMode)
 #: as the Standard edition and ``Pro`` as the Enterprise and Ultimate editions, and the provider's
 #: own tests pair them so; the spec field sets both, so the two can never disagree.
 MESH_EDITION_OF: Mapping[MeshClusterSpec, MeshEdition] = {
-    "standard": "Default", "enterprise": "Pro", "ultimate": "Pro"}
+    "standard": "Default",
+    "enterprise": "Pro",
+    "ultimate": "Pro",
+}
 FLEET_PROFILES: tuple[FleetProfile, ...] = get_args(FleetProfile)
 KINDS: tuple[PoolKind, ...] = get_args(PoolKind)
 
@@ -49,8 +52,9 @@ REGIONS = frozenset(
 #: Zones where Alibaba's CEN documentation lists Enterprise transit routers. In other regions any
 #: listed zone is a candidate, verified by Alibaba at apply time (or pin ``transitRouterZones``).
 TR_ZONES = {
-    "cn-hangzhou": frozenset({"cn-hangzhou-b", "cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j",
-                              "cn-hangzhou-k"}),
+    "cn-hangzhou": frozenset(
+        {"cn-hangzhou-b", "cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"}
+    ),
     "cn-shanghai": frozenset({f"cn-shanghai-{z}" for z in "bcefglmn"}),
 }
 #: Cloud id shapes: a VPC ``vpc-`` + 20-odd lowercase alphanumerics, an ACK cluster ``c`` + 32
@@ -72,8 +76,10 @@ def context_problem(value: object) -> str | None:
     """
     if isinstance(value, str) and CONTEXT_RE.match(value):
         return None
-    return ("must be a kubeconfig context name: letters, digits, '.', '_', '-', '@' or ':', "
-            "starting with a letter or digit")
+    return (
+        "must be a kubeconfig context name: letters, digits, '.', '_', '-', '@' or ':', "
+        "starting with a letter or digit"
+    )
 
 
 def node_cidr_mask(cni: Cni, pods_per_node: int) -> int | None:
@@ -317,5 +323,8 @@ class FleetSpec:
     @property
     def reads_existing(self) -> bool:
         """Whether anything the spec names already exists (the reader then reads it)."""
-        return (self.cen_id is not None or any(v.id for v in self.vpcs.values())
-                or any(c.id for c in self.clusters.values()))
+        return (
+            self.cen_id is not None
+            or any(v.id for v in self.vpcs.values())
+            or any(c.id for c in self.clusters.values())
+        )

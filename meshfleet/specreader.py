@@ -27,8 +27,9 @@ class Reader:
     def bad(self, path: str, value: Any, message: str) -> None:
         self.problems.append(Problem(path, value, message))
 
-    def mapping(self, raw: Mapping[str, Any], key: str, path: str, *,
-                at_least_one: str | None = None) -> Mapping[str, Any]:
+    def mapping(
+        self, raw: Mapping[str, Any], key: str, path: str, *, at_least_one: str | None = None
+    ) -> Mapping[str, Any]:
         """``raw[key]`` as a mapping keyed by name; ``at_least_one``: what it must declare."""
         value = raw.get(key, {})
         if value is None:
@@ -42,11 +43,15 @@ class Reader:
 
     def unknown_keys(self, raw: Mapping[str, Any], allowed: set[str], path: str) -> None:
         for key in sorted(set(raw) - allowed, key=str):
-            self.bad(f"{path}{key}", raw[key], f"is not a known field; allowed: "
-                                               f"{', '.join(sorted(allowed))}")
+            self.bad(
+                f"{path}{key}",
+                raw[key],
+                f"is not a known field; allowed: {', '.join(sorted(allowed))}",
+            )
 
-    def integer(self, raw: Mapping[str, Any], key: str, path: str, default: int,
-                lo: int, hi: int) -> int:
+    def integer(
+        self, raw: Mapping[str, Any], key: str, path: str, default: int, lo: int, hi: int
+    ) -> int:
         value = raw.get(key, default)
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # YAML/JSON config may hand integers over as floats
@@ -62,14 +67,24 @@ class Reader:
             return default
         return value
 
-    def choice(self, raw: Mapping[str, Any], key: str, path: str, default: L,
-               allowed: tuple[L, ...], what: str) -> L:
+    def choice(
+        self,
+        raw: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: L,
+        allowed: tuple[L, ...],
+        what: str,
+    ) -> L:
         value = raw.get(key, default)
         for option in allowed:
             if value == option:
                 return option
-        self.bad(f"{path}{key}", value, f"is not a {what} meshfleet supports; allowed: "
-                                        f"{', '.join(allowed)}")
+        self.bad(
+            f"{path}{key}",
+            value,
+            f"is not a {what} meshfleet supports; allowed: {', '.join(allowed)}",
+        )
         return default
 
     def strings(self, raw: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
@@ -107,7 +122,11 @@ class Reader:
 
     def name(self, name: Any, path: str) -> bool:
         if not isinstance(name, str) or not NAME_RE.match(name):
-            self.bad(path, name, "is not a valid name: lower-case letters, digits and '-', "
-                                 "starting with a letter, at most 40 characters")
+            self.bad(
+                path,
+                name,
+                "is not a valid name: lower-case letters, digits and '-', "
+                "starting with a letter, at most 40 characters",
+            )
             return False
         return True

@@ -39,14 +39,28 @@ Minor = tuple[int, int]
 
 #: ASM (Istio) minor -> the (lowest, highest) Kubernetes minor it supports, inclusive. Upstream
 #: Istio's table [confirmed for Istio; assumed for ASM, see the module docstring].
-KUBERNETES_OF_ASM: Mapping[Minor, tuple[Minor, Minor]] = MappingProxyType({
-    (1, 13): ((1, 20), (1, 23)), (1, 14): ((1, 21), (1, 24)), (1, 15): ((1, 22), (1, 25)),
-    (1, 16): ((1, 22), (1, 25)), (1, 17): ((1, 23), (1, 26)), (1, 18): ((1, 24), (1, 27)),
-    (1, 19): ((1, 25), (1, 28)), (1, 20): ((1, 25), (1, 29)), (1, 21): ((1, 26), (1, 29)),
-    (1, 22): ((1, 27), (1, 30)), (1, 23): ((1, 27), (1, 30)), (1, 24): ((1, 28), (1, 31)),
-    (1, 25): ((1, 29), (1, 32)), (1, 26): ((1, 29), (1, 33)), (1, 27): ((1, 29), (1, 33)),
-    (1, 28): ((1, 30), (1, 34)), (1, 29): ((1, 31), (1, 35)), (1, 30): ((1, 32), (1, 36)),
-})
+KUBERNETES_OF_ASM: Mapping[Minor, tuple[Minor, Minor]] = MappingProxyType(
+    {
+        (1, 13): ((1, 20), (1, 23)),
+        (1, 14): ((1, 21), (1, 24)),
+        (1, 15): ((1, 22), (1, 25)),
+        (1, 16): ((1, 22), (1, 25)),
+        (1, 17): ((1, 23), (1, 26)),
+        (1, 18): ((1, 24), (1, 27)),
+        (1, 19): ((1, 25), (1, 28)),
+        (1, 20): ((1, 25), (1, 29)),
+        (1, 21): ((1, 26), (1, 29)),
+        (1, 22): ((1, 27), (1, 30)),
+        (1, 23): ((1, 27), (1, 30)),
+        (1, 24): ((1, 28), (1, 31)),
+        (1, 25): ((1, 29), (1, 32)),
+        (1, 26): ((1, 29), (1, 33)),
+        (1, 27): ((1, 29), (1, 33)),
+        (1, 28): ((1, 30), (1, 34)),
+        (1, 29): ((1, 31), (1, 35)),
+        (1, 30): ((1, 32), (1, 36)),
+    }
+)
 MESH_KEY = "mesh"
 _NUMBERS = re.compile(r"^v?(\d+(?:\.\d+)*)")
 _ALIYUN = re.compile(r"aliyun\.(\d+)")
@@ -94,8 +108,9 @@ def newest(versions: Iterable[str]) -> list[str]:
     return sorted(set(versions), key=order, reverse=True)
 
 
-def newest_compatible(offered: Versions, edition: str, fixed: Sequence[str],
-                      need_kubernetes: bool = True) -> tuple[str, str | None]:
+def newest_compatible(
+    offered: Versions, edition: str, fixed: Sequence[str], need_kubernetes: bool = True
+) -> tuple[str, str | None]:
     """(ASM version, newest Kubernetes for it): the newest offered ASM version of ``edition``
     in the table that supports every ``fixed`` Kubernetes version and, if
     ``need_kubernetes``, some offered Kubernetes version. ``VersionError`` if none does."""
@@ -106,12 +121,22 @@ def newest_compatible(offered: Versions, edition: str, fixed: Sequence[str],
         if k8s is not None or not need_kubernetes:
             return mesh, k8s
     meshes = ", ".join(newest(offered.mesh.get(edition, ()))) or "none"
-    raise VersionError([Problem("mesh.version", None, (
-        f"no offered ASM version of edition {edition} ({meshes}) "
-        f"supports Kubernetes {', '.join(fixed) or 'of any offered version'} "
-        f"(offered: {', '.join(newest(offered.kubernetes)) or 'none'}) by meshfleet's table "
-        "(meshfleet.versions.KUBERNETES_OF_ASM): set mesh.version and clusters.<name>."
-        "kubernetesVersion explicitly"))])
+    raise VersionError(
+        [
+            Problem(
+                "mesh.version",
+                None,
+                (
+                    f"no offered ASM version of edition {edition} ({meshes}) "
+                    f"supports Kubernetes {', '.join(fixed) or 'of any offered version'} "
+                    f"(offered: {', '.join(newest(offered.kubernetes)) or 'none'}) by meshfleet's "
+                    "table "
+                    "(meshfleet.versions.KUBERNETES_OF_ASM): set mesh.version and clusters.<name>."
+                    "kubernetesVersion explicitly"
+                ),
+            )
+        ]
+    )
 
 
 def newest_for(mesh: str, kubernetes: Iterable[str]) -> str | None:
@@ -147,30 +172,39 @@ def needed(spec: FleetSpec, locked: Mapping[str, str]) -> tuple[tuple[str, ...],
     """(clusters whose Kubernetes version must be chosen, whether the ASM version must): those
     neither in the spec nor in the lock (an existing cluster has its own). What
     ``read_inventory`` reads for."""
-    clusters = tuple(sorted(c.name for c in spec.clusters.values()
-                            if c.id is None and c.kubernetes_version is None
-                            and kubernetes_key(c.name) not in locked))
-    mesh = (spec.mesh.mode == "standalone" and spec.mesh.version is None
-            and MESH_KEY not in locked)
+    clusters = tuple(
+        sorted(
+            c.name
+            for c in spec.clusters.values()
+            if c.id is None
+            and c.kubernetes_version is None
+            and kubernetes_key(c.name) not in locked
+        )
+    )
+    mesh = spec.mesh.mode == "standalone" and spec.mesh.version is None and MESH_KEY not in locked
     return clusters, mesh
 
 
 def read_regions(spec: FleetSpec, keys: Iterable[str]) -> tuple[str, ...]:
     """The regions whose offers decide the version keys ``keys``: each such cluster's region,
     and the mesh's region for ``mesh`` (one reading provider each)."""
-    regions = {spec.mesh.region if k == MESH_KEY else spec.clusters[k.split(":", 1)[1]].region
-               for k in keys}
+    regions = {
+        spec.mesh.region if k == MESH_KEY else spec.clusters[k.split(":", 1)[1]].region
+        for k in keys
+    }
     return tuple(sorted(regions))
 
 
-def resolve(spec: FleetSpec, locked: Mapping[str, str], offered: Versions | None
-            ) -> tuple[VersionPlan, tuple[str, ...]]:
+def resolve(
+    spec: FleetSpec, locked: Mapping[str, str], offered: Versions | None
+) -> tuple[VersionPlan, tuple[str, ...]]:
     """The fleet's versions and the warnings about them (see the module docstring)."""
     choose, choose_mesh = needed(spec, locked)
     kube: dict[str, str | None] = {
         name: c.kubernetes_version or locked.get(kubernetes_key(name))
         for name, c in sorted(spec.clusters.items())
-        if c.id is None}  # an existing cluster's version is the cloud's, not meshfleet's
+        if c.id is None
+    }  # an existing cluster's version is the cloud's, not meshfleet's
     standalone = spec.mesh.mode == "standalone"
     mesh = (spec.mesh.version or locked.get(MESH_KEY)) if standalone else None
     fixed = [v for v in kube.values() if v is not None]
@@ -183,26 +217,43 @@ def resolve(spec: FleetSpec, locked: Mapping[str, str], offered: Versions | None
             elif (got := newest_for(mesh, offered.kubernetes)) is not None:
                 kube[name] = got
             else:
-                raise VersionError([Problem(f"clusters.{name}.kubernetesVersion", None, (
-                    f"cannot be chosen: no offered Kubernetes version "
-                    f"({', '.join(newest(offered.kubernetes)) or 'none'}) is supported by ASM "
-                    f"{mesh} (the mesh's version, {'explicit' if spec.mesh.version else 'locked'})"
-                    " by meshfleet's table: set it explicitly, or upgrade mesh.version first"))])
+                raise VersionError(
+                    [
+                        Problem(
+                            f"clusters.{name}.kubernetesVersion",
+                            None,
+                            (
+                                f"cannot be chosen: no offered Kubernetes version "
+                                f"({', '.join(newest(offered.kubernetes)) or 'none'}) is supported "
+                                "by ASM "
+                                f"{mesh} (the mesh's version, "
+                                f"{'explicit' if spec.mesh.version else 'locked'})"
+                                " by meshfleet's table: set it explicitly, or upgrade mesh.version "
+                                "first"
+                            ),
+                        )
+                    ]
+                )
     warnings = []
     if mesh is not None:
         for name, k in kube.items():
             if k is not None and supports(mesh, k) is not True:
-                why = ("is outside the range meshfleet's table gives it"
-                       if supports(mesh, k) is False else "is not in meshfleet's table")
+                why = (
+                    "is outside the range meshfleet's table gives it"
+                    if supports(mesh, k) is False
+                    else "is not in meshfleet's table"
+                )
                 warnings.append(
                     f"clusters.{name}: Kubernetes {k} with ASM {mesh}: the pair {why} "
                     "(meshfleet.versions.KUBERNETES_OF_ASM, upstream Istio's supported "
-                    "versions); ASM checks it when the cluster joins the mesh")
+                    "versions); ASM checks it when the cluster joins the mesh"
+                )
     entries = VersionPlan(kube, mesh).entries()
-    plan = VersionPlan(kube, mesh,
-                       new=tuple(k for k in entries if k not in locked),
-                       changed=tuple(k for k, v in entries.items()
-                                     if k in locked and locked[k] != v),
-                       chosen=tuple(sorted(map(kubernetes_key, choose)))
-                       + ((MESH_KEY,) if choose_mesh else ()))
+    plan = VersionPlan(
+        kube,
+        mesh,
+        new=tuple(k for k in entries if k not in locked),
+        changed=tuple(k for k, v in entries.items() if k in locked and locked[k] != v),
+        chosen=tuple(sorted(map(kubernetes_key, choose))) + ((MESH_KEY,) if choose_mesh else ()),
+    )
     return plan, tuple(warnings)

@@ -76,22 +76,41 @@ class FakeIpam:
         """(pool id, CIDR, code) of every refused call, in order."""
         self._ids = itertools.count(1)
 
-    def add_pool(self, pool_id: str, *, scope: str, region: str, cidrs: list[str],
-                 min_mask: int | None = None, max_mask: int | None = None) -> FakePool:
+    def add_pool(
+        self,
+        pool_id: str,
+        *,
+        scope: str,
+        region: str,
+        cidrs: list[str],
+        min_mask: int | None = None,
+        max_mask: int | None = None,
+    ) -> FakePool:
         for other in self.pools.values():
             if other.scope != scope:
                 continue
             for a, b in itertools.product(cidrs, other.cidrs):
                 if IPNetwork(a) in IPNetwork(b) or IPNetwork(b) in IPNetwork(a):
-                    raise IpamRefused("Fake.PoolCidrConflict", f"{a} overlaps {b} of pool "
-                                                               f"{other.id} in scope {scope}")
-        pool = self.pools[pool_id] = FakePool(pool_id, scope, region, list(cidrs), min_mask,
-                                              max_mask)
+                    raise IpamRefused(
+                        "Fake.PoolCidrConflict",
+                        f"{a} overlaps {b} of pool {other.id} in scope {scope}",
+                    )
+        pool = self.pools[pool_id] = FakePool(
+            pool_id, scope, region, list(cidrs), min_mask, max_mask
+        )
         return pool
 
-    def allocate(self, pool_id: str, cidr: str, *, region: str, resource_type: str = "Custom",
-                 name: str = "", description: str = "", resource_id: str = ""
-                 ) -> FakeAllocation:
+    def allocate(
+        self,
+        pool_id: str,
+        cidr: str,
+        *,
+        region: str,
+        resource_type: str = "Custom",
+        name: str = "",
+        description: str = "",
+        resource_id: str = "",
+    ) -> FakeAllocation:
         """CreateIpamPoolAllocation (or the allocation a VPC gets): the first caller of a range
         wins; an overlapping second one is refused."""
         try:
@@ -99,25 +118,40 @@ class FakeIpam:
             if pool is None:
                 raise IpamRefused("Fake.PoolNotFound", pool_id)
             if region != pool.region:
-                raise IpamRefused("Fake.RegionMismatch", f"pool {pool_id} is in {pool.region}, "
-                                                         f"the call in {region}")
+                raise IpamRefused(
+                    "Fake.RegionMismatch",
+                    f"pool {pool_id} is in {pool.region}, the call in {region}",
+                )
             net = IPNetwork(cidr)
             if not any(net in IPNetwork(c) for c in pool.cidrs):
                 raise IpamRefused("Fake.CidrNotInPool", f"{cidr} is outside {pool.cidrs}")
-            if ((pool.min_mask and net.prefixlen < pool.min_mask)
-                    or (pool.max_mask and net.prefixlen > pool.max_mask)):
-                raise IpamRefused("Fake.MaskOutOfRange", f"/{net.prefixlen} not in "
-                                                         f"/{pool.min_mask}-/{pool.max_mask}")
+            if (pool.min_mask and net.prefixlen < pool.min_mask) or (
+                pool.max_mask and net.prefixlen > pool.max_mask
+            ):
+                raise IpamRefused(
+                    "Fake.MaskOutOfRange",
+                    f"/{net.prefixlen} not in /{pool.min_mask}-/{pool.max_mask}",
+                )
             for a in pool.allocations:
                 other = IPNetwork(a.cidr)
                 if net in other or other in net:
-                    raise IpamRefused("Fake.CidrConflict", f"{cidr} overlaps {a.cidr} "
-                                                           f"({a.description or a.resource_id})")
+                    raise IpamRefused(
+                        "Fake.CidrConflict",
+                        f"{cidr} overlaps {a.cidr} ({a.description or a.resource_id})",
+                    )
         except IpamRefused as exc:
             self.refusals.append((pool_id, cidr, exc.code))
             raise
-        allocation = FakeAllocation(f"ipam-pool-alloc-{next(self._ids):04d}", pool_id, cidr,
-                                    resource_type, name, description, resource_id, region)
+        allocation = FakeAllocation(
+            f"ipam-pool-alloc-{next(self._ids):04d}",
+            pool_id,
+            cidr,
+            resource_type,
+            name,
+            description,
+            resource_id,
+            region,
+        )
         pool.allocations.append(allocation)
         return allocation
 
@@ -130,23 +164,60 @@ class FakeIpam:
 
     def answers(self) -> list[dict[str, Any]]:
         """What the data sources return now, as an answers file's entries (the read)."""
-        out: list[dict[str, Any]] = [{"function": "vpc.get_ipam_ipam_pools", "result": {"pools": [
-            {"id": p.id, "ipam_pool_id": p.id, "pool_region_id": p.region,
-             "allocation_min_cidr_mask": p.min_mask or 0,
-             "allocation_max_cidr_mask": p.max_mask or 0} for p in self.pools.values()]}}]
+        out: list[dict[str, Any]] = [
+            {
+                "function": "vpc.get_ipam_ipam_pools",
+                "result": {
+                    "pools": [
+                        {
+                            "id": p.id,
+                            "ipam_pool_id": p.id,
+                            "pool_region_id": p.region,
+                            "allocation_min_cidr_mask": p.min_mask or 0,
+                            "allocation_max_cidr_mask": p.max_mask or 0,
+                        }
+                        for p in self.pools.values()
+                    ]
+                },
+            }
+        ]
         for p in self.pools.values():
-            out.append({"function": "vpc.get_ipam_ipam_pool_cidrs", "args": {"ipam_pool_id": p.id},
-                        "result": {"cidrs": [{"cidr": c, "ipam_pool_id": p.id}
-                                             for c in p.cidrs]}})
-            out.append({"function": "vpc.get_ipam_ipam_pool_allocations",
-                        "args": {"ipam_pool_id": p.id},
-                        "result": {"allocations": [
-                            {"id": a.id, "cidr": a.cidr, "resource_type": a.resource_type,
-                             "resource_id": a.resource_id, "resource_region_id": a.region,
-                             "ipam_pool_allocation_name": a.name,
-                             "ipam_pool_allocation_description": a.description}
-                            for a in p.allocations]}})
-        out.append({"function": "vpc.get_networks", "result": {"vpcs": [
-            {"id": v.id, "cidr_block": v.cidr, "description": v.description}
-            for v in self.vpcs.values()]}})
+            out.append(
+                {
+                    "function": "vpc.get_ipam_ipam_pool_cidrs",
+                    "args": {"ipam_pool_id": p.id},
+                    "result": {"cidrs": [{"cidr": c, "ipam_pool_id": p.id} for c in p.cidrs]},
+                }
+            )
+            out.append(
+                {
+                    "function": "vpc.get_ipam_ipam_pool_allocations",
+                    "args": {"ipam_pool_id": p.id},
+                    "result": {
+                        "allocations": [
+                            {
+                                "id": a.id,
+                                "cidr": a.cidr,
+                                "resource_type": a.resource_type,
+                                "resource_id": a.resource_id,
+                                "resource_region_id": a.region,
+                                "ipam_pool_allocation_name": a.name,
+                                "ipam_pool_allocation_description": a.description,
+                            }
+                            for a in p.allocations
+                        ]
+                    },
+                }
+            )
+        out.append(
+            {
+                "function": "vpc.get_networks",
+                "result": {
+                    "vpcs": [
+                        {"id": v.id, "cidr_block": v.cidr, "description": v.description}
+                        for v in self.vpcs.values()
+                    ]
+                },
+            }
+        )
         return out

@@ -20,8 +20,13 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
-def copy_program(directory: Path, *, stack: str | None = None,
-                 config: Mapping[str, Any] | None = None, locks: bool = False) -> Path:
+def copy_program(
+    directory: Path,
+    *,
+    stack: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    locks: bool = False,
+) -> Path:
     """``directory`` made into a copy of the meshfleet program; with ``stack``, its stack file
     ``Pulumi.<stack>.yaml`` holds ``config`` (full keys); ``locks``: copy ``locks/`` too."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -33,5 +38,6 @@ def copy_program(directory: Path, *, stack: str | None = None,
         shutil.copytree(REPO / "locks", directory / "locks")
     if stack is not None:
         (directory / f"Pulumi.{stack}.yaml").write_text(
-            yaml.safe_dump({"config": dict(config or {})}))
+            yaml.safe_dump({"config": dict(config or {})})
+        )
     return directory

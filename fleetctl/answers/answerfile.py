@@ -43,13 +43,21 @@ class AnswerEntry:
     two regions, e.g. ``cen.get_transit_routers(cen_id=...)``); empty: any region."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"token": self.token, "args": self.args, "result": self.result,
-                "region": self.region}
+        return {
+            "token": self.token,
+            "args": self.args,
+            "result": self.result,
+            "region": self.region,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerEntry:
-        return cls(token=data["token"], result=dict(data["result"]), args=dict(data["args"]),
-                   region=str(data.get("region", "")))
+        return cls(
+            token=data["token"],
+            result=dict(data["result"]),
+            args=dict(data["args"]),
+            region=str(data.get("region", "")),
+        )
 
 
 def to_token(function: str, package: str = "alicloud") -> str:
@@ -83,8 +91,10 @@ def load_answers(path: Path) -> list[AnswerEntry]:
     if isinstance(doc, Mapping) and set(doc) == {"answers"}:
         doc = doc["answers"]
     if not isinstance(doc, list):
-        raise InputError(f"{path}: expected a list of answers (or a mapping with an 'answers' "
-                         f"list), got {type(doc).__name__}")
+        raise InputError(
+            f"{path}: expected a list of answers (or a mapping with an 'answers' "
+            f"list), got {type(doc).__name__}"
+        )
     entries, problems = [], []
     for i, raw in enumerate(doc):
         where = f"{path}: answer {i + 1}"
@@ -93,8 +103,9 @@ def load_answers(path: Path) -> list[AnswerEntry]:
         except InputError as exc:
             problems.append(exc.message)
     if problems:
-        raise InputError(f"{path}: {len(problems)} invalid answer(s):\n - " +
-                         "\n - ".join(problems))
+        raise InputError(
+            f"{path}: {len(problems)} invalid answer(s):\n - " + "\n - ".join(problems)
+        )
     return entries
 
 
@@ -103,16 +114,22 @@ def _entry(raw: Any, where: str) -> AnswerEntry:
         raise InputError(f"{where}: expected a mapping with function (or token) and result")
     unknown = sorted(set(map(str, raw)) - _ENTRY_KEYS)
     if unknown:
-        raise InputError(f"{where}: unknown key(s) {', '.join(unknown)} "
-                         f"(allowed: {', '.join(sorted(_ENTRY_KEYS))})")
+        raise InputError(
+            f"{where}: unknown key(s) {', '.join(unknown)} "
+            f"(allowed: {', '.join(sorted(_ENTRY_KEYS))})"
+        )
     name = raw.get("token") or raw.get("function")
     if not isinstance(name, str) or not name:
-        raise InputError(f"{where}: needs 'function' (vpc.get_switches) or 'token' "
-                         "(alicloud:vpc/getSwitches:getSwitches)")
+        raise InputError(
+            f"{where}: needs 'function' (vpc.get_switches) or 'token' "
+            "(alicloud:vpc/getSwitches:getSwitches)"
+        )
     token = canonical_token(name if token_parts(name) else to_token(name)) or ""
     if not token:
-        raise InputError(f"{where}: no data source {name!r} in the provider SDK"
-                         + _suggestion(name if token_parts(name) else to_token(name)))
+        raise InputError(
+            f"{where}: no data source {name!r} in the provider SDK"
+            + _suggestion(name if token_parts(name) else to_token(name))
+        )
     result, args = raw.get("result"), raw.get("args", {})
     if not isinstance(result, Mapping):
         raise InputError(f"{where}: 'result' must be a mapping of the data source's fields")
@@ -129,8 +146,10 @@ def _entry(raw: Any, where: str) -> AnswerEntry:
     known = {name for _, name, _ in fields(cls)}
     wrong = sorted(set(result) - known)
     if wrong:
-        raise InputError(f"{where}: {token} has no field(s) {', '.join(wrong)} "
-                         f"(fields: {', '.join(sorted(known))})")
+        raise InputError(
+            f"{where}: {token} has no field(s) {', '.join(wrong)} "
+            f"(fields: {', '.join(sorted(known))})"
+        )
     return AnswerEntry(token=token, result=result, args=camel_keys(args), region=region)
 
 

@@ -92,9 +92,7 @@ def _answer_instance_types(args: Mapping[str, Any], region: str) -> dict[str, An
         t for t in INSTANCE_TYPES if (cpu is None or t[2] == cpu) and (mem is None or t[3] == mem)
     ]
     rows = rows or INSTANCE_TYPES[:1]
-    zones = (
-        [args["availabilityZone"]] if args.get("availabilityZone") else zone_ids(region, ZONES)
-    )
+    zones = [args["availabilityZone"]] if args.get("availabilityZone") else zone_ids(region, ZONES)
     return {
         "id": f"{region}-instance-types",
         "ids": [t[0] for t in rows],

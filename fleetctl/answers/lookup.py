@@ -26,12 +26,15 @@ class Answer:
 
 def _same(a: Any, b: Any) -> bool:
     # Wire numbers are floats (4 == 4.0); compare as JSON otherwise.
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True,
-                                                                       default=str) or a == b
+    return (
+        json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+        or a == b
+    )
 
 
-def find_recorded(entries: Sequence[AnswerEntry], token: str,
-                  args: Mapping[str, Any], region: str = "") -> AnswerEntry | None:
+def find_recorded(
+    entries: Sequence[AnswerEntry], token: str, args: Mapping[str, Any], region: str = ""
+) -> AnswerEntry | None:
     """The recorded entry for this call: same token, every argument it names equal to the
     call's, its ``region`` (if any) the call's; the entry naming the most arguments (a region
     counts as one) wins, the first in the file on a tie.
@@ -65,13 +68,16 @@ def complete(given: Any, synthesized: Any) -> Any:
             out[key] = complete(value, synthesized.get(key))
         return out
     if isinstance(given, list) and isinstance(synthesized, list) and synthesized:
-        return [complete(item, synthesized[min(i, len(synthesized) - 1)])
-                for i, item in enumerate(given)]
+        return [
+            complete(item, synthesized[min(i, len(synthesized) - 1)])
+            for i, item in enumerate(given)
+        ]
     return given
 
 
-def answer(token: str, args: Mapping[str, Any], region: str,
-           entries: Sequence[AnswerEntry] = ()) -> Answer | None:
+def answer(
+    token: str, args: Mapping[str, Any], region: str, entries: Sequence[AnswerEntry] = ()
+) -> Answer | None:
     """The answer to data source ``token`` called with ``args`` in ``region``, or None when
     nothing is known of it (no recorded answer, no catalogue entry, no result type)."""
     recorded = find_recorded(entries, token, args, region)
@@ -93,13 +99,14 @@ def _without_derived(base: dict[str, Any], given: Mapping[str, Any]) -> dict[str
     """Synthesized ``ids`` / ``names`` describe synthesized items: when the answer gives its own
     items, they are derived from those instead."""
     out = dict(base)
-    items = next((k for k, v in given.items() if isinstance(v, list) and v
-                  and isinstance(v[0], Mapping)), None)
+    items = next(
+        (k for k, v in given.items() if isinstance(v, list) and v and isinstance(v[0], Mapping)),
+        None,
+    )
     if items is None:
         return out
     completed = complete(given[items], base.get(items))
     for key, label in (("ids", "id"), ("names", "name")):
         if key in out and key not in given:
-            out[key] = [str(item.get(label, "")) for item in completed if label in item] \
-                or out[key]
+            out[key] = [str(item.get(label, "")) for item in completed if label in item] or out[key]
     return out

@@ -44,8 +44,9 @@ def _cidrsubnet(args: Mapping[str, Any]) -> str:
 
 
 def _flatten(args: Mapping[str, Any]) -> list[Any]:
-    return [x for part in args.get("input") or [] for x in (part if isinstance(part, list)
-                                                            else [part])]
+    return [
+        x for part in args.get("input") or [] for x in (part if isinstance(part, list) else [part])
+    ]
 
 
 def answer(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -60,8 +61,9 @@ def answer(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         if token == "std:index:toset":
             return {"result": sorted(set(map(str, args.get("input") or [])))}
         if token == "std:index:join":
-            return {"result": str(args.get("separator", "")).join(
-                map(str, args.get("input") or []))}
+            return {
+                "result": str(args.get("separator", "")).join(map(str, args.get("input") or []))
+            }
     except (KeyError, ValueError, TypeError):
         return None  # arguments std itself would refuse: leave it to synthesis
     return None

@@ -42,24 +42,60 @@ _ACCOUNT = "1234567890123456"
 # Id prefixes by the kind of object, longest stem first where stems overlap. ``None``: an ACK-style
 # id (``c`` + 32 hex digits).
 _PREFIXES: tuple[tuple[str, str | None], ...] = (
-    ("transit_router_route_table", "vtb-"), ("transit_router_attachment", "tr-attach-"),
-    ("transit_router", "tr-"), ("route_table", "vtb-"), ("security_group", "sg-"),
-    ("network_interface", "eni-"), ("nat_gateway", "ngw-"), ("vpn_gateway", "vpn-"),
-    ("ipv6_gateway", "ipv6gw-"), ("network_acl", "nacl-"), ("prefix_list", "pl-"),
-    ("dhcp_options_set", "dopt-"), ("resource_group", "rg-acfm"), ("load_balancer", "lb-"),
-    ("bandwidth_package", "cenbwp-"), ("ipam_pool_allocation", "ipam-pool-alloc-"),
-    ("ipam_pool_cidr", "ipam-pool-cidr-"), ("ipam_pool", "ipam-pool-"),
-    ("ipam_scope", "ipam-scope-"), ("ipam", "ipam-"), ("node_pool", "np"), ("worker_node", "i-"),
-    ("kubernetes", None), ("cluster", None), ("service_mesh", None), ("mesh", None),
-    ("vswitch", "vsw-"), ("switch", "vsw-"), ("vpc", "vpc-"), ("network", "vpc-"),
-    ("vrouter", "vrt-"), ("router", "vrt-"), ("instance", "i-"), ("group", "sg-"),
-    ("eip", "eip-"), ("address", "eip-"), ("disk", "d-"), ("snapshot", "s-"), ("image", "m-"),
-    ("cen", "cen-"), ("slb", "lb-"), ("eni", "eni-"), ("key", "key-"),
+    ("transit_router_route_table", "vtb-"),
+    ("transit_router_attachment", "tr-attach-"),
+    ("transit_router", "tr-"),
+    ("route_table", "vtb-"),
+    ("security_group", "sg-"),
+    ("network_interface", "eni-"),
+    ("nat_gateway", "ngw-"),
+    ("vpn_gateway", "vpn-"),
+    ("ipv6_gateway", "ipv6gw-"),
+    ("network_acl", "nacl-"),
+    ("prefix_list", "pl-"),
+    ("dhcp_options_set", "dopt-"),
+    ("resource_group", "rg-acfm"),
+    ("load_balancer", "lb-"),
+    ("bandwidth_package", "cenbwp-"),
+    ("ipam_pool_allocation", "ipam-pool-alloc-"),
+    ("ipam_pool_cidr", "ipam-pool-cidr-"),
+    ("ipam_pool", "ipam-pool-"),
+    ("ipam_scope", "ipam-scope-"),
+    ("ipam", "ipam-"),
+    ("node_pool", "np"),
+    ("worker_node", "i-"),
+    ("kubernetes", None),
+    ("cluster", None),
+    ("service_mesh", None),
+    ("mesh", None),
+    ("vswitch", "vsw-"),
+    ("switch", "vsw-"),
+    ("vpc", "vpc-"),
+    ("network", "vpc-"),
+    ("vrouter", "vrt-"),
+    ("router", "vrt-"),
+    ("instance", "i-"),
+    ("group", "sg-"),
+    ("eip", "eip-"),
+    ("address", "eip-"),
+    ("disk", "d-"),
+    ("snapshot", "s-"),
+    ("image", "m-"),
+    ("cen", "cen-"),
+    ("slb", "lb-"),
+    ("eni", "eni-"),
+    ("key", "key-"),
 )
 # Short region codes Alibaba ids carry after the prefix (vpc-bp1…: Hangzhou).
-_REGION_CODES = {"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "cn-beijing": "2ze",
-                 "cn-shenzhen": "wz9", "cn-zhangjiakou": "8vb", "cn-hongkong": "j6c",
-                 "ap-southeast-1": "t4n"}
+_REGION_CODES = {
+    "cn-hangzhou": "bp1",
+    "cn-shanghai": "uf6",
+    "cn-beijing": "2ze",
+    "cn-shenzhen": "wz9",
+    "cn-zhangjiakou": "8vb",
+    "cn-hongkong": "j6c",
+    "ap-southeast-1": "t4n",
+}
 
 
 def snake(name: str) -> str:
@@ -117,7 +153,7 @@ def canonical_token(token: str) -> str | None:
     cls, parts = result_class(token), token_parts(token)
     if cls is None or parts is None:
         return None
-    fn = cls.__name__[:1].lower() + cls.__name__[1:-len("Result")]
+    fn = cls.__name__[:1].lower() + cls.__name__[1 : -len("Result")]
     return f"{parts[0]}:{parts[1]}/{fn}:{fn}"
 
 
@@ -222,9 +258,14 @@ def _is_list(hint: Any) -> bool:
 def _fill_ids_and_names(out: dict[str, Any], cls: type, ctx: _Ctx) -> None:
     """``ids`` / ``names`` list the items' ids and names (given ``ids`` become the items')."""
     names = {name for _, name, _ in fields(cls)}
-    key, items = next(((k, v) for k, v in out.items()
-                       if isinstance(v, list) and v and isinstance(v[0], dict) and "id" in v[0]),
-                      ("", None))
+    key, items = next(
+        (
+            (k, v)
+            for k, v in out.items()
+            if isinstance(v, list) and v and isinstance(v[0], dict) and "id" in v[0]
+        ),
+        ("", None),
+    )
     if "ids" in names:
         if "ids" in out and items is not None:
             for item, given in zip(items, out["ids"], strict=False):
@@ -235,10 +276,19 @@ def _fill_ids_and_names(out: dict[str, Any], cls: type, ctx: _Ctx) -> None:
             out["ids"] = [ctx.object_id(ctx.kind, i) for i in range(2)]
     if "names" in names and "names" not in out:
         noun = _singular(snake(key))
-        label = next((k for k in ("name", camel(f"{noun}_name"), camel(f"{ctx.kind}_name"))
-                      if items and k in items[0]), None)
-        out["names"] = ([str(item[label]) for item in items] if items and label
-                        else [f"{ctx.kind.replace('_', '-')}-{i + 1}" for i in range(2)])
+        label = next(
+            (
+                k
+                for k in ("name", camel(f"{noun}_name"), camel(f"{ctx.kind}_name"))
+                if items and k in items[0]
+            ),
+            None,
+        )
+        out["names"] = (
+            [str(item[label]) for item in items]
+            if items and label
+            else [f"{ctx.kind.replace('_', '-')}-{i + 1}" for i in range(2)]
+        )
 
 
 def _value(hint: Any, field: str, ctx: _Ctx, kind: str, index: int, depth: int) -> Any:
@@ -253,17 +303,18 @@ def _value(hint: Any, field: str, ctx: _Ctx, kind: str, index: int, depth: int) 
             return []
         # Items of the data source's own list are of its kind (get_ipam_ipam_pools: pools).
         noun = _singular(field)
-        item_kind = (ctx.kind if ctx.kind.endswith(noun) else noun) if fields_of(item_type) \
-            else kind
-        return [_value(item_type, _singular(field), ctx, item_kind, i, depth + 1)
-                for i in range(count)]
+        item_kind = (
+            (ctx.kind if ctx.kind.endswith(noun) else noun) if fields_of(item_type) else kind
+        )
+        return [
+            _value(item_type, _singular(field), ctx, item_kind, i, depth + 1) for i in range(count)
+        ]
     if origin in (dict, collections.abc.Mapping):
         return {}
     if fields_of(hint):
         if depth >= _MAX_DEPTH:
             return {}
-        return {name: _value(h, py, ctx, kind, index, depth + 1)
-                for py, name, h in fields(hint)}
+        return {name: _value(h, py, ctx, kind, index, depth + 1) for py, name, h in fields(hint)}
     if hint is bool:
         return False
     if hint is int:
@@ -279,9 +330,16 @@ def fields_of(hint: Any) -> bool:
 
 def _number(field: str) -> int:
     words = set(field.split("_"))
-    table = ((("cpu", "core", "cores"), 4), (("memory", "mem"), 16), (("port",), 80),
-             (("bandwidth",), 10), (("size", "capacity"), 40), (("mask",), 24),
-             (("timeout", "period", "interval"), 60), (("owner", "uid", "account"), 0))
+    table = (
+        (("cpu", "core", "cores"), 4),
+        (("memory", "mem"), 16),
+        (("port",), 80),
+        (("bandwidth",), 10),
+        (("size", "capacity"), 40),
+        (("mask",), 24),
+        (("timeout", "period", "interval"), 60),
+        (("owner", "uid", "account"), 0),
+    )
     for keys, value in table:
         if words & set(keys):
             return int(_ACCOUNT) if value == 0 else value
@@ -321,8 +379,7 @@ def _string(field: str, ctx: _Ctx, kind: str, index: int) -> str:
     if "internet" in words or "intranet" in words:
         return f"https://{'47.96' if 'internet' in words else '172.16'}.{index}.10:6443"
     if words[-1] in ("ip", "address") or "ip" in words:
-        return f"47.96.{index}.10" if "public" in words or "eip" in words \
-            else f"172.16.{index}.10"
+        return f"47.96.{index}.10" if "public" in words or "eip" in words else f"172.16.{index}.10"
     if last in ("time", "date") or words[0] == "gmt":
         return _TIME
     if last in ("status", "state"):

@@ -48,7 +48,17 @@ CaptureError = StackConfigError
 _make_monitor = make_monitor
 
 __all__ = [
-    "FAKE_KUBECONFIG", "PROVIDER_PREFIX", "STACK_TYPE", "UNKNOWN", "Capture", "CaptureError",
-    "InvokeRecord", "ProgramError", "Registration", "UnexpectedInvokeError", "engine_urn",
-    "run_program", "run_program_dir",
+    "FAKE_KUBECONFIG",
+    "PROVIDER_PREFIX",
+    "STACK_TYPE",
+    "UNKNOWN",
+    "Capture",
+    "CaptureError",
+    "InvokeRecord",
+    "ProgramError",
+    "Registration",
+    "UnexpectedInvokeError",
+    "engine_urn",
+    "run_program",
+    "run_program_dir",
 ]

@@ -35,8 +35,12 @@ def main(argv: Sequence[str]) -> int:
     result: dict[str, Any]
     try:
         cap = run_program(
-            program, project=req["project"], stack=req["stack"], config=req["config"],
-            strict_invokes=req["strict_invokes"], preview=req["preview"],
+            program,
+            project=req["project"],
+            stack=req["stack"],
+            config=req["config"],
+            strict_invokes=req["strict_invokes"],
+            preview=req["preview"],
             root_directory=req["root_directory"],
             answers=[AnswerEntry.from_json(a) for a in req["answers"]],
         )
@@ -44,7 +48,13 @@ def main(argv: Sequence[str]) -> int:
     except UnexpectedInvokeError as exn:
         result = {"error": {"kind": "invoke", "message": exn.message}}
     except ProgramError as exn:
-        result = {"error": {"kind": "program", "message": exn.message, "details": exn.details,
-                            "module": exn.module}}
+        result = {
+            "error": {
+                "kind": "program",
+                "message": exn.message,
+                "details": exn.details,
+                "module": exn.module,
+            }
+        }
     out_path.write_text(json.dumps(result))
     return 0

@@ -57,19 +57,21 @@ def engine_view(cap: Capture) -> list[dict[str, Any]]:
             if provider not in emitted_defaults:
                 emitted_defaults.add(provider)
                 view.append(default)
-        view.append({
-            "type": reg.type,
-            "name": reg.name,
-            "urn": reg.urn,
-            "parent": reg.parent,
-            "provider": provider,
-            "custom": reg.custom,
-            "properties": engine_value(reg.inputs),
-            "dependencies": list(reg.dependencies),
-            "propertyDependencies": {
-                k: list(v) for k, v in reg.property_dependencies.items() if v
-            },
-        })
+        view.append(
+            {
+                "type": reg.type,
+                "name": reg.name,
+                "urn": reg.urn,
+                "parent": reg.parent,
+                "provider": provider,
+                "custom": reg.custom,
+                "properties": engine_value(reg.inputs),
+                "dependencies": list(reg.dependencies),
+                "propertyDependencies": {
+                    k: list(v) for k, v in reg.property_dependencies.items() if v
+                },
+            }
+        )
     return view
 
 
@@ -112,9 +114,7 @@ def engine_value(value: Any) -> Any:
             # Output values are not enabled by the recording monitor; known -> the value.
             return engine_value(value["value"]) if "value" in value else UNKNOWN
         return {
-            k: engine_value(v)
-            for k, v in value.items()
-            if not (k.startswith("__") and sig is None)
+            k: engine_value(v) for k, v in value.items() if not (k.startswith("__") and sig is None)
         }
     if isinstance(value, list):
         return [engine_value(v) for v in value]

@@ -58,20 +58,38 @@ def run_program(
     # see the monitor of a run that failed (tests/reliability).
     import fleetctl.capture as package
 
-    monitor = package._make_monitor(strict_invokes=strict_invokes, preview=preview,
-                                    config=dict(config), answers=tuple(answers))
+    monitor = package._make_monitor(
+        strict_invokes=strict_invokes, preview=preview, config=dict(config), answers=tuple(answers)
+    )
     scope = sdk.SettingsScope()
     try:
         return contextvars.Context().run(
-            _run, program, monitor, scope, project, stack, dict(config), preview,
-            organization, root_directory)
+            _run,
+            program,
+            monitor,
+            scope,
+            project,
+            stack,
+            dict(config),
+            preview,
+            organization,
+            root_directory,
+        )
     finally:
         scope.restore()
 
 
-def _run(program: Callable[[], Any], monitor: RecordingMonitor, scope: sdk.SettingsScope,
-         project: str, stack: str, config: dict[str, Any], preview: bool, organization: str,
-         root_directory: str | None) -> Capture:
+def _run(
+    program: Callable[[], Any],
+    monitor: RecordingMonitor,
+    scope: sdk.SettingsScope,
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    preview: bool,
+    organization: str,
+    root_directory: str | None,
+) -> Capture:
     from google.protobuf import empty_pb2
 
     features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
@@ -81,16 +99,25 @@ def _run(program: Callable[[], Any], monitor: RecordingMonitor, scope: sdk.Setti
     # INFO and up, as the CLI shows them by default (the SDK logs a debug line per RPC).
     logger = logging.Logger("fleetctl.program", level=logging.INFO)
     logger.addHandler(_ListHandler(logs))
-    scope.configure(monitor=monitor, logger=logger, project=project, stack=stack,
-                    dry_run=preview, organization=organization, root_directory=root_directory,
-                    features=features, config={k: config_string(v) for k, v in config.items()})
+    scope.configure(
+        monitor=monitor,
+        logger=logger,
+        project=project,
+        stack=stack,
+        dry_run=preview,
+        organization=organization,
+        root_directory=root_directory,
+        features=features,
+        config={k: config_string(v) for k, v in config.items()},
+    )
 
     async def main() -> None:
         await sdk.run_in_stack(program)
 
     try:  # the caller's loop (e.g. a test using pulumi.runtime.test) is restored afterwards
         previous: asyncio.AbstractEventLoop | None = (
-            asyncio.get_event_loop_policy().get_event_loop())
+            asyncio.get_event_loop_policy().get_event_loop()
+        )
     except RuntimeError:
         previous = None
     loop = asyncio.new_event_loop()
@@ -112,11 +139,16 @@ def _run(program: Callable[[], Any], monitor: RecordingMonitor, scope: sdk.Setti
         if isinstance(error, KeyboardInterrupt):
             raise error
         module = (error.name or "") if isinstance(error, ModuleNotFoundError) else ""
-        raise ProgramError(error_message(error), program_traceback(error),
-                           module=module) from error
-    return Capture(project=project, stack=stack, config=config,
-                   registrations=list(monitor.registrations), invokes=list(monitor.invokes),
-                   stack_outputs=dict(monitor.stack_outputs), logs=logs)
+        raise ProgramError(error_message(error), program_traceback(error), module=module) from error
+    return Capture(
+        project=project,
+        stack=stack,
+        config=config,
+        registrations=list(monitor.registrations),
+        invokes=list(monitor.invokes),
+        stack_outputs=dict(monitor.stack_outputs),
+        logs=logs,
+    )
 
 
 class _ListHandler(logging.Handler):

@@ -90,7 +90,8 @@ class Capture:
     logs: list[dict[str, str]] = field(default_factory=list)
     """``pulumi.log`` messages: ``{"severity": "warning", "message": ...}``."""
     _edges: tuple[int, dict[str, set[str]]] | None = field(
-        default=None, init=False, repr=False, compare=False)
+        default=None, init=False, repr=False, compare=False
+    )
 
     # ---- lookups -------------------------------------------------------------------------
     def by_type(self, type_: str) -> list[Registration]:

@@ -57,8 +57,10 @@ def apply_time_outputs(type_: str, name: str) -> dict[str, Any]:
     if type_ == "alicloud:cen/transitRouterRouteTable:TransitRouterRouteTable":
         return {"transitRouterRouteTableId": f"vtb-{name}"}
     if type_ == "alicloud:servicemesh/serviceMesh:ServiceMesh":
-        return {"kubeconfig": FAKE_KUBECONFIG.format(cluster=name),
-                "network": {"securityGroupId": f"sg-{name}"}}
+        return {
+            "kubeconfig": FAKE_KUBECONFIG.format(cluster=name),
+            "network": {"securityGroupId": f"sg-{name}"},
+        }
     if type_ == "alicloud:ackone/cluster:Cluster":
         return {"network": {"securityGroupIds": [f"sg-{name}"]}}
     if type_ == "alicloud:vpc/natGateway:NatGateway":
@@ -70,8 +72,11 @@ def apply_time_outputs(type_: str, name: str) -> dict[str, Any]:
 
 def _merged(obj: struct_pb2.Struct, extra: Mapping[str, Any]) -> None:
     for key, value in extra.items():
-        if isinstance(value, Mapping) and key in obj.fields and obj.fields[key].HasField(
-                "struct_value"):
+        if (
+            isinstance(value, Mapping)
+            and key in obj.fields
+            and obj.fields[key].HasField("struct_value")
+        ):
             _merged(obj.fields[key].struct_value, value)
         else:
             obj.update({key: value})
@@ -80,8 +85,14 @@ def _merged(obj: struct_pb2.Struct, extra: Mapping[str, Any]) -> None:
 class RecordingMonitor(sdk.MonitorBase):
     """A mock monitor that records every request and builds engine-correct URNs."""
 
-    def __init__(self, *, strict_invokes: bool, preview: bool, config: Mapping[str, Any],
-                 answers: Sequence[AnswerEntry] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        strict_invokes: bool,
+        preview: bool,
+        config: Mapping[str, Any],
+        answers: Sequence[AnswerEntry] = (),
+    ) -> None:
         super().__init__(_ReadMocks())
         self.strict_invokes = strict_invokes
         self.preview = preview
@@ -117,8 +128,7 @@ class RecordingMonitor(sdk.MonitorBase):
             opts["importId"] = request.importId
         if request.HasField("customTimeouts"):
             ct = request.customTimeouts
-            opts["customTimeouts"] = {"create": ct.create, "update": ct.update,
-                                      "delete": ct.delete}
+            opts["customTimeouts"] = {"create": ct.create, "update": ct.update, "delete": ct.delete}
         return opts
 
     def _record(self, request: Any, urn: str, rid: str | None, read: bool) -> None:
@@ -132,11 +142,17 @@ class RecordingMonitor(sdk.MonitorBase):
             opts = self._options(request)
         inputs = struct_to_json(request.properties if read else request.object)
         reg = Registration(
-            type=request.type, name=request.name, urn=urn, parent=request.parent,
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            parent=request.parent,
             provider=strip_provider_ref(request.provider),
-            custom=True if read else bool(request.custom), inputs=inputs,
-            dependencies=list(request.dependencies), property_dependencies=pdeps,
-            options=opts, id=rid,
+            custom=True if read else bool(request.custom),
+            inputs=inputs,
+            dependencies=list(request.dependencies),
+            property_dependencies=pdeps,
+            options=opts,
+            id=rid,
         )
         with self.lock:
             self.registrations.append(reg)
@@ -194,18 +210,25 @@ class RecordingMonitor(sdk.MonitorBase):
         args = struct_to_json(request.args)
         found = answer(request.tok, args, self._region(request.provider), self.answers)
         source = found.source if found is not None else "unknown"
-        record = InvokeRecord(token=request.tok, args=args,
-                              provider=strip_provider_ref(request.provider), source=source)
+        record = InvokeRecord(
+            token=request.tok,
+            args=args,
+            provider=strip_provider_ref(request.provider),
+            source=source,
+        )
         with self.lock:
             self.invokes.append(record)
         if self.strict_invokes and not record.known:
-            msg = (f"data source {request.tok} (args {json.dumps(args, sort_keys=True)}) has no "
-                   f"recorded answer (--answers) and is not in fleetctl's catalogue"
-                   + ("; its answer would be synthesized" if found is not None else ""))
+            msg = (
+                f"data source {request.tok} (args {json.dumps(args, sort_keys=True)}) has no "
+                f"recorded answer (--answers) and is not in fleetctl's catalogue"
+                + ("; its answer would be synthesized" if found is not None else "")
+            )
             with self.lock:
                 self.invoke_errors.append(msg)
             return resource_pb2.ResourceInvokeResponse(
-                failures=[provider_pb2.CheckFailure(property="", reason=msg)])
+                failures=[provider_pb2.CheckFailure(property="", reason=msg)]
+            )
         if found is None:  # no result type known: the engine's unknown answer
             return resource_pb2.ResourceInvokeResponse(unknown=True)
         return resource_pb2.ResourceInvokeResponse(**{"return": sdk.serialize(found.value)})

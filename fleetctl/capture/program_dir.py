@@ -90,9 +90,14 @@ def run_program_dir(
     config = load_stack_config(program_dir, project, stack, config_file)
     interp = Interpreter(python, "--python") if python else resolve(program_dir, project)
     request = {
-        "program": str(main_py), "program_dir": str(main_py.parent),
-        "root_directory": str(program_dir), "project": project["name"], "stack": stack,
-        "config": config, "strict_invokes": strict_invokes, "preview": preview,
+        "program": str(main_py),
+        "program_dir": str(main_py.parent),
+        "root_directory": str(program_dir),
+        "project": project["name"],
+        "stack": stack,
+        "config": config,
+        "strict_invokes": strict_invokes,
+        "preview": preview,
         "answers": [a.to_json() for a in answers],
     }
     with tempfile.TemporaryDirectory(prefix="fleetctl-capture-") as tmp:
@@ -101,22 +106,34 @@ def run_program_dir(
         (Path(tmp) / "path" / "fleetctl").symlink_to(FLEETCTL_PACKAGE, target_is_directory=True)
         env = interp.environ(dict(os.environ))
         env["PYTHONPATH"] = os.pathsep.join([str(main_py.parent), str(Path(tmp) / "path")])
-        env.update(PULUMI_PROJECT=str(project["name"]), PULUMI_STACK=stack,
-                   PULUMI_DRY_RUN="true" if preview else "false")
+        env.update(
+            PULUMI_PROJECT=str(project["name"]),
+            PULUMI_STACK=stack,
+            PULUMI_DRY_RUN="true" if preview else "false",
+        )
         req_path, out_path = Path(tmp) / "request.json", Path(tmp) / "capture.json"
         req_path.write_text(json.dumps(request))
         try:
             proc = subprocess.run(
                 [interp.python, "-c", _BOOTSTRAP, str(req_path), str(out_path)],
-                cwd=main_py.parent, env=env, capture_output=True, text=True, timeout=timeout)
+                cwd=main_py.parent,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except OSError as exc:
-            raise InputError(f"cannot run {interp.python} ({interp.origin}): "
-                             f"{exc.strerror or exc}", kind="environment") from exc
+            raise InputError(
+                f"cannot run {interp.python} ({interp.origin}): {exc.strerror or exc}",
+                kind="environment",
+            ) from exc
         output = (proc.stdout + proc.stderr).strip()
         if not out_path.is_file():
             raise ProgramError(
                 f"the program runner ({interp.python}) exited with code {proc.returncode} "
-                "without a result", output)
+                "without a result",
+                output,
+            )
         result = json.loads(out_path.read_text())
     if "error" in result:
         raise _error(result["error"], output, interp)
@@ -134,10 +151,16 @@ def _error(err: dict[str, Any], output: str, interp: Interpreter) -> Exception:
         return UnexpectedInvokeError(message)
     if module:
         top = str(module).split(".")[0]
-        hint = (f"install it there, e.g. `{interp.python} -m pip install -r requirements.txt`"
-                if interp.venv is not None else "declare the program's virtualenv in Pulumi.yaml "
-                "(runtime.options.virtualenv) or install it into that interpreter")
-        return ProgramError(f"the program needs the module {top!r}, which is not installed in "
-                            f"{interp.python} ({interp.origin}); {hint} ({message})",
-                            details, module=top)
+        hint = (
+            f"install it there, e.g. `{interp.python} -m pip install -r requirements.txt`"
+            if interp.venv is not None
+            else "declare the program's virtualenv in Pulumi.yaml "
+            "(runtime.options.virtualenv) or install it into that interpreter"
+        )
+        return ProgramError(
+            f"the program needs the module {top!r}, which is not installed in "
+            f"{interp.python} ({interp.origin}); {hint} ({message})",
+            details,
+            module=top,
+        )
     return ProgramError(f"{message}", details)

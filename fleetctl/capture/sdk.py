@@ -65,9 +65,20 @@ _REQUIRED: tuple[tuple[Any, str], ...] = (
     (MockMonitor, "GetDeploymentInfo"),
 )
 # Attributes of the settings bag the runtime reads in a run (set by configure()).
-_SETTINGS_ATTRS = ("monitor", "engine", "project", "stack", "dry_run", "organization",
-                   "root_directory", "monitor_features", "outputs", "lock", "rpc_manager",
-                   "callbacks")
+_SETTINGS_ATTRS = (
+    "monitor",
+    "engine",
+    "project",
+    "stack",
+    "dry_run",
+    "organization",
+    "root_directory",
+    "monitor_features",
+    "outputs",
+    "lock",
+    "rpc_manager",
+    "callbacks",
+)
 
 
 def problems() -> list[str]:
@@ -122,13 +133,28 @@ class SettingsScope:
     def __init__(self) -> None:
         self._saved = dict(_settings.SETTINGS.__dict__)
 
-    def configure(self, *, monitor: Any, logger: logging.Logger, project: str, stack: str,
-                  dry_run: bool, organization: str, root_directory: str | None,
-                  features: set[Any], config: dict[str, str]) -> None:
-        settings = _settings.Settings(project=project, stack=stack, monitor=monitor,
-                                      engine=MockEngine(logger), dry_run=dry_run,
-                                      organization=organization,
-                                      root_directory=root_directory)
+    def configure(
+        self,
+        *,
+        monitor: Any,
+        logger: logging.Logger,
+        project: str,
+        stack: str,
+        dry_run: bool,
+        organization: str,
+        root_directory: str | None,
+        features: set[Any],
+        config: dict[str, str],
+    ) -> None:
+        settings = _settings.Settings(
+            project=project,
+            stack=stack,
+            monitor=monitor,
+            engine=MockEngine(logger),
+            dry_run=dry_run,
+            organization=organization,
+            root_directory=root_directory,
+        )
         settings.monitor_features = set(features)
         settings.outputs = set()
         settings.lock = threading.Lock()
@@ -165,7 +191,8 @@ async def linear_wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None
             except Exception as exn:
                 if rpc_manager.unhandled_exception is not None:
                     cause = rpc_manager.unhandled_exception.with_traceback(
-                        rpc_manager.exception_traceback)
+                        rpc_manager.exception_traceback
+                    )
                     raise exn from cause
                 raise
         if rpc_manager.unhandled_exception is not None:
@@ -177,8 +204,7 @@ async def linear_wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None
                         break
                     pending = list(_settings.SETTINGS.outputs)
                     _settings.SETTINGS.outputs.clear()
-                done, not_done = await asyncio.wait(pending,
-                                                    return_when=asyncio.FIRST_EXCEPTION)
+                done, not_done = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
                 for task in done:
                     await task  # re-raises a task's exception here, as the SDK's loop does
                 if not_done:
@@ -200,4 +226,3 @@ async def run_in_stack(program: Callable[[], Awaitable[None] | None]) -> None:
         await _stack.run_in_stack(program)
     finally:
         _stack.wait_for_rpcs = sdk_wait
-

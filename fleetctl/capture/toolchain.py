@@ -69,45 +69,60 @@ def resolve(project_dir: Path, project: dict[str, Any]) -> Interpreter:
     toolchain = str(options.get("toolchain") or "pip")
     virtualenv = options.get("virtualenv")
     if virtualenv is not None and not isinstance(virtualenv, str):
-        raise InputError(f"{project_dir / 'Pulumi.yaml'}: runtime.options.virtualenv must be a "
-                         f"path, got {virtualenv!r}")
+        raise InputError(
+            f"{project_dir / 'Pulumi.yaml'}: runtime.options.virtualenv must be a "
+            f"path, got {virtualenv!r}"
+        )
     if toolchain == "poetry":
         return _poetry(project_dir)
     if toolchain == "uv":
         venv = Path(virtualenv) if virtualenv else _uv_default(project_dir)
         return _declared(project_dir, venv, f"uv's virtualenv {venv}", ["uv sync"])
     if toolchain != "pip":
-        raise InputError(f"{project_dir / 'Pulumi.yaml'}: runtime.options.toolchain is "
-                         f"{toolchain!r}; Pulumi knows pip, uv and poetry")
+        raise InputError(
+            f"{project_dir / 'Pulumi.yaml'}: runtime.options.toolchain is "
+            f"{toolchain!r}; Pulumi knows pip, uv and poetry"
+        )
     if virtualenv:
-        return _declared(project_dir, Path(virtualenv),
-                         f"the virtualenv {virtualenv!r} (Pulumi.yaml runtime.options.virtualenv)",
-                         None)
+        return _declared(
+            project_dir,
+            Path(virtualenv),
+            f"the virtualenv {virtualenv!r} (Pulumi.yaml runtime.options.virtualenv)",
+            None,
+        )
     command = os.environ.get("PULUMI_PYTHON_CMD")
     if command:
         found = shutil.which(command)
         if found is None:
             raise InputError(f"PULUMI_PYTHON_CMD={command}: not found on PATH")
         return Interpreter(found, f"PULUMI_PYTHON_CMD={command}")
-    return Interpreter(sys.executable, "fleetctl's own interpreter (Pulumi.yaml declares no "
-                       "virtualenv; set runtime.options.virtualenv or PULUMI_PYTHON_CMD)")
+    return Interpreter(
+        sys.executable,
+        "fleetctl's own interpreter (Pulumi.yaml declares no "
+        "virtualenv; set runtime.options.virtualenv or PULUMI_PYTHON_CMD)",
+    )
 
 
-def _declared(project_dir: Path, venv: Path, origin: str, commands: list[str] | None
-              ) -> Interpreter:
+def _declared(
+    project_dir: Path, venv: Path, origin: str, commands: list[str] | None
+) -> Interpreter:
     full = venv if venv.is_absolute() else project_dir / venv
     python = _venv_python(full)
     if python.is_file():
         return Interpreter(str(python), origin, full)
     state = "does not exist" if not full.exists() else "is not a virtual environment"
     if commands is None:  # pip: the commands Pulumi's NewVirtualEnvError prints
-        commands = [f"python3 -m venv {full}",
-                    f"{python} -m pip install --upgrade pip setuptools wheel",
-                    f"{python} -m pip install -r {project_dir / 'requirements.txt'}"]
+        commands = [
+            f"python3 -m venv {full}",
+            f"{python} -m pip install --upgrade pip setuptools wheel",
+            f"{python} -m pip install -r {project_dir / 'requirements.txt'}",
+        ]
     steps = "\n".join(f"    {i}. {c}" for i, c in enumerate(commands, 1))
-    raise InputError(f"{origin}: {full} {state}; create it and install the program's "
-                     f"dependencies (or run `pulumi install` in {project_dir}):\n{steps}",
-                     kind="environment")
+    raise InputError(
+        f"{origin}: {full} {state}; create it and install the program's "
+        f"dependencies (or run `pulumi install` in {project_dir}):\n{steps}",
+        kind="environment",
+    )
 
 
 def _uv_default(project_dir: Path) -> Path:
@@ -121,13 +136,22 @@ def _uv_default(project_dir: Path) -> Path:
 def _poetry(project_dir: Path) -> Interpreter:
     poetry = shutil.which("poetry")
     if poetry is None:
-        raise InputError("Pulumi.yaml selects the poetry toolchain, but `poetry` is not on PATH",
-                         kind="environment")
-    proc = subprocess.run([poetry, "env", "info", "--path"], cwd=project_dir,
-                          capture_output=True, text=True, check=False)
+        raise InputError(
+            "Pulumi.yaml selects the poetry toolchain, but `poetry` is not on PATH",
+            kind="environment",
+        )
+    proc = subprocess.run(
+        [poetry, "env", "info", "--path"],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     path = proc.stdout.strip()
     if proc.returncode != 0 or not path:
-        raise InputError(f"poetry has no environment for {project_dir}; run `poetry install` "
-                         f"there (poetry said: {proc.stderr.strip() or proc.stdout.strip()})",
-                         kind="environment")
+        raise InputError(
+            f"poetry has no environment for {project_dir}; run `poetry install` "
+            f"there (poetry said: {proc.stderr.strip() or proc.stdout.strip()})",
+            kind="environment",
+        )
     return _declared(project_dir, Path(path), f"poetry's environment {path}", ["poetry install"])

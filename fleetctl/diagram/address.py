@@ -24,12 +24,27 @@ from fleetctl.diagram.geometry import Builder, Layout, Rect
 
 WIDTH = 13.5  # inches: the figure
 BAR_H, ROW_GAP, NUM_GAP = 0.42, 0.3, 0.14
-SIZE = {"title": 13, "head": 8.5, "detail": 6.8, "inside": 6.3, "inside-small": 5.5,
-        "number": 6, "key": 6.2, "legend": 7}
-KINDS = (("vpc", "VPC"), ("pod", "pod CIDR (Flannel)"), ("service", "Service CIDR"),
-         ("reserved", "reserved"), ("node", "vSwitch: nodes"),
-         ("pod-vswitch", "vSwitch: pods (Terway)"), ("transit-router", "vSwitch: transit router"),
-         ("fleet", "vSwitch: Fleet / mesh"), ("nat", "vSwitch: NAT gateway"))
+SIZE = {
+    "title": 13,
+    "head": 8.5,
+    "detail": 6.8,
+    "inside": 6.3,
+    "inside-small": 5.5,
+    "number": 6,
+    "key": 6.2,
+    "legend": 7,
+}
+KINDS = (
+    ("vpc", "VPC"),
+    ("pod", "pod CIDR (Flannel)"),
+    ("service", "Service CIDR"),
+    ("reserved", "reserved"),
+    ("node", "vSwitch: nodes"),
+    ("pod-vswitch", "vSwitch: pods (Terway)"),
+    ("transit-router", "vSwitch: transit router"),
+    ("fleet", "vSwitch: Fleet / mesh"),
+    ("nat", "vSwitch: NAT gateway"),
+)
 DARK = {"vpc", "pod", "node", "nat"}  # kinds whose colour takes white text
 
 
@@ -67,10 +82,13 @@ def _rows(plan: Any) -> list[tuple[str, list[str], IPNetwork, list[tuple[str, IP
         inside = [a for a in allocs if a[1] in net]
         inside += [("reserved", r, "reserved") for r in reserved if r in net]
         window = _span(net, [n for _, n, _ in inside])
-        by_kind = {k: sum(n.size for kk, n, _ in inside if kk == k)
-                   for k in ("vpc", "pod", "service")}
-        detail = [f"for {', '.join(pool.kinds)}; {pool.utilisation:.2%} allocated",
-                  ", ".join(f"{k} {v:,}" for k, v in by_kind.items() if v) or "nothing yet"]
+        by_kind = {
+            k: sum(n.size for kk, n, _ in inside if kk == k) for k in ("vpc", "pod", "service")
+        }
+        detail = [
+            f"for {', '.join(pool.kinds)}; {pool.utilisation:.2%} allocated",
+            ", ".join(f"{k} {v:,}" for k, v in by_kind.items() if v) or "nothing yet",
+        ]
         if window != net:
             detail.append(f"bar: {window} (holds every allocation)")
         rows.append((f"pool {pool.cidr}", detail, window, inside))
@@ -78,12 +96,19 @@ def _rows(plan: Any) -> list[tuple[str, list[str], IPNetwork, list[tuple[str, IP
         segs = []
         for s in vpc.vswitches:
             who = f" {s.cluster}" if s.cluster else ""
-            segs.append(("pod-vswitch" if s.role == "pod" else s.role, IPNetwork(s.cidr),
-                         f"{s.role}{who} {zone_tag(s.zone, vpc.region)}"))
+            segs.append(
+                (
+                    "pod-vswitch" if s.role == "pod" else s.role,
+                    IPNetwork(s.cidr),
+                    f"{s.role}{who} {zone_tag(s.zone, vpc.region)}",
+                )
+            )
         net = IPNetwork(vpc.cidr)
         window = _span(net, [n for _, n, _ in segs])
-        detail = [f"{vpc.region}; {len(vpc.vswitches)} vSwitches,",
-                  f"{vpc.utilisation:.1%} of the VPC"]
+        detail = [
+            f"{vpc.region}; {len(vpc.vswitches)} vSwitches,",
+            f"{vpc.utilisation:.1%} of the VPC",
+        ]
         if window != net:
             detail.append(f"bar: {window} (holds every vSwitch)")
         rows.append((f"VPC {vpc.name} {vpc.cidr}", detail, window, segs))
@@ -93,6 +118,7 @@ def _rows(plan: Any) -> list[tuple[str, list[str], IPNetwork, list[tuple[str, IP
 def _runs(centres: Sequence[float]) -> list[tuple[float, str]]:
     """(centre, number) above each narrow range; ranges whose numbers would collide share one
     number span (``3-9``) centred on the run, so a crowd of tiny vSwitches stays legible."""
+
     def w(i: int) -> float:
         return text.width(str(i + 1), SIZE["number"])
 
@@ -103,12 +129,16 @@ def _runs(centres: Sequence[float]) -> list[tuple[float, str]]:
             runs[-1].append(i)
         else:
             runs.append([i])
-    return [((centres[r[0]] + centres[r[-1]]) / 2,
-             str(r[0] + 1) if len(r) == 1 else f"{r[0] + 1}-{r[-1] + 1}") for r in runs]
+    return [
+        (
+            (centres[r[0]] + centres[r[-1]]) / 2,
+            str(r[0] + 1) if len(r) == 1 else f"{r[0] + 1}-{r[-1] + 1}",
+        )
+        for r in runs
+    ]
 
 
-def _spread(wanted: Sequence[tuple[float, float]], lo: float, hi: float,
-            gap: float) -> list[float]:
+def _spread(wanted: Sequence[tuple[float, float]], lo: float, hi: float, gap: float) -> list[float]:
     """Left edges for labels of the given (centre, width), in order, apart by ``gap`` and within
     [lo, hi], each as near its centre as the others allow."""
     xs: list[float] = []
@@ -124,8 +154,14 @@ def _spread(wanted: Sequence[tuple[float, float]], lo: float, hi: float,
 def layout(plan: Any, *, title: str = "") -> Layout:
     """The address-space picture of ``plan`` as boxes and labels."""
     b = Builder()
-    b.label(f"meshfleet address space: {plan.spec.name}" + (f" ({title})" if title else ""),
-            M, M, None, SIZE["title"], "bold")
+    b.label(
+        f"meshfleet address space: {plan.spec.name}" + (f" ({title})" if title else ""),
+        M,
+        M,
+        None,
+        SIZE["title"],
+        "bold",
+    )
     rows = _rows(plan)
     left = max(text.width(s, SIZE["detail"]) for _, detail, _, _ in rows for s in detail)
     left = max(left, *(text.width(h, SIZE["head"], "bold") for h, _, _, _ in rows)) + 0.3
@@ -135,29 +171,48 @@ def layout(plan: Any, *, title: str = "") -> Layout:
     for i, (head, detail, window, segs) in enumerate(rows):
         b.label(head, M, y, None, SIZE["head"], "bold")
         for k, s in enumerate(detail):
-            b.label(s, M, y + text.height(SIZE["head"]) + 0.03 + k * text.height(SIZE["detail"]),
-                    None, SIZE["detail"])
-        left_bottom = y + text.height(SIZE["head"]) + 0.03 + len(detail) * text.height(
-            SIZE["detail"])
+            b.label(
+                s,
+                M,
+                y + text.height(SIZE["head"]) + 0.03 + k * text.height(SIZE["detail"]),
+                None,
+                SIZE["detail"],
+            )
+        left_bottom = (
+            y + text.height(SIZE["head"]) + 0.03 + len(detail) * text.height(SIZE["detail"])
+        )
         bar_id = f"bar:{i}"
         small: list[tuple[float, str]] = []  # (centre x, key text) of ranges too narrow
         nh = text.height(SIZE["number"])
         bar = b.box(bar_id, "bar", Rect(x0, y + nh + NUM_GAP, bar_w, BAR_H), None)
         size = float(window.size)
         for kind, net, label in sorted(segs, key=lambda seg: seg[1].first):
-            r = Rect(x0 + bar_w * (net.first - window.first) / size, bar.y,
-                     bar_w * net.size / size, BAR_H)
+            r = Rect(
+                x0 + bar_w * (net.first - window.first) / size,
+                bar.y,
+                bar_w * net.size / size,
+                BAR_H,
+            )
             b.box(f"{bar_id}:{net}", f"seg:{kind}", r, bar_id)
             lines = (label, str(net))
-            fits = [pt for pt in (SIZE["inside"], SIZE["inside-small"])
-                    if max(text.width(s, pt) for s in lines) + 0.06 <= r.w]
+            fits = [
+                pt
+                for pt in (SIZE["inside"], SIZE["inside-small"])
+                if max(text.width(s, pt) for s in lines) + 0.06 <= r.w
+            ]
             if fits:
                 pt, tone = fits[0], "light" if kind in DARK else "text"
                 top = r.y + (BAR_H - 2 * text.height(pt)) / 2
                 for k, s in enumerate(lines):
                     w = text.width(s, pt)
-                    b.label(s, r.x + (r.w - w) / 2, top + k * text.height(pt), f"{bar_id}:{net}",
-                            pt, tone=tone)
+                    b.label(
+                        s,
+                        r.x + (r.w - w) / 2,
+                        top + k * text.height(pt),
+                        f"{bar_id}:{net}",
+                        pt,
+                        tone=tone,
+                    )
             else:
                 small.append((r.x + r.w / 2, f"[{len(small) + 1}] {label} {net}"))
         runs = _runs([c for c, _ in small])
@@ -195,8 +250,10 @@ def _wrap(items: Sequence[str], width: float, size: float) -> list[str]:
 def _legend(b: Builder, y: float) -> None:
     """A swatch and a name per kind of range, in one flowing row (two if the page is narrow)."""
     x, size, sw = M, SIZE["legend"], 0.16
-    per_line = math.ceil(len(KINDS) / max(1, math.ceil(
-        sum(sw + 0.3 + text.width(n, size) for _, n in KINDS) / (WIDTH - 2 * M))))
+    per_line = math.ceil(
+        len(KINDS)
+        / max(1, math.ceil(sum(sw + 0.3 + text.width(n, size) for _, n in KINDS) / (WIDTH - 2 * M)))
+    )
     for i, (kind, name) in enumerate(KINDS):
         if i and i % per_line == 0:
             x, y = M, y + text.height(size) + 0.08

@@ -25,12 +25,20 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_stack_options(p, "meshfleet project directory (default: this checkout)")
-    p.add_argument("--out", type=Path, default=None,
-                   help=f"output directory (default: {DEFAULT_OUT}/<stack>)")
-    p.add_argument("--region", default=None,
-                   help="draw this region whole and the others without their clusters")
-    p.add_argument("--no-paths", dest="paths", action="store_false",
-                   help="leave out the connection paths (1)-(3) (for large fleets)")
+    p.add_argument(
+        "--out", type=Path, default=None, help=f"output directory (default: {DEFAULT_OUT}/<stack>)"
+    )
+    p.add_argument(
+        "--region",
+        default=None,
+        help="draw this region whole and the others without their clusters",
+    )
+    p.add_argument(
+        "--no-paths",
+        dest="paths",
+        action="store_false",
+        help="leave out the connection paths (1)-(3) (for large fleets)",
+    )
     p.set_defaults(func=run)
 
 
@@ -45,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     if args.region is not None and args.region not in the_plan.regions:
-        print(f"--region {args.region}: not a region of stack {args.stack} "
-              f"(regions: {', '.join(the_plan.regions)})", file=sys.stderr)
+        print(
+            f"--region {args.region}: not a region of stack {args.stack} "
+            f"(regions: {', '.join(the_plan.regions)})",
+            file=sys.stderr,
+        )
         return 2
     out = args.out if args.out is not None else DEFAULT_OUT / args.stack
     try:

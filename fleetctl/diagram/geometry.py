@@ -45,13 +45,19 @@ class Rect:
 
     def contains(self, other: Rect) -> bool:
         """``other`` lies inside this rectangle (edges may touch)."""
-        return (other.x >= self.x - EPS and other.y >= self.y - EPS
-                and other.right <= self.right + EPS and other.bottom <= self.bottom + EPS)
+        return (
+            other.x >= self.x - EPS
+            and other.y >= self.y - EPS
+            and other.right <= self.right + EPS
+            and other.bottom <= self.bottom + EPS
+        )
 
     def overlaps(self, other: Rect) -> bool:
         """The insides intersect (touching edges do not count)."""
-        return (min(self.right, other.right) - max(self.x, other.x) > EPS
-                and min(self.bottom, other.bottom) - max(self.y, other.y) > EPS)
+        return (
+            min(self.right, other.right) - max(self.x, other.x) > EPS
+            and min(self.bottom, other.bottom) - max(self.y, other.y) > EPS
+        )
 
 
 @dataclass(frozen=True)
@@ -142,18 +148,33 @@ class Builder:
         self.boxes.append(Box(box_id, kind, rect, parent))
         return rect
 
-    def label(self, s: str, x: float, y: float, box: str | None, size: float,
-              weight: str = "normal", tone: str = "text") -> Label:
-        lab = Label(s, Rect(x, y, text.width(s, size, weight), text.height(size)), box, size,
-                    weight, tone)
+    def label(
+        self,
+        s: str,
+        x: float,
+        y: float,
+        box: str | None,
+        size: float,
+        weight: str = "normal",
+        tone: str = "text",
+    ) -> Label:
+        lab = Label(
+            s, Rect(x, y, text.width(s, size, weight), text.height(size)), box, size, weight, tone
+        )
         self.labels.append(lab)
         return lab
 
     def layout(self, notes: Iterable[str] = ()) -> Layout:
         """The layout of everything added, the figure a margin larger than its content."""
         rects = [b.rect for b in self.boxes] + [lab.rect for lab in self.labels]
-        return Layout(max(r.right for r in rects) + MARGIN, max(r.bottom for r in rects) + MARGIN,
-                      tuple(self.boxes), tuple(self.labels), tuple(self.links), tuple(notes))
+        return Layout(
+            max(r.right for r in rects) + MARGIN,
+            max(r.bottom for r in rects) + MARGIN,
+            tuple(self.boxes),
+            tuple(self.labels),
+            tuple(self.links),
+            tuple(notes),
+        )
 
 
 def _ancestors(boxes: dict[str, Box], box_id: str | None) -> set[str]:
@@ -199,7 +220,8 @@ def _connected(segments: tuple[Segment, ...]) -> bool:
 
     def touch(a: Segment, b: Segment) -> bool:
         return any(_on(p, b) for p in ((a.x0, a.y0), (a.x1, a.y1))) or any(
-            _on(p, a) for p in ((b.x0, b.y0), (b.x1, b.y1)))
+            _on(p, a) for p in ((b.x0, b.y0), (b.x1, b.y1))
+        )
 
     seen, todo = {0}, [0]
     while todo:
@@ -234,7 +256,7 @@ def _pairs_sharing(segs: list[tuple[str, Segment]]) -> Iterator[tuple[str, str, 
     for items in lines.values():
         items.sort(key=lambda t: t[0])
         for i, (_lo, hi, owner, s) in enumerate(items):
-            for lo2, _hi2, owner2, s2 in items[i + 1:]:
+            for lo2, _hi2, owner2, s2 in items[i + 1 :]:
                 if lo2 > hi - EPS:
                     break
                 if _shared(s, s2):
@@ -255,16 +277,22 @@ def problems(layout: Layout) -> list[str]:
         if not outer.contains(bx.rect):
             out.append(f"{bx.id} is not inside {bx.parent or 'the figure'}")
     for a, b in combinations(layout.boxes, 2):
-        if a.rect.overlaps(b.rect) and a.id not in _ancestors(boxes, b.id) \
-                and b.id not in _ancestors(boxes, a.id):
+        if (
+            a.rect.overlaps(b.rect)
+            and a.id not in _ancestors(boxes, b.id)
+            and b.id not in _ancestors(boxes, a.id)
+        ):
             out.append(f"boxes {a.id} and {b.id} overlap")
     for lab in layout.labels:
         home = _ancestors(boxes, lab.box)
         outer = boxes[lab.box].rect if lab.box in boxes else figure
         if not outer.contains(lab.rect):
             out.append(f"label {lab.text!r} runs out of {lab.box or 'the figure'}")
-        out += [f"label {lab.text!r} overlaps box {b.id}" for b in layout.boxes
-                if b.id not in home and lab.rect.overlaps(b.rect)]
+        out += [
+            f"label {lab.text!r} overlaps box {b.id}"
+            for b in layout.boxes
+            if b.id not in home and lab.rect.overlaps(b.rect)
+        ]
     for la, lb in combinations(layout.labels, 2):
         if la.rect.overlaps(lb.rect):
             out.append(f"labels {la.text!r} and {lb.text!r} overlap")
@@ -277,10 +305,16 @@ def problems(layout: Layout) -> list[str]:
         if not scope.contains(_segment_rect(s)):
             out.append(f"{owner}: segment {s} runs out of {s.scope or 'the figure'}")
         allowed = _ancestors(boxes, s.scope)
-        out += [f"{owner}: segment {s} runs through box {b.id}" for b in layout.boxes
-                if b.id not in allowed and _crosses(s, b.rect)]
-        out += [f"{owner}: segment {s} runs through label {lab.text!r}"
-                for lab in layout.labels if _crosses(s, lab.rect)]
+        out += [
+            f"{owner}: segment {s} runs through box {b.id}"
+            for b in layout.boxes
+            if b.id not in allowed and _crosses(s, b.rect)
+        ]
+        out += [
+            f"{owner}: segment {s} runs through label {lab.text!r}"
+            for lab in layout.labels
+            if _crosses(s, lab.rect)
+        ]
     out += [f"{a} and {b} share a segment at {s}" for a, b, s in _pairs_sharing(segs)]
     for link in layout.links:
         if not _connected(link.segments):

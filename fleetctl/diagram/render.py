@@ -17,8 +17,13 @@ from fleetctl.diagram.geometry import Layout
 PATH_COLOURS = {1: "#0072B2", 2: "#009E73", 3: "#D55E00", 4: "#CC79A7"}
 TR_COLOUR = "#9e3d78"
 LINK_STYLE = {"peer": (TR_COLOUR, 1.8), "attachment": (TR_COLOUR, 1.4), "path": (None, 1.1)}
-TONES = {"text": "black", "light": "white", "vpc": "#0072B2", "tr": TR_COLOUR,
-         **{f"path{n}": c for n, c in PATH_COLOURS.items()}}
+TONES = {
+    "text": "black",
+    "light": "white",
+    "vpc": "#0072B2",
+    "tr": TR_COLOUR,
+    **{f"path{n}": c for n, c in PATH_COLOURS.items()},
+}
 """Text colour by what a label's colour says (``geometry.Label.tone``)."""
 # Face and edge colours, line style by box kind (Okabe-Ito palette for the colour-blind-safe
 # accents, as in the address-space picture).
@@ -54,12 +59,14 @@ def mpl() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
-    matplotlib.rcParams.update({
-        "svg.fonttype": "none",
-        "svg.hashsalt": "meshfleet",
-        "font.family": text.FONT,
-        "font.size": 9,
-    })
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "meshfleet",
+            "font.family": text.FONT,
+            "font.size": 9,
+        }
+    )
     import matplotlib.pyplot as plt
 
     return plt
@@ -87,33 +94,75 @@ def draw(layout: Layout) -> Any:
         r = b.rect
         if b.kind == "bar" or b.kind.startswith("seg:"):  # a range to scale: square corners
             kind = b.kind.removeprefix("seg:")
-            ax.add_patch(Rectangle(
-                (r.x, r.y), r.w, r.h, zorder=1 + depth[b.id], gid=b.id,
-                facecolor=RANGE_COLOURS.get(kind, "#f2f2f2"),
-                edgecolor="#888888" if kind == "bar" else "white", lw=0.8 if kind == "bar" else 0.6,
-                hatch="//" if kind == "reserved" else None))
+            ax.add_patch(
+                Rectangle(
+                    (r.x, r.y),
+                    r.w,
+                    r.h,
+                    zorder=1 + depth[b.id],
+                    gid=b.id,
+                    facecolor=RANGE_COLOURS.get(kind, "#f2f2f2"),
+                    edgecolor="#888888" if kind == "bar" else "white",
+                    lw=0.8 if kind == "bar" else 0.6,
+                    hatch="//" if kind == "reserved" else None,
+                )
+            )
             continue
         face, edge, style = BOX_STYLE[b.kind]
-        ax.add_patch(FancyBboxPatch(
-            (r.x, r.y), r.w, r.h, linewidth=1.1, facecolor=face, edgecolor=edge, linestyle=style,
-            boxstyle=f"round,pad=0,rounding_size={min(0.08, r.w / 4, r.h / 4)}",
-            zorder=1 + depth[b.id], gid=b.id))
+        ax.add_patch(
+            FancyBboxPatch(
+                (r.x, r.y),
+                r.w,
+                r.h,
+                linewidth=1.1,
+                facecolor=face,
+                edgecolor=edge,
+                linestyle=style,
+                boxstyle=f"round,pad=0,rounding_size={min(0.08, r.w / 4, r.h / 4)}",
+                zorder=1 + depth[b.id],
+                gid=b.id,
+            )
+        )
     for link in layout.links:
         colour, lw = LINK_STYLE[link.kind]
         colour = colour or PATH_COLOURS[link.number or 1]
-        ax.add_collection(LineCollection(
-            [((s.x0, s.y0), (s.x1, s.y1)) for s in link.segments], colors=colour, linewidths=lw,
-            capstyle="round", joinstyle="round", zorder=10, gid=link.id))
+        ax.add_collection(
+            LineCollection(
+                [((s.x0, s.y0), (s.x1, s.y1)) for s in link.segments],
+                colors=colour,
+                linewidths=lw,
+                capstyle="round",
+                joinstyle="round",
+                zorder=10,
+                gid=link.id,
+            )
+        )
         for x, y in link.heads:  # pointing down onto the box edge
-            ax.add_patch(Polygon(((x - 0.035, y - 0.075), (x + 0.035, y - 0.075), (x, y)),
-                                 closed=True, facecolor=colour, edgecolor="none", zorder=11))
+            ax.add_patch(
+                Polygon(
+                    ((x - 0.035, y - 0.075), (x + 0.035, y - 0.075), (x, y)),
+                    closed=True,
+                    facecolor=colour,
+                    edgecolor="none",
+                    zorder=11,
+                )
+            )
         for x, y in link.tails:
             ax.plot((x,), (y,), marker="o", ms=3.2, color=colour, zorder=11)
     for x0, y0, x1, y1 in layout.leaders:
         ax.plot((x0, x1), (y0, y1), color="#777777", lw=0.5, zorder=12)
     for lab in layout.labels:
-        ax.text(lab.rect.x, lab.rect.y, lab.text, fontsize=lab.size, weight=lab.weight,
-                color=TONES[lab.tone], ha="left", va="top", zorder=20)
+        ax.text(
+            lab.rect.x,
+            lab.rect.y,
+            lab.text,
+            fontsize=lab.size,
+            weight=lab.weight,
+            color=TONES[lab.tone],
+            ha="left",
+            va="top",
+            zorder=20,
+        )
     return fig
 
 

@@ -37,8 +37,17 @@ COL_GAP, ROW_GAP, VPC_GAP, SECTION_GAP = 0.22, 0.1, 0.25, 0.3
 CH_TOP, CH_BOTTOM = 0.06, 0.13  # above / below a row channel's lines (the arrowheads' room)
 TRUNK = 0.17  # between the path channel's trunks (a label each)
 PORT = 0.13  # between a transit router's peer ports
-SIZE = {"title": 13, "subtitle": 9, "region": 9.5, "vpc": 8.5, "head": 8, "body": 7,
-        "tr": 7.5, "link": 7, "legend": 8}
+SIZE = {
+    "title": 13,
+    "subtitle": 9,
+    "region": 9.5,
+    "vpc": 8.5,
+    "head": 8,
+    "body": 7,
+    "tr": 7.5,
+    "link": 7,
+    "legend": 8,
+}
 ASPECT = 1.6
 """Width : height the automatic choice of cards per row aims at (a landscape page or screen)."""
 
@@ -47,8 +56,10 @@ def layout(plan: Any, opts: Options | None = None) -> Layout:
     """The topology of ``plan`` as boxes, labels and links (see ``geometry.problems``)."""
     opts = opts or Options()
     if opts.region is not None and opts.region not in plan.regions:
-        raise ValueError(f"--region {opts.region}: not a region of this fleet "
-                         f"(regions: {', '.join(plan.regions)})")
+        raise ValueError(
+            f"--region {opts.region}: not a region of this fleet "
+            f"(regions: {', '.join(plan.regions)})"
+        )
     if opts.cols:
         return _Topology(plan, opts, opts.cols).layout()
     most = max(len(v.cards) for v in content.vpcs(plan, opts))
@@ -77,8 +88,7 @@ class _Topology:
         self.vpcs = content.vpcs(plan, opts)
         self.card_w = _card_width([c for v in self.vpcs for c in v.cards])
         # A path spanning several VPCs comes down to each of them from the path channel.
-        self.global_paths = [p for p in (1, 2, 3)
-                             if sum(1 for v in self.vpcs if p in v.paths) > 1]
+        self.global_paths = [p for p in (1, 2, 3) if sum(1 for v in self.vpcs if p in v.paths) > 1]
         self.ports: dict[int, list[tuple[str, float, float]]] = {1: [], 2: [], 3: []}
         self.segs: dict[int, list[Segment]] = {1: [], 2: [], 3: []}
         self.branch_y: dict[tuple[str, int], list[float]] = {}
@@ -93,7 +103,7 @@ class _Topology:
         return 2 * PAD + max(*inner, text.width(v.head, SIZE["vpc"], "bold"))
 
     def rows(self, v: Vpc) -> list[tuple[Card, ...]]:
-        return [v.cards[i:i + self.cols] for i in range(0, len(v.cards), self.cols)]
+        return [v.cards[i : i + self.cols] for i in range(0, len(v.cards), self.cols)]
 
     def channel_h(self) -> float:
         return CH_TOP + 2 * LANE + CH_BOTTOM if self.opts.paths else 0.0
@@ -112,8 +122,11 @@ class _Topology:
     def gutter(self, region: str) -> list[tuple[str, int]]:
         """(VPC, path) of the lines running down the region's left gutter, outermost first: the
         lower VPC's lines outside the upper one's, path (1) innermost within a VPC."""
-        return [(v.name, p) for v in reversed(self.region_vpcs(region))
-                for p in sorted(v.paths, reverse=True)]
+        return [
+            (v.name, p)
+            for v in reversed(self.region_vpcs(region))
+            for p in sorted(v.paths, reverse=True)
+        ]
 
     def tr_w(self) -> float:
         labels = [text.width("CEN transit router", SIZE["tr"], "bold")]
@@ -131,8 +144,11 @@ class _Topology:
         gutter = self.gutter_w(region)
         vpcs = [self.vpc_min_w(v) for v in self.region_vpcs(region)]
         head = text.width(f"region {region}", SIZE["region"], "bold")
-        return max(gutter + PAD + max(vpcs) + self.right_w(region), gutter + 2 * PAD + head,
-                   2 * PAD + (self.tr_w() if self.cen else 0))
+        return max(
+            gutter + PAD + max(vpcs) + self.right_w(region),
+            gutter + 2 * PAD + head,
+            2 * PAD + (self.tr_w() if self.cen else 0),
+        )
 
     def gutter_w(self, region: str) -> float:
         n = len(self.gutter(region))
@@ -177,14 +193,21 @@ class _Topology:
         x, bottom = M, y
         for box_id, head, lines in content.legend(self.plan, self.opts):
             tone = "path4" if box_id == "kubeconfig" else "text"
-            w = 2 * PAD + max(text.width(head, size, "bold"),
-                              *(text.width(s, size) for s, _ in lines))
+            w = 2 * PAD + max(
+                text.width(head, size, "bold"), *(text.width(s, size) for s, _ in lines)
+            )
             h = 2 * PAD + lh * len(lines) + text.height(size) + 0.04
             b.box(box_id, box_id, Rect(x, y, w, h), None)
             b.label(head, x + PAD, y + PAD, box_id, size, "bold", tone)
             for i, (s, line_tone) in enumerate(lines):
-                b.label(s, x + PAD, y + PAD + text.height(size) + 0.04 + i * lh, box_id, size,
-                        tone=line_tone)
+                b.label(
+                    s,
+                    x + PAD,
+                    y + PAD + text.height(size) + 0.04 + i * lh,
+                    box_id,
+                    size,
+                    tone=line_tone,
+                )
             x, bottom = x + w + SECTION_GAP, max(bottom, y + h)
         return bottom
 
@@ -192,8 +215,9 @@ class _Topology:
         """Room between regions: each gap between transit routers holds a peer link's label."""
         if not self.cen or len(self.regions) < 2:
             return 0.45
-        short = max(text.width(f"{a} <-> {z}", SIZE["link"])
-                    for a, z in combinations(self.regions, 2))
+        short = max(
+            text.width(f"{a} <-> {z}", SIZE["link"]) for a, z in combinations(self.regions, 2)
+        )
         ports = (len(self.regions) - 2) * PORT  # the span of a router's ports
         return max(0.45, short + 0.16 + ports - min(widths[r] for r in self.regions[1:]))
 
@@ -221,13 +245,24 @@ class _Topology:
             self.tr_rects[region] = tr
             for i, (s, weight) in enumerate((("CEN transit router", "bold"), (region, "normal"))):
                 lw = text.width(s, SIZE["tr"], weight)
-                b.label(s, tr.x + (tw - lw) / 2, tr.y + 0.07 + i * text.height(SIZE["tr"]), tid,
-                        SIZE["tr"], weight)
+                b.label(
+                    s,
+                    tr.x + (tw - lw) / 2,
+                    tr.y + 0.07 + i * text.height(SIZE["tr"]),
+                    tid,
+                    SIZE["tr"],
+                    weight,
+                )
             for k, v in enumerate(reversed(vpcs)):  # the upper VPC's lane runs outside
                 lx, ay = vx + vw + PAD + (k + 0.5) * LANE, self.attach_y[v.name]
-                b.links.append(Link(f"attachment:{v.name}", "attachment", (
-                    Segment(vx + vw, ay, lx, ay, rid), Segment(lx, ay, lx, tr.y, rid)),
-                    (f"vpc:{v.name}", tid)))
+                b.links.append(
+                    Link(
+                        f"attachment:{v.name}",
+                        "attachment",
+                        (Segment(vx + vw, ay, lx, ay, rid), Segment(lx, ay, lx, tr.y, rid)),
+                        (f"vpc:{v.name}", tid),
+                    )
+                )
         return rect
 
     def place_vpc(self, v: Vpc, parent: str, r: Rect) -> None:
@@ -281,11 +316,22 @@ class _Topology:
         track = {pair: first + k * (lh + 0.1) for k, pair in enumerate(pairs)}
         # The heading goes under the deepest track: no line runs there.
         head_y = track[pairs[-1]] + 0.12
-        band = b.box("cen", "cen", Rect(M, top, right - M, head_y + text.height(SIZE["legend"])
-                                        + PAD - top), None)
-        b.label(f"CEN: transit-router peer attachments, a full mesh of the {n} regions, "
-                f"{self.plan.spec.cen_bandwidth} Mbps each", M + PAD, head_y, "cen",
-                SIZE["legend"], "bold", "tr")
+        band = b.box(
+            "cen",
+            "cen",
+            Rect(M, top, right - M, head_y + text.height(SIZE["legend"]) + PAD - top),
+            None,
+        )
+        b.label(
+            f"CEN: transit-router peer attachments, a full mesh of the {n} regions, "
+            f"{self.plan.spec.cen_bandwidth} Mbps each",
+            M + PAD,
+            head_y,
+            "cen",
+            SIZE["legend"],
+            "bold",
+            "tr",
+        )
         port_x: dict[tuple[int, int], float] = {}
         for i, region in enumerate(self.regions):
             left = sorted((depth[(j, i)], j) for j in range(i))
@@ -300,25 +346,30 @@ class _Topology:
             for i, j in ((a, z), (z, a)):
                 px, region = port_x[(i, j)], self.regions[i]
                 rr = self.region_rects[region]
-                segs += [Segment(px, trs[i].bottom, px, rr.bottom, f"region:{region}"),
-                         Segment(px, rr.bottom, px, band.y, None),
-                         Segment(px, band.y, px, ty, "cen")]
+                segs += [
+                    Segment(px, trs[i].bottom, px, rr.bottom, f"region:{region}"),
+                    Segment(px, rr.bottom, px, band.y, None),
+                    Segment(px, band.y, px, ty, "cen"),
+                ]
             segs.append(Segment(port_x[(a, z)], ty, port_x[(z, a)], ty, "cen"))
             ra, rz = self.regions[a], self.regions[z]
             b.links.append(Link(f"peer:{ra}:{rz}", "peer", tuple(segs), (f"tr:{ra}", f"tr:{rz}")))
             gaps = sorted(range(a, z), key=lambda g: (abs(g + 0.5 - (a + z) / 2), g))
             # Between two routers' outermost ports no line runs in the band.
-            spots = [(max(port_x[(g, j)] for j in range(n) if j != g) + 0.08,
-                      min(port_x[(g + 1, j)] for j in range(n) if j != g + 1) - 0.08)
-                     for g in gaps]
+            spots = [
+                (
+                    max(port_x[(g, j)] for j in range(n) if j != g) + 0.08,
+                    min(port_x[(g + 1, j)] for j in range(n) if j != g + 1) - 0.08,
+                )
+                for g in gaps
+            ]
             label = f"peer attachment {ra} <-> {rz}"
             fits = [s for s in spots if text.width(label, SIZE["link"]) <= s[1] - s[0]]
             if not fits:
                 label, fits = f"{ra} <-> {rz}", spots
             lo, hi = fits[0]
             lw = text.width(label, SIZE["link"])
-            b.label(label, (lo + hi - lw) / 2, ty - 0.03 - lh, "cen", SIZE["link"],
-                    tone="tr")
+            b.label(label, (lo + hi - lw) / 2, ty - 0.03 - lh, "cen", SIZE["link"], tone="tr")
 
     def place_paths(self, trunk_y: dict[int, float], regions_top: float) -> None:
         label_x = max((x for xs in self.trunk_x.values() for x in xs), default=0.0) + 0.12
@@ -331,12 +382,26 @@ class _Topology:
                 xs, ty = self.trunk_x[p], trunk_y[p]
                 segs += [Segment(x, ty, x, regions_top, None) for x in xs]
                 segs.append(Segment(min(xs), ty, max(xs), ty, None))
-                self.b.label(TRUNK_TEXT[p], label_x, ty - text.height(SIZE["link"]) / 2, None,
-                             SIZE["link"], "bold", f"path{p}")
+                self.b.label(
+                    TRUNK_TEXT[p],
+                    label_x,
+                    ty - text.height(SIZE["link"]) / 2,
+                    None,
+                    SIZE["link"],
+                    "bold",
+                    f"path{p}",
+                )
             root = [(x, y) for cid, x, y in ports if cid == ROOT[p]]
             rest = [(x, y) for cid, x, y in ports if cid != ROOT[p]]
             heads, tails = (root, rest) if p == 2 else (rest, root)
-            self.b.links.append(Link(f"path:{p}", "path", tuple(segs),
-                                     tuple(cid for cid, _, _ in ports), tuple(heads),
-                                     tuple(tails), p))
-
+            self.b.links.append(
+                Link(
+                    f"path:{p}",
+                    "path",
+                    tuple(segs),
+                    tuple(cid for cid, _, _ in ports),
+                    tuple(heads),
+                    tuple(tails),
+                    p,
+                )
+            )

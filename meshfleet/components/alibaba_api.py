@@ -64,8 +64,11 @@ CREDENTIAL_KEYS: Mapping[str, CredentialKey] = {
 #: Environment variables holding (key id, secret, token), in the order the provider reads them.
 ENV_SOURCES: tuple[tuple[str, str, str], ...] = (
     ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"),
-    ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-     "ALIBABA_CLOUD_SECURITY_TOKEN"),
+    (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ),
 )
 
 
@@ -85,8 +88,9 @@ pickle by reference (a module-level function): the provider holding it is pickle
 state."""
 
 
-def resolve_credentials(stack_config: Mapping[str, Any], environ: Mapping[str, str]
-                        ) -> Credentials | None:
+def resolve_credentials(
+    stack_config: Mapping[str, Any], environ: Mapping[str, str]
+) -> Credentials | None:
     """The first complete AccessKey pair: stack config, then ALICLOUD_*, then ALIBABA_CLOUD_*.
 
     A key id and its secret are never taken from two different sources. ``None`` means "use the
@@ -95,15 +99,18 @@ def resolve_credentials(stack_config: Mapping[str, Any], environ: Mapping[str, s
     >>> resolve_credentials({}, {"ALICLOUD_ACCESS_KEY": "id", "ALICLOUD_SECRET_KEY": "s"}).source
     'environment ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY'
     """
-    key, secret, token = (_config_str(stack_config.get(f"alicloud:{k}"))
-                          for k in ("accessKey", "secretKey", "securityToken"))
+    key, secret, token = (
+        _config_str(stack_config.get(f"alicloud:{k}"))
+        for k in ("accessKey", "secretKey", "securityToken")
+    )
     if key and secret:
         return Credentials(key, secret, token, "stack config alicloud:accessKey/secretKey")
     for key_var, secret_var, token_var in ENV_SOURCES:
         key, secret = environ.get(key_var), environ.get(secret_var)
         if key and secret:
-            return Credentials(key, secret, environ.get(token_var) or None,
-                               f"environment {key_var}/{secret_var}")
+            return Credentials(
+                key, secret, environ.get(token_var) or None, f"environment {key_var}/{secret_var}"
+            )
     return None
 
 
@@ -120,9 +127,12 @@ def openapi_config(credentials: Credentials | None, region: str) -> Any:
         from alibabacloud_credentials.client import Client as CredentialClient
 
         return Config(credential=CredentialClient(), region_id=region)
-    return Config(access_key_id=credentials.access_key_id,
-                  access_key_secret=credentials.access_key_secret,
-                  security_token=credentials.security_token, region_id=region)
+    return Config(
+        access_key_id=credentials.access_key_id,
+        access_key_secret=credentials.access_key_secret,
+        security_token=credentials.security_token,
+        region_id=region,
+    )
 
 
 class AlibabaApiError(MeshfleetError):
@@ -130,8 +140,16 @@ class AlibabaApiError(MeshfleetError):
 
     title = "Alibaba Cloud API call failed"
 
-    def __init__(self, *, action: str, target: str, code: str | None, message: str | None,
-                 request_id: str | None = None, attempts: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        action: str,
+        target: str,
+        code: str | None,
+        message: str | None,
+        request_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
         self.action = action
         self.target = target
         self.code = code
@@ -166,8 +184,11 @@ def is_transient(exc: TeaException) -> bool:
     """What the alicloud provider retries (its NeedRetry): throttling, ``ServiceUnavailable`` and
     any 5xx response. Only for calls whose repetition is harmless or detected afterwards."""
     status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
-    return (is_throttled(exc) or error_code(exc) == "ServiceUnavailable"
-            or (isinstance(status, int) and status >= 500))
+    return (
+        is_throttled(exc)
+        or error_code(exc) == "ServiceUnavailable"
+        or (isinstance(status, int) and status >= 500)
+    )
 
 
 def is_not_found(code: str | None) -> bool:
@@ -191,10 +212,16 @@ class Backoff:
         return min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
 
 
-def call_with_retries(action: str, target: str, fn: Callable[[], T], *, backoff: Backoff,
-                      sleep: Callable[[float], None],
-                      error: type[AlibabaApiError] = AlibabaApiError,
-                      retry_if: Callable[[TeaException], bool] = is_throttled) -> T:
+def call_with_retries(
+    action: str,
+    target: str,
+    fn: Callable[[], T],
+    *,
+    backoff: Backoff,
+    sleep: Callable[[float], None],
+    error: type[AlibabaApiError] = AlibabaApiError,
+    retry_if: Callable[[TeaException], bool] = is_throttled,
+) -> T:
     """``fn()`` (one SDK call of ``action`` on ``target``, e.g. ``ClusterId=c-1``), retried
     while ``retry_if`` (default: the API throttles); any other SDK failure, or the last retried
     one, as ``error``."""
@@ -206,9 +233,14 @@ def call_with_retries(action: str, target: str, fn: Callable[[], T], *, backoff:
             if retry_if(exc) and attempt < backoff.max_attempts:
                 sleep(backoff.delay(attempt))  # one resource per target: no herd to spread
                 continue
-            raise error(action=action, target=target, code=code,
-                        message=getattr(exc, "message", None) or str(exc),
-                        request_id=getattr(exc, "request_id", None), attempts=attempt) from exc
+            raise error(
+                action=action,
+                target=target,
+                code=code,
+                message=getattr(exc, "message", None) or str(exc),
+                request_id=getattr(exc, "request_id", None),
+                attempts=attempt,
+            ) from exc
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
@@ -222,9 +254,13 @@ class ApiResourceProvider(dyn.ResourceProvider, Generic[C]):
     configured provider again. Subclasses name their product's :meth:`default_client`.
     """
 
-    def __init__(self, client_factory: ClientFactory[C] | None = None, *,
-                 backoff: Backoff | None = None, sleep: Callable[[float], None] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        client_factory: ClientFactory[C] | None = None,
+        *,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
         super().__init__()
         backoff = backoff or Backoff()
         if backoff.max_attempts < 1:
@@ -245,8 +281,9 @@ class ApiResourceProvider(dyn.ResourceProvider, Generic[C]):
 
     def configure(self, req: dyn.ConfigureRequest) -> None:
         """Keep the alicloud credential keys of the stack config (provider process only)."""
-        self._stack_config = {f"alicloud:{k}": req.config.get(f"alicloud:{k}")
-                              for k in CREDENTIAL_KEYS}
+        self._stack_config = {
+            f"alicloud:{k}": req.config.get(f"alicloud:{k}") for k in CREDENTIAL_KEYS
+        }
 
     def client(self, region: str) -> C:
         """A client of the product's endpoint in ``region``, with freshly resolved credentials."""
@@ -255,12 +292,24 @@ class ApiResourceProvider(dyn.ResourceProvider, Generic[C]):
             return self.default_client(credentials, region)
         return self._client_factory(credentials, region)
 
-    def call(self, action: str, target: str, fn: Callable[[], T],
-             error: type[AlibabaApiError] = AlibabaApiError,
-             retry_if: Callable[[TeaException], bool] = is_throttled) -> T:
+    def call(
+        self,
+        action: str,
+        target: str,
+        fn: Callable[[], T],
+        error: type[AlibabaApiError] = AlibabaApiError,
+        retry_if: Callable[[TeaException], bool] = is_throttled,
+    ) -> T:
         """:func:`call_with_retries` with this provider's backoff and sleep."""
-        return call_with_retries(action, target, fn, backoff=self._backoff, sleep=self.pause,
-                                 error=error, retry_if=retry_if)
+        return call_with_retries(
+            action,
+            target,
+            fn,
+            backoff=self._backoff,
+            sleep=self.pause,
+            error=error,
+            retry_if=retry_if,
+        )
 
     def pause(self, seconds: float) -> None:
         (time.sleep if self._sleep is None else self._sleep)(seconds)
@@ -272,8 +321,9 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
-def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any],
-                 keys: tuple[str, ...]) -> list[str]:
+def changed_keys(
+    olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]
+) -> list[str]:
     """Input ``keys`` whose value differs; an unknown new value counts as a change."""
     changed = []
     for key in keys:
@@ -286,22 +336,32 @@ def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any],
 def check_result(news: dict[str, Any], problems: list[Problem]) -> dyn.CheckResult:
     """A provider's ``check()``: the inputs as they are, one failure per problem (unknown values
     at preview are not problems; :func:`known_at_apply` catches them at apply)."""
-    return dyn.CheckResult(news, [dyn.CheckFailure(p.path, f"{p.value!r} {p.message}")
-                                  for p in problems])
+    return dyn.CheckResult(
+        news, [dyn.CheckFailure(p.path, f"{p.value!r} {p.message}") for p in problems]
+    )
 
 
 def known_at_apply(props: Mapping[str, Any], keys: tuple[str, ...]) -> list[Problem]:
     """A problem for each input of ``keys`` still unknown when the provider must act on it."""
-    return [Problem(k, None, "is still unknown at apply time")
-            for k in keys if is_unknown(props.get(k))]
+    return [
+        Problem(k, None, "is still unknown at apply time") for k in keys if is_unknown(props.get(k))
+    ]
 
 
-def replacing_diff(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...],
-                   replace_keys: frozenset[str], identity: str) -> dyn.DiffResult:
+def replacing_diff(
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    keys: tuple[str, ...],
+    replace_keys: frozenset[str],
+    identity: str,
+) -> dyn.DiffResult:
     """Exactly the inputs of ``keys`` that changed; a change of ``replace_keys`` replaces, and
     deletes first unless ``identity`` (what the resource acts on) changed too: the same target
     under a new resource would be switched on by the create and off by the old one's delete."""
     changed = changed_keys(olds, news, keys)
     replaces = sorted(k for k in changed if k in replace_keys)
-    return dyn.DiffResult(changes=bool(changed), replaces=replaces,
-                          delete_before_replace=bool(replaces) and identity not in changed)
+    return dyn.DiffResult(
+        changes=bool(changed),
+        replaces=replaces,
+        delete_before_replace=bool(replaces) and identity not in changed,
+    )

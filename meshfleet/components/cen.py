@@ -110,26 +110,42 @@ class CenBackboneArgs:
     ones; a region without one gets a new transit router in that instance. Default: none."""
 
     @classmethod
-    def from_plan(cls, plan: Plan, providers: Mapping[str, alicloud.Provider],
-                  vpc_ids: Mapping[str, pulumi.Input[str]],
-                  route_table_ids: Mapping[str, pulumi.Input[str]],
-                  vswitch_ids: Mapping[str, pulumi.Input[str]]) -> CenBackboneArgs:
+    def from_plan(
+        cls,
+        plan: Plan,
+        providers: Mapping[str, alicloud.Provider],
+        vpc_ids: Mapping[str, pulumi.Input[str]],
+        route_table_ids: Mapping[str, pulumi.Input[str]],
+        vswitch_ids: Mapping[str, pulumi.Input[str]],
+    ) -> CenBackboneArgs:
         """The arguments for ``plan``'s backbone: ids of VPCs and route tables by VPC name,
         of vSwitches by plan key. The CEN instance is served by the Fleet's region; an
         existing one (``cen.id``) comes with its transit routers from ``plan.inventory``."""
         cen = plan.inventory.cen if plan.spec.cen_id else None
         return cls(
-            display_name=plan.spec.name, home_region=plan.fleet.region, providers=providers,
-            vpcs={v.name: CenVpc(v.region, v.cidr, vpc_ids[v.name], route_table_ids[v.name],
-                                 {s.zone: vswitch_ids[s.key]
-                                  for s in v.by_role("transit-router")})
-                  for v in plan.vpcs.values()},
+            display_name=plan.spec.name,
+            home_region=plan.fleet.region,
+            providers=providers,
+            vpcs={
+                v.name: CenVpc(
+                    v.region,
+                    v.cidr,
+                    vpc_ids[v.name],
+                    route_table_ids[v.name],
+                    {s.zone: vswitch_ids[s.key] for s in v.by_role("transit-router")},
+                )
+                for v in plan.vpcs.values()
+            },
             bandwidth=plan.spec.cen_bandwidth,
-            flannel={c.name: FlannelRoute(c.vpc, c.pod_cidr)
-                     for c in plan.clusters.values() if c.pod_cidr},
+            flannel={
+                c.name: FlannelRoute(c.vpc, c.pod_cidr)
+                for c in plan.clusters.values()
+                if c.pod_cidr
+            },
             routes=plan.routes,
             existing_cen_id=cen.id if cen is not None else None,
-            existing_routers=dict(cen.transit_routers) if cen is not None else {})
+            existing_routers=dict(cen.transit_routers) if cen is not None else {},
+        )
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -145,13 +161,23 @@ class CenBackboneArgs:
         for name, v in sorted(self.vpcs.items()):
             out += cidr_problems(f"vpcs.{name}.cidr", v.cidr)
             if v.region not in self.providers:
-                out.append(Problem(f"vpcs.{name}.region", v.region,
-                                   "has no provider: every regional resource needs its "
-                                   "region's explicit provider"))
+                out.append(
+                    Problem(
+                        f"vpcs.{name}.region",
+                        v.region,
+                        "has no provider: every regional resource needs its "
+                        "region's explicit provider",
+                    )
+                )
             if len(v.tr_vswitch_ids) < 2:
-                out.append(Problem(f"vpcs.{name}.transitRouterZones", sorted(v.tr_vswitch_ids),
-                                   "must name two zones: CEN attaches a VPC over vSwitches in "
-                                   "at least two zones"))
+                out.append(
+                    Problem(
+                        f"vpcs.{name}.transitRouterZones",
+                        sorted(v.tr_vswitch_ids),
+                        "must name two zones: CEN attaches a VPC over vSwitches in "
+                        "at least two zones",
+                    )
+                )
         for vname, cidrs in sorted(self.routes.items()):
             if vname not in self.vpcs:
                 out.append(Problem(f"cen.routes.{vname}", list(cidrs), "names no attached VPC"))
@@ -160,8 +186,7 @@ class CenBackboneArgs:
         for name, f in sorted(self.flannel.items()):
             out += cidr_problems(f"clusters.{name}.podCidr", f.pod_cidr)
             if f.vpc not in self.vpcs:
-                out.append(Problem(f"clusters.{name}.vpc", f.vpc, "is not a VPC attached to "
-                                                                  "CEN"))
+                out.append(Problem(f"clusters.{name}.vpc", f.vpc, "is not a VPC attached to CEN"))
         return out
 
 
@@ -179,8 +204,9 @@ class CenBackbone(pulumi.ComponentResource):
     peer_attachment_ids: dict[str, pulumi.Output[str]]
     """Peer attachment ids by ``<region-a>:<region-b>`` (sorted pair)."""
 
-    def __init__(self, name: str, args: CenBackboneArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: CenBackboneArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         raise_problems(args.problems())
         super().__init__("meshfleet:cen:CenBackbone", name, None, opts)
 
@@ -193,9 +219,12 @@ class CenBackbone(pulumi.ComponentResource):
             self.cen_id = pulumi.Output.from_input(args.existing_cen_id)
         else:
             self.cen_id = alicloud.cen.Instance(
-                name, alicloud.cen.InstanceArgs(cen_instance_name=args.display_name,
-                                                description="meshfleet backbone"),
-                opts=on(args.home_region)).id
+                name,
+                alicloud.cen.InstanceArgs(
+                    cen_instance_name=args.display_name, description="meshfleet backbone"
+                ),
+                opts=on(args.home_region),
+            ).id
         cen_id = self.cen_id
 
         routers: dict[str, pulumi.Output[str]] = {}
@@ -207,26 +236,38 @@ class CenBackbone(pulumi.ComponentResource):
                 routers[region] = alicloud.cen.TransitRouter(
                     f"{name}-{region}",
                     alicloud.cen.TransitRouterArgs(
-                        cen_id=cen_id, transit_router_name=f"{args.display_name}-{region}"),
-                    opts=on(region)).transit_router_id
+                        cen_id=cen_id, transit_router_name=f"{args.display_name}-{region}"
+                    ),
+                    opts=on(region),
+                ).transit_router_id
             # meshfleet's own route table, in a router it made or found: what it routes is its own.
             tables[region] = alicloud.cen.TransitRouterRouteTable(
                 f"{name}-{region}",
                 alicloud.cen.TransitRouterRouteTableArgs(
                     transit_router_id=routers[region],
-                    transit_router_route_table_name=f"{args.display_name}-{region}"),
-                opts=on(region))
+                    transit_router_route_table_name=f"{args.display_name}-{region}",
+                ),
+                opts=on(region),
+            )
 
         def associate(key: str, region: str, attachment_id: pulumi.Output[str]) -> None:
             table_id = tables[region].transit_router_route_table_id
             alicloud.cen.TransitRouterRouteTableAssociation(
-                key, alicloud.cen.TransitRouterRouteTableAssociationArgs(
+                key,
+                alicloud.cen.TransitRouterRouteTableAssociationArgs(
                     transit_router_attachment_id=attachment_id,
-                    transit_router_route_table_id=table_id), opts=on(region))
+                    transit_router_route_table_id=table_id,
+                ),
+                opts=on(region),
+            )
             alicloud.cen.TransitRouterRouteTablePropagation(
-                key, alicloud.cen.TransitRouterRouteTablePropagationArgs(
+                key,
+                alicloud.cen.TransitRouterRouteTablePropagationArgs(
                     transit_router_attachment_id=attachment_id,
-                    transit_router_route_table_id=table_id), opts=on(region))
+                    transit_router_route_table_id=table_id,
+                ),
+                opts=on(region),
+            )
 
         attachments: dict[str, alicloud.cen.TransitRouterVpcAttachment] = {}
         for vname, v in sorted(args.vpcs.items()):
@@ -236,14 +277,18 @@ class CenBackbone(pulumi.ComponentResource):
                     cen_id=cen_id,
                     transit_router_id=routers[v.region],
                     vpc_id=v.vpc_id,
-                    zone_mappings=[alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(
-                        zone_id=zone, vswitch_id=vsw)
-                        for zone, vsw in sorted(v.tr_vswitch_ids.items())],
+                    zone_mappings=[
+                        alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(
+                            zone_id=zone, vswitch_id=vsw
+                        )
+                        for zone, vsw in sorted(v.tr_vswitch_ids.items())
+                    ],
                     auto_publish_route_enabled=False,
-                    transit_router_vpc_attachment_name=f"{args.display_name}-{vname}"),
-                opts=on(v.region))
-            associate(f"{name}-{vname}", v.region,
-                      attachments[vname].transit_router_attachment_id)
+                    transit_router_vpc_attachment_name=f"{args.display_name}-{vname}",
+                ),
+                opts=on(v.region),
+            )
+            associate(f"{name}-{vname}", v.region, attachments[vname].transit_router_attachment_id)
 
         peers: dict[tuple[str, str], alicloud.cen.TransitRouterPeerAttachment] = {}
         for a, b in combinations(args.regions, 2):
@@ -257,11 +302,16 @@ class CenBackbone(pulumi.ComponentResource):
                     bandwidth_type="DataTransfer",
                     bandwidth=args.bandwidth,
                     auto_publish_route_enabled=True,
-                    transit_router_peer_attachment_name=f"{args.display_name}-{a}-{b}"),
-                opts=on(a))
+                    transit_router_peer_attachment_name=f"{args.display_name}-{a}-{b}",
+                ),
+                opts=on(a),
+            )
             for region in (a, b):
-                associate(f"{name}-{a}-{b}-at-{region}", region,
-                          peers[(a, b)].transit_router_attachment_id)
+                associate(
+                    f"{name}-{a}-{b}-at-{region}",
+                    region,
+                    peers[(a, b)].transit_router_attachment_id,
+                )
 
         def peer_towards(here: str, there: str) -> alicloud.cen.TransitRouterPeerAttachment:
             return peers[(here, there) if here < there else (there, here)]
@@ -269,8 +319,11 @@ class CenBackbone(pulumi.ComponentResource):
         for cluster, f in sorted(args.flannel.items()):
             home = args.vpcs[f.vpc].region
             for region in args.regions:
-                hop = (attachments[f.vpc].transit_router_attachment_id if region == home
-                       else peer_towards(region, home).transit_router_attachment_id)
+                hop = (
+                    attachments[f.vpc].transit_router_attachment_id
+                    if region == home
+                    else peer_towards(region, home).transit_router_attachment_id
+                )
                 alicloud.cen.TransitRouterRouteEntry(
                     f"{name}-pod-{cluster}-at-{region}",
                     alicloud.cen.TransitRouterRouteEntryArgs(
@@ -280,8 +333,11 @@ class CenBackbone(pulumi.ComponentResource):
                         transit_router_route_entry_next_hop_id=hop,
                         transit_router_route_entry_name=f"{args.display_name}-pod-{cluster}",
                         transit_router_route_entry_description=(
-                            f"Flannel pod CIDR of {cluster} (home VPC {f.vpc})")),
-                    opts=on(region))
+                            f"Flannel pod CIDR of {cluster} (home VPC {f.vpc})"
+                        ),
+                    ),
+                    opts=on(region),
+                )
 
         for vname, v in sorted(args.vpcs.items()):
             for cidr in sorted(args.routes.get(vname, ())):
@@ -294,19 +350,26 @@ class CenBackbone(pulumi.ComponentResource):
                         nexthop_type=TR_NEXT_HOP,
                         nexthop_id=attachments[vname].transit_router_attachment_id,
                         name=f"{args.display_name}-to-{key}",
-                        description="meshfleet: the rest of the fleet over CEN"),
-                    opts=on(v.region))
+                        description="meshfleet: the rest of the fleet over CEN",
+                    ),
+                    opts=on(v.region),
+                )
 
         self.transit_router_ids = dict(routers)
         self.route_table_ids = {r: t.transit_router_route_table_id for r, t in tables.items()}
-        self.vpc_attachment_ids = {v: a.transit_router_attachment_id
-                                   for v, a in attachments.items()}
-        self.peer_attachment_ids = {f"{a}:{b}": p.transit_router_attachment_id
-                                    for (a, b), p in peers.items()}
+        self.vpc_attachment_ids = {
+            v: a.transit_router_attachment_id for v, a in attachments.items()
+        }
+        self.peer_attachment_ids = {
+            f"{a}:{b}": p.transit_router_attachment_id for (a, b), p in peers.items()
+        }
         self.register_outputs(self._outputs())
 
     def _outputs(self) -> Mapping[str, Any]:
-        return {"cen_id": self.cen_id, "transit_router_ids": self.transit_router_ids,
-                "route_table_ids": self.route_table_ids,
-                "vpc_attachment_ids": self.vpc_attachment_ids,
-                "peer_attachment_ids": self.peer_attachment_ids}
+        return {
+            "cen_id": self.cen_id,
+            "transit_router_ids": self.transit_router_ids,
+            "route_table_ids": self.route_table_ids,
+            "vpc_attachment_ids": self.vpc_attachment_ids,
+            "peer_attachment_ids": self.peer_attachment_ids,
+        }

@@ -60,11 +60,19 @@ def autoscaler_args(cluster_id: pulumi.Input[str]) -> alicloud.cs.AutoscalingCon
     false/0 values (GetOk), so such a value would never reach the API after creation.
     """
     return alicloud.cs.AutoscalingConfigArgs(
-        cluster_id=cluster_id, cool_down_duration="10m", unneeded_duration="10m",
-        utilization_threshold="0.5", gpu_utilization_threshold="0.5", scan_interval="30s",
-        scale_down_enabled=True, expander="least-waste", skip_nodes_with_system_pods=True,
-        scale_up_from_zero=True, max_graceful_termination_sec=14400,
-        scaler_type="cluster-autoscaler")
+        cluster_id=cluster_id,
+        cool_down_duration="10m",
+        unneeded_duration="10m",
+        utilization_threshold="0.5",
+        gpu_utilization_threshold="0.5",
+        scan_interval="30s",
+        scale_down_enabled=True,
+        expander="least-waste",
+        skip_nodes_with_system_pods=True,
+        scale_up_from_zero=True,
+        max_graceful_termination_sec=14400,
+        scaler_type="cluster-autoscaler",
+    )
 
 
 @dataclass(frozen=True)
@@ -112,24 +120,36 @@ class AckClusterArgs:
     Default: none (the spec's own pools)."""
 
     @classmethod
-    def from_plan(cls, plan: Plan, cluster: str, vswitch_ids: Mapping[str, pulumi.Input[str]],
-                  egress: Sequence[pulumi.Resource] = (),
-                  reservations: Sequence[pulumi.Resource] = ()) -> AckClusterArgs:
+    def from_plan(
+        cls,
+        plan: Plan,
+        cluster: str,
+        vswitch_ids: Mapping[str, pulumi.Input[str]],
+        egress: Sequence[pulumi.Resource] = (),
+        reservations: Sequence[pulumi.Resource] = (),
+    ) -> AckClusterArgs:
         """The arguments for ``plan``'s cluster ``cluster``; ``vswitch_ids`` by plan key,
         ``egress`` the SNAT entries of its vSwitches, ``reservations`` its IPAM allocations."""
         c = plan.clusters[cluster]
         spec = c.spec
         return cls(
-            name=c.name, display_name=spec.display_name, cni=c.cni, service_cidr=c.service_cidr,
+            name=c.name,
+            display_name=spec.display_name,
+            cni=c.cni,
+            service_cidr=c.service_cidr,
             node_vswitch_ids=[vswitch_ids[s.key] for s in c.node_vswitches],
             cluster_spec=spec.cluster_spec,
             kubernetes_version=plan.versions.kubernetes.get(c.name, spec.kubernetes_version),
-            deletion_protection=spec.deletion_protection, node_pools=spec.pools,
-            public_api_server=plan.spec.connectivity == "public", pod_cidr=c.pod_cidr,
+            deletion_protection=spec.deletion_protection,
+            node_pools=spec.pools,
+            public_api_server=plan.spec.connectivity == "public",
+            pod_cidr=c.pod_cidr,
             node_cidr_mask=c.node_cidr_mask,
             pod_vswitch_ids=[vswitch_ids[s.key] for s in c.pod_vswitches],
-            peer_cidrs={cidr_key(s): s for s in plan.supernets}, egress=tuple(egress),
-            reservations=tuple(reservations))
+            peer_cidrs={cidr_key(s): s for s in plan.supernets},
+            egress=tuple(egress),
+            reservations=tuple(reservations),
+        )
 
     def problems(self) -> list[Problem]:
         """Concrete CIDRs, and the vSwitch ids and fields each CNI needs."""
@@ -140,27 +160,50 @@ class AckClusterArgs:
         if self.cni == "flannel":
             out += cidr_problems(f"{path}.podCidr", self.pod_cidr)
             if self.node_cidr_mask is None:
-                out.append(Problem(f"{path}.nodeCidrMask", None, "must be set explicitly for "
-                                                                 "Flannel"))
+                out.append(
+                    Problem(f"{path}.nodeCidrMask", None, "must be set explicitly for Flannel")
+                )
             if self.pod_vswitch_ids:
-                out.append(Problem(f"{path}.podVswitches", len(self.pod_vswitch_ids),
-                                   "is only for Terway; Flannel pods use the pod CIDR"))
+                out.append(
+                    Problem(
+                        f"{path}.podVswitches",
+                        len(self.pod_vswitch_ids),
+                        "is only for Terway; Flannel pods use the pod CIDR",
+                    )
+                )
         else:
             if self.pod_cidr is not None:
-                out.append(Problem(f"{path}.podCidr", self.pod_cidr,
-                                   "is only for Flannel; Terway pods use pod vSwitches"))
+                out.append(
+                    Problem(
+                        f"{path}.podCidr",
+                        self.pod_cidr,
+                        "is only for Flannel; Terway pods use pod vSwitches",
+                    )
+                )
             if not self.pod_vswitch_ids:
-                out.append(Problem(f"{path}.podVswitches", 0, "needs at least one pod vSwitch "
-                                                              "id for Terway"))
+                out.append(
+                    Problem(
+                        f"{path}.podVswitches", 0, "needs at least one pod vSwitch id for Terway"
+                    )
+                )
         for key, cidr in self.peer_cidrs.items():
             out += cidr_problems(f"{path}.peerCidrs.{key}", cidr)
         if not self.node_pools or self.node_pools[0].name != SYSTEM_POOL:
-            out.append(Problem(f"{path}.systemPool", [p.name for p in self.node_pools],
-                               "must come first: every cluster needs its fixed-size system pool"))
+            out.append(
+                Problem(
+                    f"{path}.systemPool",
+                    [p.name for p in self.node_pools],
+                    "must come first: every cluster needs its fixed-size system pool",
+                )
+            )
         elif self.node_pools[0].auto_scaling:
-            out.append(Problem(f"{path}.systemPool", SYSTEM_POOL, "must be fixed-size: nodes of "
-                                                                  "an auto-scaling pool run no "
-                                                                  "system components"))
+            out.append(
+                Problem(
+                    f"{path}.systemPool",
+                    SYSTEM_POOL,
+                    "must be fixed-size: nodes of an auto-scaling pool run no system components",
+                )
+            )
         return out
 
 
@@ -184,8 +227,9 @@ class AckCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     """The cluster's kubeconfig from ``cs.get_cluster_credential`` (secret)."""
 
-    def __init__(self, name: str, args: AckClusterArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: AckClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         raise_problems(args.problems())
         super().__init__("meshfleet:cluster:AckCluster", name, None, opts)
         flannel = args.cni == "flannel"
@@ -204,12 +248,19 @@ class AckCluster(pulumi.ComponentResource):
                 pod_vswitch_ids=None if flannel else list(args.pod_vswitch_ids),
                 # The VPC's Network owns egress; ACK's own NAT gateway per cluster is not used.
                 new_nat_gateway=False,
-                addons=[alicloud.cs.ManagedKubernetesAddonArgs(
-                    name=FLANNEL_ADDON if flannel else TERWAY_ADDON)]),
+                addons=[
+                    alicloud.cs.ManagedKubernetesAddonArgs(
+                        name=FLANNEL_ADDON if flannel else TERWAY_ADDON
+                    )
+                ],
+            ),
             opts=pulumi.ResourceOptions(
-                parent=self, custom_timeouts=CLUSTER_TIMEOUTS,
+                parent=self,
+                custom_timeouts=CLUSTER_TIMEOUTS,
                 # Nodes pull images as they join: the cluster waits for its vSwitches' SNAT.
-                depends_on=[*args.egress, *args.reservations]))
+                depends_on=[*args.egress, *args.reservations],
+            ),
+        )
         self.cluster_id = self.cluster.id
 
         self.autoscaler = None
@@ -217,37 +268,45 @@ class AckCluster(pulumi.ComponentResource):
             self.autoscaler = alicloud.cs.AutoscalingConfig(
                 f"{name}-autoscaler",
                 autoscaler_args(self.cluster.id),
-                opts=pulumi.ResourceOptions(parent=self, custom_timeouts=POOL_TIMEOUTS))
+                opts=pulumi.ResourceOptions(parent=self, custom_timeouts=POOL_TIMEOUTS),
+            )
         self.node_pools = {}
         names = {p.name for p in args.node_pools}
         for pool in args.node_pools:
             self.node_pools[pool.name] = self._pool(name, args, pool, names)
 
-        self.security_rules = admit(name, self.cluster.security_group_id, args.peer_cidrs,
-                                    ALL_TRAFFIC, self)
+        self.security_rules = admit(
+            name, self.cluster.security_group_id, args.peer_cidrs, ALL_TRAFFIC, self
+        )
 
         connections = self.cluster.connections
         self.api_server_intranet = connections.apply(
-            lambda cs: cs[0].api_server_intranet if cs else None)
+            lambda cs: cs[0].api_server_intranet if cs else None
+        )
         self.api_server_internet = connections.apply(
-            lambda cs: cs[0].api_server_internet if cs else None)
+            lambda cs: cs[0].api_server_internet if cs else None
+        )
         credential = alicloud.cs.get_cluster_credential_output(
-            cluster_id=self.cluster.id, opts=pulumi.InvokeOutputOptions(parent=self))
+            cluster_id=self.cluster.id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         self.kubeconfig = pulumi.Output.secret(credential.kube_config)
         self.register_outputs(self._outputs())
 
-    def _pool(self, name: str, args: AckClusterArgs, pool: NodePoolSpec,
-              names: set[str]) -> alicloud.cs.NodePool:
+    def _pool(
+        self, name: str, args: AckClusterArgs, pool: NodePoolSpec, names: set[str]
+    ) -> alicloud.cs.NodePool:
         opts = pulumi.ResourceOptions(parent=self, custom_timeouts=POOL_TIMEOUTS)
         if pool.name == SYSTEM_POOL and names == {SYSTEM_POOL}:
             # A spec that declared no pool used to get `<cluster>-workers` of 2 fixed nodes,
             # the shape of the system pool: that pool becomes the system pool, in place.
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                aliases=[pulumi.Alias(name=f"{name}-{LEGACY_POOL}")]))
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-{LEGACY_POOL}")])
+            )
         if pool.auto_scaling and self.autoscaler is not None:
             # ACK's order: the cluster's autoscaler is configured before a pool scales.
-            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                depends_on=[self.autoscaler]))
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(depends_on=[self.autoscaler])
+            )
         return alicloud.cs.NodePool(
             f"{name}-{pool.name}",
             alicloud.cs.NodePoolArgs(
@@ -260,10 +319,18 @@ class AckCluster(pulumi.ComponentResource):
                 # a fixed desired_size would fight it on every update.
                 desired_size=None if pool.auto_scaling else str(pool.desired_size),
                 scaling_config=alicloud.cs.NodePoolScalingConfigArgs(
-                    enable=True, min_size=pool.min_size, max_size=pool.max_size)
-                if pool.auto_scaling else None),
-            opts=opts)
+                    enable=True, min_size=pool.min_size, max_size=pool.max_size
+                )
+                if pool.auto_scaling
+                else None,
+            ),
+            opts=opts,
+        )
 
     def _outputs(self) -> Mapping[str, Any]:
-        return {"cluster_id": self.cluster_id, "api_server_intranet": self.api_server_intranet,
-                "api_server_internet": self.api_server_internet, "kubeconfig": self.kubeconfig}
+        return {
+            "cluster_id": self.cluster_id,
+            "api_server_intranet": self.api_server_intranet,
+            "api_server_internet": self.api_server_internet,
+            "kubeconfig": self.kubeconfig,
+        }

@@ -33,8 +33,14 @@ def cidr_problems(path: str, value: Any) -> list[Problem]:
     'is not a canonical IPv4 CIDR: it has host bits set; did you mean 10.0.0.0/16?'
     """
     if isinstance(value, pulumi.Output) or not isinstance(value, str):
-        return [Problem(path, value, "needs a concrete CIDR string such as 10.0.0.0/16, known "
-                                     "before deployment (a Pulumi Output cannot be planned)")]
+        return [
+            Problem(
+                path,
+                value,
+                "needs a concrete CIDR string such as 10.0.0.0/16, known "
+                "before deployment (a Pulumi Output cannot be planned)",
+            )
+        ]
     message = cidr_problem(value)
     return [Problem(path, value, message)] if message else []
 
@@ -59,9 +65,17 @@ def reported(value: str | None, what: str, needed_for: str) -> str:
     'sg-1'
     """
     if not value:
-        raise MissingOutputError([Problem(what, value, f"is empty, so {needed_for} cannot be "
-                                                       "declared; create it by hand and report "
-                                                       "the provider's output")])
+        raise MissingOutputError(
+            [
+                Problem(
+                    what,
+                    value,
+                    f"is empty, so {needed_for} cannot be "
+                    "declared; create it by hand and report "
+                    "the provider's output",
+                )
+            ]
+        )
     return value
 
 
@@ -89,8 +103,13 @@ API_SERVER = Ports("api", "tcp", "6443/6443", "the API server")
 ISTIO_CONTROL_PLANE = Ports("istio", "tcp", "15010/15017", "the Istio control plane")
 
 
-def admit(prefix: str, security_group_id: pulumi.Input[str], cidrs: Mapping[str, str],
-          ports: Ports, parent: pulumi.Resource) -> list[alicloud.ecs.SecurityGroupRule]:
+def admit(
+    prefix: str,
+    security_group_id: pulumi.Input[str],
+    cidrs: Mapping[str, str],
+    ports: Ports,
+    parent: pulumi.Resource,
+) -> list[alicloud.ecs.SecurityGroupRule]:
     """One ingress rule per CIDR (keyed by a stable name fragment) on ``security_group_id``.
 
     Every field of a rule but its description is ForceNew, so a rule is never updated: a new
@@ -99,14 +118,23 @@ def admit(prefix: str, security_group_id: pulumi.Input[str], cidrs: Mapping[str,
     rules = []
     for key, cidr in sorted(cidrs.items()):
         name = f"{prefix}-{ports.label}-from-{key}" if ports.label else f"{prefix}-from-{key}"
-        rules.append(alicloud.ecs.SecurityGroupRule(
-            name,
-            alicloud.ecs.SecurityGroupRuleArgs(
-                security_group_id=security_group_id, type="ingress",
-                ip_protocol=ports.protocol, port_range=ports.port_range, cidr_ip=cidr,
-                nic_type="intranet", policy="accept", priority=1,
-                description=f"meshfleet: {ports.what} from {key} ({cidr})"),
-            opts=pulumi.ResourceOptions(parent=parent)))
+        rules.append(
+            alicloud.ecs.SecurityGroupRule(
+                name,
+                alicloud.ecs.SecurityGroupRuleArgs(
+                    security_group_id=security_group_id,
+                    type="ingress",
+                    ip_protocol=ports.protocol,
+                    port_range=ports.port_range,
+                    cidr_ip=cidr,
+                    nic_type="intranet",
+                    policy="accept",
+                    priority=1,
+                    description=f"meshfleet: {ports.what} from {key} ({cidr})",
+                ),
+                opts=pulumi.ResourceOptions(parent=parent),
+            )
+        )
     return rules
 
 
@@ -115,9 +143,12 @@ def regional_provider_args(region: str) -> alicloud.ProviderArgs:
     credentials."""
     credentials = provider_credentials()
     return alicloud.ProviderArgs(
-        region=region, access_key=credentials.get("access_key"),
+        region=region,
+        access_key=credentials.get("access_key"),
         secret_key=credentials.get("secret_key"),
-        security_token=credentials.get("security_token"), profile=credentials.get("profile"))
+        security_token=credentials.get("security_token"),
+        profile=credentials.get("profile"),
+    )
 
 
 def provider_credentials() -> dict[str, pulumi.Input[str]]:

@@ -50,10 +50,18 @@ class ExistingClusterArgs:
     def props(self) -> dict[str, Any]:
         """What the stack's view (and a policy pack) receives, camelCase as the engine sends."""
         f = self.found
-        return {"clusterId": f.id, "name": self.name, "region": f.region, "vpcId": f.vpc_id,
-                "cni": f.cni, "podCidr": f.pod_cidr, "serviceCidr": f.service_cidr,
-                "nodeCidrMask": f.node_cidr_mask, "vswitchIds": list(f.vswitch_ids),
-                "vswitchCidrs": dict(self.vswitch_cidrs)}
+        return {
+            "clusterId": f.id,
+            "name": self.name,
+            "region": f.region,
+            "vpcId": f.vpc_id,
+            "cni": f.cni,
+            "podCidr": f.pod_cidr,
+            "serviceCidr": f.service_cidr,
+            "nodeCidrMask": f.node_cidr_mask,
+            "vswitchIds": list(f.vswitch_ids),
+            "vswitchCidrs": dict(self.vswitch_cidrs),
+        }
 
 
 class ExistingClusterResource(pulumi.ComponentResource):
@@ -70,15 +78,17 @@ class ExistingClusterResource(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     """From ``cs.get_cluster_credential`` (secret)."""
 
-    def __init__(self, name: str, args: ExistingClusterArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__(EXISTING_CLUSTER, name, args.props(), opts)
         self.cluster_id = pulumi.Output.from_input(args.found.id)
         self.node_pools, self.security_rules = {}, []
         self.api_server_intranet = pulumi.Output.from_input(None)
         self.api_server_internet = pulumi.Output.from_input(None)
         credential = alicloud.cs.get_cluster_credential_output(
-            cluster_id=args.found.id, opts=pulumi.InvokeOutputOptions(parent=self))
+            cluster_id=args.found.id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         self.kubeconfig = pulumi.Output.secret(credential.kube_config)
         self.register_outputs(self._outputs())
 

@@ -39,19 +39,30 @@ class ExistingVpcArgs:
     def problems(self) -> list[Problem]:
         """The route table is where CEN routes go: it must have been reported."""
         if not self.found.route_table_id:
-            return [Problem(f"vpcs.{self.vpc}.id", self.found.id,
-                            "reports no route table (vpc.get_networks route_table_id): routes "
-                            "towards CEN need the VPC's system route table")]
+            return [
+                Problem(
+                    f"vpcs.{self.vpc}.id",
+                    self.found.id,
+                    "reports no route table (vpc.get_networks route_table_id): routes "
+                    "towards CEN need the VPC's system route table",
+                )
+            ]
         return []
 
     def props(self) -> dict[str, Any]:
         """What the stack's view (and a policy pack) receives, camelCase as the engine sends."""
         f = self.found
-        return {"vpcId": f.id, "name": self.vpc, "region": f.region, "cidrBlock": f.cidrs[0],
-                "secondaryCidrBlocks": list(f.cidrs[1:]),
-                "vswitches": [{"vswitchId": s.id, "cidrBlock": s.cidr, "zoneId": s.zone}
-                              for s in f.vswitches],
-                "routeTableId": f.route_table_id}
+        return {
+            "vpcId": f.id,
+            "name": self.vpc,
+            "region": f.region,
+            "cidrBlock": f.cidrs[0],
+            "secondaryCidrBlocks": list(f.cidrs[1:]),
+            "vswitches": [
+                {"vswitchId": s.id, "cidrBlock": s.cidr, "zoneId": s.zone} for s in f.vswitches
+            ],
+            "routeTableId": f.route_table_id,
+        }
 
 
 class ExistingVpcResource(pulumi.ComponentResource):
@@ -60,8 +71,9 @@ class ExistingVpcResource(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     route_table_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ExistingVpcArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: ExistingVpcArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__(EXISTING_VPC, name, args.props(), opts)
         self.vpc_id = pulumi.Output.from_input(args.found.id)
         self.route_table_id = pulumi.Output.from_input(args.found.route_table_id)

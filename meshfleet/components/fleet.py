@@ -64,15 +64,26 @@ class FleetArgs:
     keyed by a stable name fragment (``Plan.supernets``). Default: none."""
 
     @classmethod
-    def from_plan(cls, plan: Plan, vpc_id: pulumi.Input[str], vswitch_id: pulumi.Input[str],
-                  cluster_ids: Mapping[str, pulumi.Input[str]],
-                  member_depends_on: Mapping[str, Sequence[pulumi.Resource]] | None = None
-                  ) -> FleetArgs:
+    def from_plan(
+        cls,
+        plan: Plan,
+        vpc_id: pulumi.Input[str],
+        vswitch_id: pulumi.Input[str],
+        cluster_ids: Mapping[str, pulumi.Input[str]],
+        member_depends_on: Mapping[str, Sequence[pulumi.Resource]] | None = None,
+    ) -> FleetArgs:
         """The arguments for ``plan``'s Fleet, in its VPC ``vpc_id`` on its planned vSwitch."""
         fleet = plan.spec.fleet
-        return cls(fleet.name, vpc_id, [vswitch_id], cluster_ids, fleet.profile, fleet.argocd,
-                   dict(member_depends_on or {}),
-                   peer_cidrs={cidr_key(s): s for s in plan.supernets})
+        return cls(
+            fleet.name,
+            vpc_id,
+            [vswitch_id],
+            cluster_ids,
+            fleet.profile,
+            fleet.argocd,
+            dict(member_depends_on or {}),
+            peer_cidrs={cidr_key(s): s for s in plan.supernets},
+        )
 
     def problems(self) -> list[Problem]:
         out = []
@@ -80,8 +91,9 @@ class FleetArgs:
             out.append(Problem("fleet.vswitches", [], "needs at least one vSwitch"))
         extra = sorted(set(self.member_depends_on) - set(self.cluster_ids))
         if extra:
-            out.append(Problem("fleet.member_depends_on", extra, "names clusters that are not "
-                                                                 "members"))
+            out.append(
+                Problem("fleet.member_depends_on", extra, "names clusters that are not members")
+            )
         for key, cidr in self.peer_cidrs.items():
             out += cidr_problems(f"fleet.peerCidrs.{key}", cidr)
         return out
@@ -99,8 +111,9 @@ class Fleet(pulumi.ComponentResource):
     membership_ids: dict[str, pulumi.Output[str]]
     """Membership attachment ids by cluster name."""
 
-    def __init__(self, name: str, args: FleetArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: FleetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         raise_problems(args.problems())
         super().__init__("meshfleet:fleet:Fleet", name, None, opts)
         self.fleet = alicloud.ackone.Cluster(
@@ -108,15 +121,21 @@ class Fleet(pulumi.ComponentResource):
             alicloud.ackone.ClusterArgs(
                 cluster_name=args.display_name,
                 network=alicloud.ackone.ClusterNetworkArgs(
-                    vpc_id=args.vpc_id, vswitches=list(args.vswitch_ids)),
+                    vpc_id=args.vpc_id, vswitches=list(args.vswitch_ids)
+                ),
                 profile=args.profile,
-                argocd_enabled=args.argocd),
-            opts=pulumi.ResourceOptions(parent=self))
+                argocd_enabled=args.argocd,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.fleet_id = self.fleet.id
         group = self.fleet.network.apply(
-            lambda n: reported(next(iter(n.security_group_ids or ()), None),
-                               "the Fleet's network.securityGroupIds",
-                               "the rules admitting the fleet"))
+            lambda n: reported(
+                next(iter(n.security_group_ids or ()), None),
+                "the Fleet's network.securityGroupIds",
+                "the rules admitting the fleet",
+            )
+        )
         self.security_rules = admit(name, group, args.peer_cidrs, API_SERVER, self)
         self.memberships = {}
         previous: alicloud.ackone.MembershipAttachment | None = None
@@ -129,8 +148,10 @@ class Fleet(pulumi.ComponentResource):
             previous = self.memberships[cluster] = alicloud.ackone.MembershipAttachment(
                 f"{name}-{cluster}",
                 alicloud.ackone.MembershipAttachmentArgs(
-                    cluster_id=self.fleet.id, sub_cluster_id=cluster_id),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=waits))
+                    cluster_id=self.fleet.id, sub_cluster_id=cluster_id
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=waits),
+            )
         self.membership_ids = {k: m.id for k, m in self.memberships.items()}
         self.register_outputs(self._outputs())
 

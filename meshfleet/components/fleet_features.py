@@ -35,9 +35,19 @@ from meshfleet.errors import Problem
 from meshfleet.layout import Plan
 
 __all__ = [
-    "FEATURE_DEFAULTS", "INPUT_KEYS", "KIND", "OUTPUT_KEYS", "REPLACE_KEYS", "AdcpApiError",
-    "AdcpClient", "FleetFeatures", "FleetFeaturesArgs", "FleetFeaturesError",
-    "FleetFeaturesProvider", "MeshBindingError", "build_adcp_client",
+    "FEATURE_DEFAULTS",
+    "INPUT_KEYS",
+    "KIND",
+    "OUTPUT_KEYS",
+    "REPLACE_KEYS",
+    "AdcpApiError",
+    "AdcpClient",
+    "FleetFeatures",
+    "FleetFeaturesArgs",
+    "FleetFeaturesError",
+    "FleetFeaturesProvider",
+    "MeshBindingError",
+    "build_adcp_client",
 ]
 
 
@@ -76,10 +86,13 @@ class FleetFeaturesArgs:
     def from_plan(cls, plan: Plan, fleet_id: pulumi.Input[str]) -> FleetFeaturesArgs:
         """The features ``plan``'s Fleet needs: its own mesh only in mesh mode ``fleet``, the
         public endpoint only in ``public`` mode, deletion protection as the spec says."""
-        return cls(fleet_id=fleet_id, region=plan.fleet.region,
-                   enable_mesh=plan.spec.mesh.mode == "fleet",
-                   public_api_server=plan.spec.connectivity == "public",
-                   deletion_protection=plan.spec.fleet.deletion_protection)
+        return cls(
+            fleet_id=fleet_id,
+            region=plan.fleet.region,
+            enable_mesh=plan.spec.mesh.mode == "fleet",
+            public_api_server=plan.spec.connectivity == "public",
+            deletion_protection=plan.spec.fleet.deletion_protection,
+        )
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -90,8 +103,9 @@ class FleetFeaturesArgs:
             if value is None or (isinstance(value, str) and not value.strip()):
                 problems.append(Problem(name, value, "must be an id or an Output of one"))
         if self.mesh_id is not None and not self.enable_mesh:
-            problems.append(Problem("mesh_id", self.mesh_id, "is verified only with "
-                                                             "enable_mesh=True"))
+            problems.append(
+                Problem("mesh_id", self.mesh_id, "is verified only with enable_mesh=True")
+            )
         if not isinstance(self.region, str) or not REGION_RE.match(self.region):
             problems.append(
                 Problem("region", self.region, "must be a region id like 'cn-hangzhou'")
@@ -147,6 +161,10 @@ class FleetFeatures(dyn.Resource):
         # so that anything derived from it (the merged kubeconfig) stays secret in every run.
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["kubeconfig"])
         with pickler_restored():  # the SDK's provider pickling must not leak
-            super().__init__(FleetFeaturesProvider(), name, props,
-                             pulumi.ResourceOptions.merge(opts, secret_opts))
+            super().__init__(
+                FleetFeaturesProvider(),
+                name,
+                props,
+                pulumi.ResourceOptions.merge(opts, secret_opts),
+            )
         self.kubeconfig = pulumi.Output.secret(self.kubeconfig)

@@ -64,9 +64,17 @@ KIND = "meshfleet:ackone:FleetFeatures"
 
 # The inputs the engine (and the policy pack) see, as docs/contracts.md describes them.
 # "apiServerEipId" is optional and only present when set.
-INPUT_KEYS: tuple[str, ...] = ("kind", "fleetId", "regionId", "meshId", "enableMesh",
-                               "publicApiServerEnabled", "deletionProtection",
-                               "privateKubeconfig", "apiServerEipId")
+INPUT_KEYS: tuple[str, ...] = (
+    "kind",
+    "fleetId",
+    "regionId",
+    "meshId",
+    "enableMesh",
+    "publicApiServerEnabled",
+    "deletionProtection",
+    "privateKubeconfig",
+    "apiServerEipId",
+)
 REPLACE_KEYS = frozenset({"fleetId", "regionId"})
 """Another Fleet is another resource; everything else is switched in place."""
 
@@ -75,7 +83,10 @@ OUTPUT_KEYS: tuple[str, ...] = ("kubeconfig", "boundMeshId", "apiServerEndpoint"
 # The values the Fleet has when nobody asked for a feature (adcp API reference: DeletionProtection
 # "Default value: false"; a Fleet is created without mesh and, from ackone.Cluster, without EIP).
 FEATURE_DEFAULTS: Mapping[str, bool] = {
-    "enableMesh": False, "publicApiServerEnabled": False, "deletionProtection": False}
+    "enableMesh": False,
+    "publicApiServerEnabled": False,
+    "deletionProtection": False,
+}
 
 T = TypeVar("T")
 
@@ -160,8 +171,9 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
             raise ValueError(
                 f"max_attempts ({max_attempts}) and mesh_checks ({mesh_checks}) must be >= 1"
             )
-        super().__init__(client_factory, backoff=Backoff(max_attempts, base_delay, max_delay),
-                         sleep=sleep)
+        super().__init__(
+            client_factory, backoff=Backoff(max_attempts, base_delay, max_delay), sleep=sleep
+        )
         self._mesh_checks = mesh_checks
         self._mesh_check_interval = mesh_check_interval
 
@@ -172,21 +184,30 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
         return self.call(action, f"ClusterId={fleet_id}", fn, error=AdcpApiError)
 
     def _update(self, client: AdcpClient, request: adcp.UpdateHubClusterFeatureRequest) -> None:
-        self._call("UpdateHubClusterFeature", request.cluster_id,
-                   lambda: client.update_hub_cluster_feature(request))
+        self._call(
+            "UpdateHubClusterFeature",
+            request.cluster_id,
+            lambda: client.update_hub_cluster_feature(request),
+        )
 
     def _details(self, client: AdcpClient, fleet_id: str) -> _LiveFleet:
         request = adcp.DescribeHubClusterDetailsRequest(cluster_id=fleet_id)
-        response = self._call("DescribeHubClusterDetails", fleet_id,
-                              lambda: client.describe_hub_cluster_details(request))
+        response = self._call(
+            "DescribeHubClusterDetails",
+            fleet_id,
+            lambda: client.describe_hub_cluster_details(request),
+        )
         return _LiveFleet.from_response(response)
 
     def _kubeconfig(self, client: AdcpClient, fleet_id: str, private: bool) -> str:
         request = adcp.DescribeHubClusterKubeconfigRequest(
             cluster_id=fleet_id, private_ip_address=private
         )
-        response = self._call("DescribeHubClusterKubeconfig", fleet_id,
-                              lambda: client.describe_hub_cluster_kubeconfig(request))
+        response = self._call(
+            "DescribeHubClusterKubeconfig",
+            fleet_id,
+            lambda: client.describe_hub_cluster_kubeconfig(request),
+        )
         body = response.body
         if body is None or not body.kubeconfig:
             raise AdcpApiError(
@@ -198,8 +219,9 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
             )
         return str(body.kubeconfig)
 
-    def _await_mesh_binding(self, client: AdcpClient, fleet_id: str,
-                            mesh_id: str | None) -> _LiveFleet:
+    def _await_mesh_binding(
+        self, client: AdcpClient, fleet_id: str, mesh_id: str | None
+    ) -> _LiveFleet:
         """Poll until the Fleet reports its mesh; fail if it is not ``mesh_id`` (when given)."""
         for check in range(1, self._mesh_checks + 1):
             live = self._details(client, fleet_id)
@@ -209,13 +231,19 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
                 return live
             if check < self._mesh_checks:
                 self.pause(self._mesh_check_interval)
-        raise MeshBindingError([Problem(
-                    f"fleet {fleet_id}.MeshConfig", None,
+        raise MeshBindingError(
+            [
+                Problem(
+                    f"fleet {fleet_id}.MeshConfig",
+                    None,
                     f"reported no mesh binding after {self._mesh_checks} checks "
                     f"({self._mesh_check_interval:g}s apart); the declared ASM instance is "
                     f"{mesh_id or '(none: the Fleet chooses)'}. The features this call switched "
                     "were switched back; run `pulumi up` again to retry, or check the Fleet in "
-                    "the ACK One console.")])
+                    "the ACK One console.",
+                )
+            ]
+        )
 
     def _outputs(
         self, client: AdcpClient, props: Mapping[str, Any], live: _LiveFleet
@@ -243,9 +271,13 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
         delete would undo the create."""
         return replacing_diff(olds, news, INPUT_KEYS, REPLACE_KEYS, "fleetId")
 
-    def _switch(self, client: AdcpClient, request: adcp.UpdateHubClusterFeatureRequest,
-                props: Mapping[str, Any], undo: adcp.UpdateHubClusterFeatureRequest
-                ) -> _LiveFleet:
+    def _switch(
+        self,
+        client: AdcpClient,
+        request: adcp.UpdateHubClusterFeatureRequest,
+        props: Mapping[str, Any],
+        undo: adcp.UpdateHubClusterFeatureRequest,
+    ) -> _LiveFleet:
         """Send ``request`` (when it switches anything), verify the mesh binding; on a failed
         verification send ``undo`` (what the request changed, switched back), then raise."""
         fleet_id = str(props["fleetId"])
@@ -260,14 +292,23 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
                 try:
                     self._update(client, undo)
                 except AdcpApiError as rollback:
-                    raise FleetFeaturesError([*failure.problems, Problem(
-                        "rollback", undo.to_map(), f"could not be sent ({rollback.code}): switch "
-                        "these features back by hand")]) from failure
+                    raise FleetFeaturesError(
+                        [
+                            *failure.problems,
+                            Problem(
+                                "rollback",
+                                undo.to_map(),
+                                f"could not be sent ({rollback.code}): switch "
+                                "these features back by hand",
+                            ),
+                        ]
+                    ) from failure
             raise
 
     def _protect(self, client: AdcpClient, fleet_id: str, on: bool) -> None:
-        self._update(client, adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id,
-                                                                 deletion_protection=on))
+        self._update(
+            client, adcp.UpdateHubClusterFeatureRequest(cluster_id=fleet_id, deletion_protection=on)
+        )
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
         """Switch on the declared features the Fleet lacks, verify, then deletion protection,
@@ -309,8 +350,12 @@ class FleetFeaturesProvider(ApiResourceProvider[AdcpClient]):
         ):
             request.api_server_eip_id = news.get("apiServerEipId") or None
             request.public_api_server_enabled = True
-        undo = _undo(request, bool(olds.get("enableMesh")),
-                     bool(olds.get("publicApiServerEnabled")), olds.get("apiServerEipId") or "")
+        undo = _undo(
+            request,
+            bool(olds.get("enableMesh")),
+            bool(olds.get("publicApiServerEnabled")),
+            olds.get("apiServerEipId") or "",
+        )
         live = self._switch(client, request, news, undo)
         if protect:
             self._protect(client, fleet_id, True)
@@ -408,14 +453,16 @@ def _set_public(
             request.api_server_eip_id = eip
 
 
-def _undo(request: adcp.UpdateHubClusterFeatureRequest, enable_mesh: bool, public: bool,
-          eip: str) -> adcp.UpdateHubClusterFeatureRequest:
+def _undo(
+    request: adcp.UpdateHubClusterFeatureRequest, enable_mesh: bool, public: bool, eip: str
+) -> adcp.UpdateHubClusterFeatureRequest:
     """The request that switches back what ``request`` changes, to the values before it."""
     undo = adcp.UpdateHubClusterFeatureRequest(cluster_id=request.cluster_id)
     if request.enable_mesh is not None and request.enable_mesh != enable_mesh:
         undo.enable_mesh = enable_mesh
     if request.public_api_server_enabled is not None and (
-            request.public_api_server_enabled != public or request.api_server_eip_id):
+        request.public_api_server_enabled != public or request.api_server_eip_id
+    ):
         undo.public_api_server_enabled = public
         if public and eip:
             undo.api_server_eip_id = eip
@@ -424,11 +471,19 @@ def _undo(request: adcp.UpdateHubClusterFeatureRequest, enable_mesh: bool, publi
 
 def _require_binding(fleet_id: str, declared: str, bound: str) -> None:
     if bound != declared:
-        raise MeshBindingError([Problem(
-            f"fleet {fleet_id}.MeshConfig.MeshId", bound,
-            f"is not the declared ASM instance {declared!r}. UpdateHubClusterFeature has no "
-            "mesh-id parameter, so the binding cannot be moved from here: use mesh mode fleet "
-            "(the Fleet's own mesh) or standalone (the Fleet's mesh off)")])
+        raise MeshBindingError(
+            [
+                Problem(
+                    f"fleet {fleet_id}.MeshConfig.MeshId",
+                    bound,
+                    f"is not the declared ASM instance {declared!r}. UpdateHubClusterFeature has "
+                    "no "
+                    "mesh-id parameter, so the binding cannot be moved from here: use mesh mode "
+                    "fleet "
+                    "(the Fleet's own mesh) or standalone (the Fleet's mesh off)",
+                )
+            ]
+        )
 
 
 def _changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
@@ -450,8 +505,9 @@ def _problems(props: Mapping[str, Any]) -> list[Problem]:
         if known(key) and (not isinstance(value, str) or not value.strip()):
             problems.append(Problem(key, value, "must be a non-empty id string"))
     if props.get("meshId") is not None and props.get("enableMesh") is False:
-        problems.append(Problem("meshId", props.get("meshId"),
-                                "is verified only with enableMesh=true"))
+        problems.append(
+            Problem("meshId", props.get("meshId"), "is verified only with enableMesh=true")
+        )
     region = props.get("regionId")
     if known("regionId") and (not isinstance(region, str) or not REGION_RE.match(region)):
         problems.append(Problem("regionId", region, "must be a region id such as 'cn-hangzhou'"))

@@ -52,9 +52,13 @@ class PoolReservationsArgs:
     def problems(self) -> list[Problem]:
         out: list[Problem] = []
         if not self.owner:
-            out.append(Problem("ipam.owner", self.owner, "must be <project>/<stack>: the next "
-                                                         "plan recognises its own allocations "
-                                                         "by it"))
+            out.append(
+                Problem(
+                    "ipam.owner",
+                    self.owner,
+                    "must be <project>/<stack>: the next plan recognises its own allocations by it",
+                )
+            )
         for r in self.reservations:
             out += cidr_problems(f"ipam.reservations.{r.key}", r.cidr)
         return out
@@ -66,28 +70,41 @@ class PoolReservations(pulumi.ComponentResource):
     allocations: dict[str, alicloud.vpc.IpamIpamPoolAllocation]
     """The allocation resources by key (``pod:<cluster>``, ``service:<cluster>``)."""
 
-    def __init__(self, name: str, args: PoolReservationsArgs,
-                 providers: Mapping[str, alicloud.Provider],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: PoolReservationsArgs,
+        providers: Mapping[str, alicloud.Provider],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         problems = args.problems()
-        problems += [Problem(f"ipam.reservations.{r.key}", r.region, "has no provider of its "
-                                                                     "pool's region")
-                     for r in args.reservations if r.region not in providers]
+        problems += [
+            Problem(f"ipam.reservations.{r.key}", r.region, "has no provider of its pool's region")
+            for r in args.reservations
+            if r.region not in providers
+        ]
         raise_problems(problems)
         super().__init__("meshfleet:ipam:PoolReservations", name, None, opts)
         self.allocations = {
             r.key: alicloud.vpc.IpamIpamPoolAllocation(
                 child_name(r.key),
                 alicloud.vpc.IpamIpamPoolAllocationArgs(
-                    ipam_pool_id=r.pool_id, cidr=r.cidr, ipam_pool_allocation_name=r.key,
-                    ipam_pool_allocation_description=args.owner),
-                opts=pulumi.ResourceOptions(parent=self, provider=providers[r.region],
-                                            delete_before_replace=True,
-                                            custom_timeouts=ALLOCATION_TIMEOUTS))
-            for r in args.reservations}
+                    ipam_pool_id=r.pool_id,
+                    cidr=r.cidr,
+                    ipam_pool_allocation_name=r.key,
+                    ipam_pool_allocation_description=args.owner,
+                ),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    provider=providers[r.region],
+                    delete_before_replace=True,
+                    custom_timeouts=ALLOCATION_TIMEOUTS,
+                ),
+            )
+            for r in args.reservations
+        }
         self.register_outputs({"allocation_ids": {k: a.id for k, a in self.allocations.items()}})
 
     def of_cluster(self, cluster: str) -> list[alicloud.vpc.IpamIpamPoolAllocation]:
         """What ``cluster`` waits on: its pod and Service CIDR reservations."""
-        return [a for k, a in sorted(self.allocations.items())
-                if k.split(":", 1)[1] == cluster]
+        return [a for k, a in sorted(self.allocations.items()) if k.split(":", 1)[1] == cluster]

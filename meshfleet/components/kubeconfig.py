@@ -75,8 +75,9 @@ def renamed_kubeconfig(kubeconfig: str, *, context: str) -> str:
     return _document(((context, entries),))
 
 
-def _document(named: tuple[tuple[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]],
-                           ...]) -> str:
+def _document(
+    named: tuple[tuple[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]], ...],
+) -> str:
     """A kubeconfig of these (context name, (cluster, user, context)) entries; the first is
     current."""
     clusters, users, contexts = [], [], []
@@ -136,13 +137,15 @@ def merged_kubeconfig_output(
     return pulumi.Output.secret(merged)
 
 
-def fleet_kubeconfig_output(fleet_kubeconfig: pulumi.Output[str], *,
-                            fleet_context: str) -> pulumi.Output[str]:
+def fleet_kubeconfig_output(
+    fleet_kubeconfig: pulumi.Output[str], *, fleet_context: str
+) -> pulumi.Output[str]:
     """:func:`renamed_kubeconfig` over an Output; the result is always a secret."""
     if (message := context_problem(fleet_context)) is not None:
         raise KubeconfigError([Problem("fleet_context", fleet_context, message)])
-    return pulumi.Output.secret(fleet_kubeconfig.apply(
-        lambda kc: renamed_kubeconfig(kc, context=fleet_context)))
+    return pulumi.Output.secret(
+        fleet_kubeconfig.apply(lambda kc: renamed_kubeconfig(kc, context=fleet_context))
+    )
 
 
 def _active_entries(

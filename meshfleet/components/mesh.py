@@ -68,10 +68,16 @@ def kubeconfig_server(kubeconfig: str | None) -> str | None:
         return None
     if not isinstance(doc, dict):
         return None
-    clusters = {c.get("name"): c.get("cluster", {}) for c in doc.get("clusters") or []
-                if isinstance(c, dict)}
-    contexts = {c.get("name"): c.get("context", {}) for c in doc.get("contexts") or []
-                if isinstance(c, dict)}
+    clusters = {
+        c.get("name"): c.get("cluster", {})
+        for c in doc.get("clusters") or []
+        if isinstance(c, dict)
+    }
+    contexts = {
+        c.get("name"): c.get("context", {})
+        for c in doc.get("contexts") or []
+        if isinstance(c, dict)
+    }
     current = contexts.get(doc.get("current-context"), {}) or {}
     cluster = clusters.get(current.get("cluster")) or next(iter(clusters.values()), None)
     server = cluster.get("server") if isinstance(cluster, dict) else None
@@ -114,30 +120,49 @@ class MeshArgs:
     ports, keyed by a stable name fragment (``Plan.supernets``). Default: none."""
 
     @classmethod
-    def from_plan(cls, plan: Plan, vpc_id: pulumi.Input[str], vswitch_id: pulumi.Input[str],
-                  cluster_ids: Mapping[str, pulumi.Input[str]],
-                  member_depends_on: Mapping[str, Sequence[pulumi.Resource]] | None = None
-                  ) -> MeshArgs:
+    def from_plan(
+        cls,
+        plan: Plan,
+        vpc_id: pulumi.Input[str],
+        vswitch_id: pulumi.Input[str],
+        cluster_ids: Mapping[str, pulumi.Input[str]],
+        member_depends_on: Mapping[str, Sequence[pulumi.Resource]] | None = None,
+    ) -> MeshArgs:
         """The arguments for ``plan``'s ASM instance, in its VPC ``vpc_id`` on its planned
         vSwitch."""
         mesh, public = plan.spec.mesh, plan.spec.connectivity == "public"
-        return cls(mesh.name, vpc_id, vswitch_id, plan.mesh.region, cluster_ids,
-                   mesh.cluster_spec, mesh.edition, plan.versions.mesh or mesh.version,
-                   public_api_server=public, public_pilot=public,
-                   member_depends_on=dict(member_depends_on or {}),
-                   peer_cidrs={cidr_key(s): s for s in plan.supernets})
+        return cls(
+            mesh.name,
+            vpc_id,
+            vswitch_id,
+            plan.mesh.region,
+            cluster_ids,
+            mesh.cluster_spec,
+            mesh.edition,
+            plan.versions.mesh or mesh.version,
+            public_api_server=public,
+            public_pilot=public,
+            member_depends_on=dict(member_depends_on or {}),
+            peer_cidrs={cidr_key(s): s for s in plan.supernets},
+        )
 
     def problems(self) -> list[Problem]:
         out = []
         if not self.cluster_ids:
             out.append(Problem("mesh.clusters", [], "needs at least one member cluster"))
         if isinstance(self.vswitch_id, (list, tuple)):
-            out.append(Problem("mesh.vswitch_id", self.vswitch_id,
-                               "must be ONE vSwitch id (vswitche_list is a string)"))
+            out.append(
+                Problem(
+                    "mesh.vswitch_id",
+                    self.vswitch_id,
+                    "must be ONE vSwitch id (vswitche_list is a string)",
+                )
+            )
         extra = sorted(set(self.member_depends_on) - set(self.cluster_ids))
         if extra:
-            out.append(Problem("mesh.member_depends_on", extra, "names clusters that are not "
-                                                                "members"))
+            out.append(
+                Problem("mesh.member_depends_on", extra, "names clusters that are not members")
+            )
         for key, cidr in self.peer_cidrs.items():
             out += cidr_problems(f"mesh.peerCidrs.{key}", cidr)
         return out
@@ -161,8 +186,9 @@ class Mesh(pulumi.ComponentResource):
     api_server: pulumi.Output[str | None]
     """The ASM API server URL, read from its kubeconfig."""
 
-    def __init__(self, name: str, args: MeshArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: MeshArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         raise_problems(args.problems())
         super().__init__("meshfleet:mesh:Mesh", name, None, opts)
         self.pilot_eip = None
@@ -170,39 +196,63 @@ class Mesh(pulumi.ComponentResource):
             self.pilot_eip = alicloud.ecs.EipAddress(
                 f"{name}-pilot",
                 alicloud.ecs.EipAddressArgs(
-                    address_name=f"{args.display_name}-pilot", bandwidth="10",
-                    internet_charge_type="PayByTraffic", payment_type="PayAsYouGo"),
-                opts=pulumi.ResourceOptions(parent=self))
+                    address_name=f"{args.display_name}-pilot",
+                    bandwidth="10",
+                    internet_charge_type="PayByTraffic",
+                    payment_type="PayAsYouGo",
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         mesh_opts = pulumi.ResourceOptions(
-            parent=self, custom_timeouts=MESH_TIMEOUTS,
+            parent=self,
+            custom_timeouts=MESH_TIMEOUTS,
             # The kubeconfig output carries credentials; the provider does not mark it secret.
             additional_secret_outputs=["kubeconfig"],
             # Members are MeshMembership resources: a mesh created before them (or by an older
             # meshfleet, with every member listed) must never send its cluster_ids again.
-            ignore_changes=["clusterIds"])
+            ignore_changes=["clusterIds"],
+        )
         self.mesh = alicloud.servicemesh.ServiceMesh(
             name,
             alicloud.servicemesh.ServiceMeshArgs(
                 service_mesh_name=args.display_name,
                 network=alicloud.servicemesh.ServiceMeshNetworkArgs(
-                    vpc_id=args.vpc_id, vswitche_list=args.vswitch_id),
+                    vpc_id=args.vpc_id, vswitche_list=args.vswitch_id
+                ),
                 cluster_spec=args.cluster_spec,
                 edition=args.edition,
                 version=args.version,
                 load_balancer=alicloud.servicemesh.ServiceMeshLoadBalancerArgs(
                     api_server_public_eip=args.public_api_server,
-                    pilot_public_eip_id=self.pilot_eip.id if self.pilot_eip else None)),
-            opts=mesh_opts)
+                    pilot_public_eip_id=self.pilot_eip.id if self.pilot_eip else None,
+                ),
+            ),
+            opts=mesh_opts,
+        )
         group = self.mesh.network.apply(
-            lambda n: reported(n.security_group_id, "the ASM instance's network.securityGroupId",
-                               "the rules admitting the fleet"))
-        self.security_rules = [rule for ports in (API_SERVER, ISTIO_CONTROL_PLANE)
-                               for rule in admit(name, group, args.peer_cidrs, ports, self)]
+            lambda n: reported(
+                n.security_group_id,
+                "the ASM instance's network.securityGroupId",
+                "the rules admitting the fleet",
+            )
+        )
+        self.security_rules = [
+            rule
+            for ports in (API_SERVER, ISTIO_CONTROL_PLANE)
+            for rule in admit(name, group, args.peer_cidrs, ports, self)
+        ]
         # After the mesh's rules, so that sidecars reach istiod once a member joins.
         self.memberships = memberships_in_order(
-            name, self.mesh.id, args.region, args.cluster_ids,
-            {c: [*args.member_depends_on.get(c, ()), *self.security_rules]
-             for c in args.cluster_ids}, self)
+            name,
+            self.mesh.id,
+            args.region,
+            args.cluster_ids,
+            {
+                c: [*args.member_depends_on.get(c, ()), *self.security_rules]
+                for c in args.cluster_ids
+            },
+            self,
+        )
         self.membership_ids = {k: m.id for k, m in self.memberships.items()}
         self.mesh_id = self.mesh.id
         self.kubeconfig = pulumi.Output.secret(self.mesh.kubeconfig)
@@ -210,6 +260,9 @@ class Mesh(pulumi.ComponentResource):
         self.register_outputs(self._outputs())
 
     def _outputs(self) -> Mapping[str, Any]:
-        return {"mesh_id": self.mesh_id, "kubeconfig": self.kubeconfig,
-                "api_server": self.api_server,
-                "membership_ids": self.membership_ids}
+        return {
+            "mesh_id": self.mesh_id,
+            "kubeconfig": self.kubeconfig,
+            "api_server": self.api_server,
+            "membership_ids": self.membership_ids,
+        }

@@ -39,9 +39,20 @@ from meshfleet.components.mesh_membership_provider import (
 from meshfleet.errors import Problem
 
 __all__ = [
-    "FORBIDDEN", "INPUT_KEYS", "KIND", "MEMBERSHIP_TIMEOUTS", "OUTPUT_KEYS", "REPLACE_KEYS",
-    "AsmApiError", "AsmClient", "MeshMembership", "MeshMembershipArgs", "MeshMembershipError",
-    "MeshMembershipProvider", "build_asm_client", "memberships_in_order",
+    "FORBIDDEN",
+    "INPUT_KEYS",
+    "KIND",
+    "MEMBERSHIP_TIMEOUTS",
+    "OUTPUT_KEYS",
+    "REPLACE_KEYS",
+    "AsmApiError",
+    "AsmClient",
+    "MeshMembership",
+    "MeshMembershipArgs",
+    "MeshMembershipError",
+    "MeshMembershipProvider",
+    "build_asm_client",
+    "memberships_in_order",
 ]
 
 #: The engine's own bounds for one membership: the provider's wait (20 minutes per add or
@@ -62,13 +73,16 @@ class MeshMembershipArgs:
     """The mesh's region, e.g. ``cn-hangzhou``: it selects the ASM endpoint. Required."""
 
     def __post_init__(self) -> None:
-        problems = [Problem(name, getattr(self, name), "must be an id or an Output of one")
-                    for name in ("mesh_id", "cluster_id")
-                    if getattr(self, name) is None
-                    or (isinstance(getattr(self, name), str) and not getattr(self, name).strip())]
+        problems = [
+            Problem(name, getattr(self, name), "must be an id or an Output of one")
+            for name in ("mesh_id", "cluster_id")
+            if getattr(self, name) is None
+            or (isinstance(getattr(self, name), str) and not getattr(self, name).strip())
+        ]
         if not isinstance(self.region, str) or not REGION_RE.match(self.region):
-            problems.append(Problem("region", self.region, "must be a region id like "
-                                                           "'cn-hangzhou'"))
+            problems.append(
+                Problem("region", self.region, "must be a region id like 'cn-hangzhou'")
+            )
         if problems:
             raise MeshMembershipError(problems)
 
@@ -77,21 +91,37 @@ class MeshMembership(dyn.Resource):
     """Registers as ``pulumi-python:dynamic:Resource`` with ``kind``, ``meshId``, ``clusterId``
     and ``regionId``; create adds (or adopts) the member, delete removes it."""
 
-    def __init__(self, name: str, args: MeshMembershipArgs,
-                 opts: pulumi.ResourceOptions | None = None,
-                 provider: MeshMembershipProvider | None = None) -> None:
-        props: dict[str, Any] = {"kind": KIND, "meshId": args.mesh_id,
-                                 "clusterId": args.cluster_id, "regionId": args.region}
+    def __init__(
+        self,
+        name: str,
+        args: MeshMembershipArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        provider: MeshMembershipProvider | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "kind": KIND,
+            "meshId": args.mesh_id,
+            "clusterId": args.cluster_id,
+            "regionId": args.region,
+        }
         own = pulumi.ResourceOptions(custom_timeouts=MEMBERSHIP_TIMEOUTS)
         with pickler_restored():  # one per cluster: the SDK's pickling must not leak
-            super().__init__(provider or MeshMembershipProvider(), name, props,
-                             pulumi.ResourceOptions.merge(own, opts))
+            super().__init__(
+                provider or MeshMembershipProvider(),
+                name,
+                props,
+                pulumi.ResourceOptions.merge(own, opts),
+            )
 
 
-def memberships_in_order(prefix: str, mesh_id: pulumi.Input[str], region: str,
-                         cluster_ids: Mapping[str, pulumi.Input[str]],
-                         waits: Mapping[str, Sequence[pulumi.Resource]],
-                         parent: pulumi.Resource) -> dict[str, MeshMembership]:
+def memberships_in_order(
+    prefix: str,
+    mesh_id: pulumi.Input[str],
+    region: str,
+    cluster_ids: Mapping[str, pulumi.Input[str]],
+    waits: Mapping[str, Sequence[pulumi.Resource]],
+    parent: pulumi.Resource,
+) -> dict[str, MeshMembership]:
     """One membership per cluster (``<prefix>-<cluster>``), each after the previous one in
     name order (ASM adds members one at a time) and after what ``waits`` names for it."""
     out: dict[str, MeshMembership] = {}
@@ -101,5 +131,6 @@ def memberships_in_order(prefix: str, mesh_id: pulumi.Input[str], region: str,
         previous = out[cluster] = MeshMembership(
             f"{prefix}-{cluster}",
             MeshMembershipArgs(mesh_id=mesh_id, cluster_id=cluster_id, region=region),
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=after))
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=after),
+        )
     return out

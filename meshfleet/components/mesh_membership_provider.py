@@ -76,10 +76,12 @@ REPLACE_KEYS = frozenset({"meshId", "clusterId", "regionId"})
 OUTPUT_KEYS: tuple[str, ...] = ()
 RUNNING = "running"
 #: What ForbiddenFlag means (DescribeServiceMeshClusters' model documentation).
-FORBIDDEN = {1: "you have no administrator rights on the cluster",
-             2: "the cluster is in another VPC with no private connection to the mesh's",
-             3: "a CIDR block of the cluster conflicts with the mesh's or another member's",
-             4: "the cluster already has a namespace named istio-system"}
+FORBIDDEN = {
+    1: "you have no administrator rights on the cluster",
+    2: "the cluster is in another VPC with no private connection to the mesh's",
+    3: "a CIDR block of the cluster conflicts with the mesh's or another member's",
+    4: "the cluster already has a namespace named istio-system",
+}
 
 T = TypeVar("T")
 
@@ -149,19 +151,28 @@ class _Mesh:
 class MeshMembershipProvider(ApiResourceProvider[AsmClient]):
     """Create (add or adopt), read, delete (remove) one member of one ASM instance."""
 
-    def __init__(self, client_factory: ClientFactory[AsmClient] | None = None, *,
-                 max_attempts: int = 6, base_delay: float = 1.0, max_delay: float = 30.0,
-                 wait_timeout: float = 1200.0, poll_interval: float = 10.0,
-                 sleep: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        client_factory: ClientFactory[AsmClient] | None = None,
+        *,
+        max_attempts: int = 6,
+        base_delay: float = 1.0,
+        max_delay: float = 30.0,
+        wait_timeout: float = 1200.0,
+        poll_interval: float = 10.0,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
         """``client_factory`` defaults to :func:`build_asm_client`; tests pass a fake.
         ``wait_timeout`` bounds each wait for the mesh (seconds), polled every
         ``poll_interval``; ``max_attempts``/``base_delay``/``max_delay`` bound one call's
         retries of transient failures."""
         if wait_timeout <= 0 or poll_interval <= 0:
-            raise ValueError(f"wait_timeout ({wait_timeout}) and poll_interval "
-                             f"({poll_interval}) must be > 0")
-        super().__init__(client_factory, backoff=Backoff(max_attempts, base_delay, max_delay),
-                         sleep=sleep)
+            raise ValueError(
+                f"wait_timeout ({wait_timeout}) and poll_interval ({poll_interval}) must be > 0"
+            )
+        super().__init__(
+            client_factory, backoff=Backoff(max_attempts, base_delay, max_delay), sleep=sleep
+        )
         self._checks = max(1, math.ceil(wait_timeout / poll_interval))
         self._interval = poll_interval
 
@@ -171,15 +182,20 @@ class MeshMembershipProvider(ApiResourceProvider[AsmClient]):
     # -- API calls ---------------------------------------------------------------------------
 
     def _call(self, action: str, mesh_id: str, fn: Callable[[], T]) -> T:
-        return self.call(action, f"ServiceMeshId={mesh_id}", fn, error=AsmApiError,
-                         retry_if=is_transient)
+        return self.call(
+            action, f"ServiceMeshId={mesh_id}", fn, error=AsmApiError, retry_if=is_transient
+        )
 
     def _look(self, client: AsmClient, mesh_id: str, cluster_id: str) -> _Mesh:
         """The mesh's state and whether (and how) ``cluster_id`` is a member."""
         try:
-            detail = self._call("DescribeServiceMeshDetail", mesh_id,
-                                lambda: client.describe_service_mesh_detail(
-                                    asm.DescribeServiceMeshDetailRequest(service_mesh_id=mesh_id)))
+            detail = self._call(
+                "DescribeServiceMeshDetail",
+                mesh_id,
+                lambda: client.describe_service_mesh_detail(
+                    asm.DescribeServiceMeshDetailRequest(service_mesh_id=mesh_id)
+                ),
+            )
         except AsmApiError as exc:
             if is_not_found(exc.code):
                 return _Mesh(False, "", False, None)
@@ -190,35 +206,50 @@ class MeshMembershipProvider(ApiResourceProvider[AsmClient]):
         member = cluster_id in ((mesh.clusters if mesh is not None else None) or [])
         member_state = None
         if member:
-            listed = self._call("DescribeClustersInServiceMesh", mesh_id,
-                                lambda: client.describe_clusters_in_service_mesh(
-                                    asm.DescribeClustersInServiceMeshRequest(
-                                        service_mesh_id=mesh_id)))
+            listed = self._call(
+                "DescribeClustersInServiceMesh",
+                mesh_id,
+                lambda: client.describe_clusters_in_service_mesh(
+                    asm.DescribeClustersInServiceMeshRequest(service_mesh_id=mesh_id)
+                ),
+            )
             for c in (listed.body.clusters if listed.body is not None else None) or []:
                 if c.cluster_id == cluster_id:
                     member_state = str(c.state or "") or None
         return _Mesh(True, state, member, member_state)
 
-    def _await(self, client: AsmClient, mesh_id: str, cluster_id: str, *, member: bool | None,
-               doing: str) -> _Mesh:
+    def _await(
+        self, client: AsmClient, mesh_id: str, cluster_id: str, *, member: bool | None, doing: str
+    ) -> _Mesh:
         """Poll until the mesh is running and membership is ``member`` (None: either)."""
         seen = None
         for check in range(1, self._checks + 1):
             seen = self._look(client, mesh_id, cluster_id)
             if not seen.exists:
-                raise MeshMembershipError([Problem(
-                    f"mesh {mesh_id}", None, f"is gone while {doing} cluster {cluster_id}")])
+                raise MeshMembershipError(
+                    [
+                        Problem(
+                            f"mesh {mesh_id}", None, f"is gone while {doing} cluster {cluster_id}"
+                        )
+                    ]
+                )
             if seen.settled and (member is None or seen.member == member):
                 return seen
             if check < self._checks:
                 self.pause(self._interval)
         assert seen is not None
-        raise MeshMembershipError([Problem(
-            f"mesh {mesh_id}", {"state": seen.state, "member": seen.member,
-                                "memberState": seen.member_state},
-            f"did not settle within {self._checks * self._interval:g}s while {doing} cluster "
-            f"{cluster_id}; nothing was rolled back: run `pulumi up` again to resume (the "
-            "membership is read back first), or check the mesh in the ASM console")])
+        raise MeshMembershipError(
+            [
+                Problem(
+                    f"mesh {mesh_id}",
+                    {"state": seen.state, "member": seen.member, "memberState": seen.member_state},
+                    f"did not settle within {self._checks * self._interval:g}s while {doing} "
+                    "cluster "
+                    f"{cluster_id}; nothing was rolled back: run `pulumi up` again to resume (the "
+                    "membership is read back first), or check the mesh in the ASM console",
+                )
+            ]
+        )
 
     def _change(self, client: AsmClient, mesh_id: str, cluster_id: str, *, add: bool) -> None:
         """Add or remove the member once the mesh is running; busy meshes are waited for."""
@@ -245,33 +276,51 @@ class MeshMembershipProvider(ApiResourceProvider[AsmClient]):
 
     def _send(self, client: AsmClient, mesh_id: str, cluster_id: str, *, add: bool) -> None:
         if add:
-            adding = asm.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id,
-                                                          cluster_id=cluster_id)
-            self._call("AddClusterIntoServiceMesh", mesh_id,
-                       lambda: client.add_cluster_into_service_mesh(adding))
+            adding = asm.AddClusterIntoServiceMeshRequest(
+                service_mesh_id=mesh_id, cluster_id=cluster_id
+            )
+            self._call(
+                "AddClusterIntoServiceMesh",
+                mesh_id,
+                lambda: client.add_cluster_into_service_mesh(adding),
+            )
         else:
-            removing = asm.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id,
-                                                               cluster_id=cluster_id)
-            self._call("RemoveClusterFromServiceMesh", mesh_id,
-                       lambda: client.remove_cluster_from_service_mesh(removing))
+            removing = asm.RemoveClusterFromServiceMeshRequest(
+                service_mesh_id=mesh_id, cluster_id=cluster_id
+            )
+            self._call(
+                "RemoveClusterFromServiceMesh",
+                mesh_id,
+                lambda: client.remove_cluster_from_service_mesh(removing),
+            )
 
-    def _refused(self, client: AsmClient, mesh_id: str, cluster_id: str,
-                 exc: AsmApiError) -> MeshfleetError:
+    def _refused(
+        self, client: AsmClient, mesh_id: str, cluster_id: str, exc: AsmApiError
+    ) -> MeshfleetError:
         """The add's error, with ASM's reason when it lists the cluster as forbidden."""
         try:
-            found = self._call("DescribeServiceMeshClusters", mesh_id,
-                               lambda: client.describe_service_mesh_clusters(
-                                   asm.DescribeServiceMeshClustersRequest(
-                                       service_mesh_id=mesh_id)))
+            found = self._call(
+                "DescribeServiceMeshClusters",
+                mesh_id,
+                lambda: client.describe_service_mesh_clusters(
+                    asm.DescribeServiceMeshClustersRequest(service_mesh_id=mesh_id)
+                ),
+            )
         except AsmApiError:
             return exc
         for c in (found.body.clusters if found.body is not None else None) or []:
             if c.cluster_id == cluster_id and c.forbidden_flag:
                 reason = FORBIDDEN.get(c.forbidden_flag, f"ForbiddenFlag {c.forbidden_flag}")
-                return MeshMembershipError([
-                    *exc.problems,
-                    Problem(f"cluster {cluster_id}", c.forbidden_info or c.forbidden_flag,
-                            f"cannot join mesh {mesh_id}: {reason}")])
+                return MeshMembershipError(
+                    [
+                        *exc.problems,
+                        Problem(
+                            f"cluster {cluster_id}",
+                            c.forbidden_info or c.forbidden_flag,
+                            f"cannot join mesh {mesh_id}: {reason}",
+                        ),
+                    ]
+                )
         return exc
 
     # -- ResourceProvider --------------------------------------------------------------------
@@ -304,14 +353,21 @@ class MeshMembershipProvider(ApiResourceProvider[AsmClient]):
         region = props.get("regionId")
         if not isinstance(region, str) or not REGION_RE.match(region):
             # `pulumi import` without inputs: the endpoint cannot be chosen.
-            raise MeshMembershipError([Problem("regionId", region, "is needed to read the "
-                                                                   "membership (it picks the "
-                                                                   "endpoint)")])
+            raise MeshMembershipError(
+                [
+                    Problem(
+                        "regionId",
+                        region,
+                        "is needed to read the membership (it picks the endpoint)",
+                    )
+                ]
+            )
         live = self._look(self.client(region), str(mesh_id), str(cluster_id))
         if not live.member:
             return dyn.ReadResult("", {})
-        return dyn.ReadResult(id_, {"kind": KIND, "meshId": mesh_id, "clusterId": cluster_id,
-                                    "regionId": region})
+        return dyn.ReadResult(
+            id_, {"kind": KIND, "meshId": mesh_id, "clusterId": cluster_id, "regionId": region}
+        )
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Remove the member and wait until it is gone: a mesh with members cannot be deleted
@@ -329,8 +385,9 @@ def _problems(props: Mapping[str, Any]) -> list[Problem]:
         problems.append(Problem("kind", props.get("kind"), f"must be {KIND!r}"))
     for key in ("meshId", "clusterId"):
         value = props.get(key)
-        if not is_unknown(value) and (not isinstance(value, str) or not value.strip()
-                                      or ":" in value):
+        if not is_unknown(value) and (
+            not isinstance(value, str) or not value.strip() or ":" in value
+        ):
             problems.append(Problem(key, value, "must be a non-empty id string"))
     region = props.get("regionId")
     if not is_unknown(region) and (not isinstance(region, str) or not REGION_RE.match(region)):

@@ -84,8 +84,13 @@ class MeshFleetArgs:
             if c.existing is None:  # an existing cluster: nothing of its own is declared
                 out += AckClusterArgs.from_plan(p, c.name, keys).problems()
         if p.spec.mesh.mode == "fleet" and not self.fleet_features:
-            out.append(Problem("mesh.mode", "fleet", "needs fleet_features: the Fleet's own mesh "
-                                                     "is switched on by FleetFeatures"))
+            out.append(
+                Problem(
+                    "mesh.mode",
+                    "fleet",
+                    "needs fleet_features: the Fleet's own mesh is switched on by FleetFeatures",
+                )
+            )
         return out
 
 
@@ -127,20 +132,27 @@ class MeshFleet(pulumi.ComponentResource):
     """One kubeconfig with a Fleet context and a mesh context (secret); None without
     ``fleet_features``."""
 
-    def __init__(self, name: str, args: MeshFleetArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: MeshFleetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         raise_problems(args.problems())
         super().__init__("meshfleet:index:MeshFleet", name, None, opts)
         plan = args.plan
         public = plan.spec.connectivity == "public"
 
         # The VPCs' regions, and (ipam) the regions of the pools custom allocations are made in.
-        regions = {*plan.regions, *(r.region for r in (plan.ipam.reservations
-                                                       if plan.ipam is not None else ()))}
+        regions = {
+            *plan.regions,
+            *(r.region for r in (plan.ipam.reservations if plan.ipam is not None else ())),
+        }
         self.providers = {
-            region: alicloud.Provider(f"{name}-{region}", regional_provider_args(region),
-                                      opts=pulumi.ResourceOptions(parent=self))
-            for region in sorted(regions)}
+            region: alicloud.Provider(
+                f"{name}-{region}",
+                regional_provider_args(region),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for region in sorted(regions)
+        }
 
         def on(region: str, parent: pulumi.Resource) -> pulumi.ResourceOptions:
             # Explicit regional provider: a multi-region stack must never fall back to the
@@ -150,43 +162,68 @@ class MeshFleet(pulumi.ComponentResource):
         vpc_pools = plan.ipam.vpc_pools if plan.ipam is not None else {}
         owner = plan.ipam.owner if plan.ipam is not None else None
         self.networks = {
-            v.name: Network(v.name, NetworkArgs.from_plan(v, vpc_pools.get(v.name), owner),
-                            opts=on(v.region, self))
-            for v in sorted(plan.vpcs.values(), key=lambda v: v.name)}
+            v.name: Network(
+                v.name,
+                NetworkArgs.from_plan(v, vpc_pools.get(v.name), owner),
+                opts=on(v.region, self),
+            )
+            for v in sorted(plan.vpcs.values(), key=lambda v: v.name)
+        }
         self.reservations = None
         if plan.ipam is not None and plan.ipam.reservations:
             self.reservations = PoolReservations(
-                f"{name}-ipam", PoolReservationsArgs.from_plan(plan.ipam), self.providers,
-                opts=pulumi.ResourceOptions(parent=self))
+                f"{name}-ipam",
+                PoolReservationsArgs.from_plan(plan.ipam),
+                self.providers,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         vswitch_ids = {k: i for n in self.networks.values() for k, i in n.vswitch_ids.items()}
         # An existing cluster's node vSwitches (``existing:<id>``) are known by their id.
-        vswitch_ids.update({s.key: pulumi.Output.from_input(s.name)
-                            for c in plan.clusters.values() if c.existing
-                            for s in c.node_vswitches})
+        vswitch_ids.update(
+            {
+                s.key: pulumi.Output.from_input(s.name)
+                for c in plan.clusters.values()
+                if c.existing
+                for s in c.node_vswitches
+            }
+        )
         snat = {k: e for n in self.networks.values() for k, e in n.snat_entries.items()}
 
         self.clusters = {}
         for c in sorted(plan.clusters.values(), key=lambda c: c.name):
             if c.existing is not None:
                 self.clusters[c.name] = ExistingClusterResource(
-                    c.name, ExistingClusterArgs.from_plan(plan, c.name),
-                    opts=on(c.region, self.networks[c.vpc]))
+                    c.name,
+                    ExistingClusterArgs.from_plan(plan, c.name),
+                    opts=on(c.region, self.networks[c.vpc]),
+                )
                 continue
             egress = [snat[s.key] for s in (*c.node_vswitches, *c.pod_vswitches) if s.key in snat]
             self.clusters[c.name] = AckCluster(
-                c.name, AckClusterArgs.from_plan(
-                    plan, c.name, vswitch_ids, egress,
-                    self.reservations.of_cluster(c.name) if self.reservations else ()),
-                opts=on(c.region, self.networks[c.vpc]))  # nested in its VPC: cannot outlive it
+                c.name,
+                AckClusterArgs.from_plan(
+                    plan,
+                    c.name,
+                    vswitch_ids,
+                    egress,
+                    self.reservations.of_cluster(c.name) if self.reservations else (),
+                ),
+                opts=on(c.region, self.networks[c.vpc]),
+            )  # nested in its VPC: cannot outlive it
 
         self.cen = None
         if not public:
             self.cen = CenBackbone(
                 f"{name}-cen",
                 CenBackboneArgs.from_plan(
-                    plan, self.providers, {k: n.vpc_id for k, n in self.networks.items()},
-                    {k: n.route_table_id for k, n in self.networks.items()}, vswitch_ids),
-                opts=pulumi.ResourceOptions(parent=self))
+                    plan,
+                    self.providers,
+                    {k: n.vpc_id for k, n in self.networks.items()},
+                    {k: n.route_table_id for k, n in self.networks.items()},
+                    vswitch_ids,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         cluster_ids = {k: c.cluster_id for k, c in self.clusters.items()}
 
@@ -198,10 +235,14 @@ class MeshFleet(pulumi.ComponentResource):
         self.fleet = Fleet(
             f"{name}-fleet",
             FleetArgs.from_plan(
-                plan, self.networks[plan.fleet.vpc].vpc_id, vswitch_ids[plan.fleet.vswitch.key],
-                cluster_ids, {c: waits for c in cluster_ids
-                              if (waits := needs_cen(plan.fleet.vpc, [c]))}),
-            opts=on(plan.fleet.region, self))
+                plan,
+                self.networks[plan.fleet.vpc].vpc_id,
+                vswitch_ids[plan.fleet.vswitch.key],
+                cluster_ids,
+                {c: waits for c in cluster_ids if (waits := needs_cen(plan.fleet.vpc, [c]))},
+            ),
+            opts=on(plan.fleet.region, self),
+        )
 
         self.features = None
         if args.fleet_features:
@@ -209,37 +250,55 @@ class MeshFleet(pulumi.ComponentResource):
                 f"{name}-fleet-features",
                 FleetFeaturesArgs.from_plan(plan, self.fleet.fleet_id),
                 # After every attach: the Fleet runs one change at a time.
-                opts=pulumi.ResourceOptions(parent=self,
-                                            depends_on=list(self.fleet.memberships.values())))
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=list(self.fleet.memberships.values())
+                ),
+            )
 
         # A member joins once its nodes and rules exist, and over CEN when it is far away.
         mesh_vpc = plan.mesh.vpc if plan.spec.mesh.mode == "standalone" else plan.fleet.vpc
-        joins = {k: [*c.node_pools.values(), *c.security_rules, *needs_cen(mesh_vpc, [k])]
-                 for k, c in self.clusters.items()}
+        joins = {
+            k: [*c.node_pools.values(), *c.security_rules, *needs_cen(mesh_vpc, [k])]
+            for k, c in self.clusters.items()
+        }
         self.mesh, self.kubeconfig, self.mesh_kubeconfig = None, None, None
         if plan.spec.mesh.mode == "standalone":
             self.mesh = Mesh(
                 f"{name}-mesh",
                 MeshArgs.from_plan(
-                    plan, self.networks[plan.mesh.vpc].vpc_id,
-                    vswitch_ids[plan.mesh.vswitch.key], cluster_ids, joins),
-                opts=on(plan.mesh.region, self))
+                    plan,
+                    self.networks[plan.mesh.vpc].vpc_id,
+                    vswitch_ids[plan.mesh.vswitch.key],
+                    cluster_ids,
+                    joins,
+                ),
+                opts=on(plan.mesh.region, self),
+            )
             self.mesh_memberships = self.mesh.memberships
             self.mesh_id, self.mesh_kubeconfig = self.mesh.mesh_id, self.mesh.kubeconfig
             if self.features is not None:
                 self.kubeconfig = merged_kubeconfig_output(
-                    self.features.kubeconfig, self.mesh.kubeconfig,
-                    fleet_context=plan.spec.fleet.context, mesh_context=plan.spec.mesh.context)
+                    self.features.kubeconfig,
+                    self.mesh.kubeconfig,
+                    fleet_context=plan.spec.fleet.context,
+                    mesh_context=plan.spec.mesh.context,
+                )
         else:
             assert self.features is not None  # MeshFleetArgs.problems() refuses it otherwise
             # The Fleet's own mesh, as the Fleet reports it; a member it added itself is
             # adopted. Each joins after its Fleet attach (the Fleet is busy until then).
             self.mesh_memberships = memberships_in_order(
-                f"{name}-mesh", self.features.boundMeshId, plan.fleet.region, cluster_ids,
-                {k: [*w, self.fleet.memberships[k]] for k, w in joins.items()}, self)
+                f"{name}-mesh",
+                self.features.boundMeshId,
+                plan.fleet.region,
+                cluster_ids,
+                {k: [*w, self.fleet.memberships[k]] for k, w in joins.items()},
+                self,
+            )
             self.mesh_id = self.features.boundMeshId
-            self.kubeconfig = fleet_kubeconfig_output(self.features.kubeconfig,
-                                                      fleet_context=plan.spec.fleet.context)
+            self.kubeconfig = fleet_kubeconfig_output(
+                self.features.kubeconfig, fleet_context=plan.spec.fleet.context
+            )
         fleet_endpoint = self.features.apiServerEndpoint if self.features is not None else None
 
         self.vpc_ids = {k: n.vpc_id for k, n in self.networks.items()}
@@ -247,17 +306,26 @@ class MeshFleet(pulumi.ComponentResource):
         self.fleet_id = self.fleet.fleet_id
         self.cen_id = self.cen.cen_id if self.cen is not None else None
         self.api_endpoints = {
-            "clusters": {k: {"intranet": c.api_server_intranet,
-                             "internet": c.api_server_internet}
-                         for k, c in self.clusters.items()},
+            "clusters": {
+                k: {"intranet": c.api_server_intranet, "internet": c.api_server_internet}
+                for k, c in self.clusters.items()
+            },
             "mesh": self.mesh.api_server if self.mesh is not None else None,
-            "fleet": fleet_endpoint}
+            "fleet": fleet_endpoint,
+        }
         self.kubeconfigs = {k: c.kubeconfig for k, c in self.clusters.items()}
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
         """The component's outputs by attribute name (also what ``register_outputs`` got)."""
-        return {"vpc_ids": self.vpc_ids, "cluster_ids": self.cluster_ids,
-                "fleet_id": self.fleet_id, "mesh_id": self.mesh_id, "cen_id": self.cen_id,
-                "api_endpoints": self.api_endpoints, "kubeconfigs": self.kubeconfigs,
-                "mesh_kubeconfig": self.mesh_kubeconfig, "kubeconfig": self.kubeconfig}
+        return {
+            "vpc_ids": self.vpc_ids,
+            "cluster_ids": self.cluster_ids,
+            "fleet_id": self.fleet_id,
+            "mesh_id": self.mesh_id,
+            "cen_id": self.cen_id,
+            "api_endpoints": self.api_endpoints,
+            "kubeconfigs": self.kubeconfigs,
+            "mesh_kubeconfig": self.mesh_kubeconfig,
+            "kubeconfig": self.kubeconfig,
+        }

@@ -71,8 +71,9 @@ class NetworkArgs:
     None (no description)."""
 
     @classmethod
-    def from_plan(cls, vpc: VpcPlan, ipam_pool_id: str | None = None,
-                  owner: str | None = None) -> NetworkArgs:
+    def from_plan(
+        cls, vpc: VpcPlan, ipam_pool_id: str | None = None, owner: str | None = None
+    ) -> NetworkArgs:
         """The arguments for planned VPC ``vpc``.
 
         >>> NetworkArgs.from_plan(VpcPlan("hz", "cn-hangzhou", "10.0.0.0/22", ("cn-hangzhou-h",),
@@ -80,10 +81,16 @@ class NetworkArgs:
         'demo-hz'
         """
         nat = vpc.by_role("nat")
-        return cls(vpc.name, vpc.cidr, vpc.display_name, vpc.vswitches,
-                   nat[0].key if nat else None,
-                   ExistingVpcArgs.from_plan(vpc) if vpc.existing is not None else None,
-                   ipam_pool_id, owner if ipam_pool_id else None)
+        return cls(
+            vpc.name,
+            vpc.cidr,
+            vpc.display_name,
+            vpc.vswitches,
+            nat[0].key if nat else None,
+            ExistingVpcArgs.from_plan(vpc) if vpc.existing is not None else None,
+            ipam_pool_id,
+            owner if ipam_pool_id else None,
+        )
 
     def problems(self) -> list[Problem]:
         """Every CIDR must be concrete; the NAT vSwitch must be one of the vSwitches."""
@@ -91,8 +98,11 @@ class NetworkArgs:
         for sw in self.vswitches:
             out += cidr_problems(f"vpcs.{self.vpc}.vswitches.{sw.key}", sw.cidr)
         if self.nat_vswitch is not None and self.nat_vswitch not in {s.key for s in self.vswitches}:
-            out.append(Problem(f"vpcs.{self.vpc}.natGateway", self.nat_vswitch,
-                               "names no vSwitch of this VPC"))
+            out.append(
+                Problem(
+                    f"vpcs.{self.vpc}.natGateway", self.nat_vswitch, "names no vSwitch of this VPC"
+                )
+            )
         if self.existing is not None:
             out += self.existing.problems()
         return out
@@ -118,30 +128,40 @@ class Network(pulumi.ComponentResource):
     snat_entries: dict[str, alicloud.vpc.SnatEntry]
     """SNAT entries by the plan key of their source vSwitch: what a cluster waits on."""
 
-    def __init__(self, name: str, args: NetworkArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         raise_problems(args.problems())  # before the component itself is registered
         super().__init__("meshfleet:network:Network", name, None, opts)
         if args.existing is not None:
-            self.vpc = found = ExistingVpcResource(name, args.existing,
-                                                   opts=pulumi.ResourceOptions(parent=self))
+            self.vpc = found = ExistingVpcResource(
+                name, args.existing, opts=pulumi.ResourceOptions(parent=self)
+            )
             self.vpc_id, self.route_table_id = found.vpc_id, found.route_table_id
         else:
             self.vpc = vpc = alicloud.vpc.Network(
                 name,
-                alicloud.vpc.NetworkArgs(cidr_block=args.cidr, vpc_name=args.display_name,
-                                         ipv4_ipam_pool_id=args.ipam_pool_id,
-                                         description=args.owner),
-                opts=pulumi.ResourceOptions(parent=self))
+                alicloud.vpc.NetworkArgs(
+                    cidr_block=args.cidr,
+                    vpc_name=args.display_name,
+                    ipv4_ipam_pool_id=args.ipam_pool_id,
+                    description=args.owner,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
             self.vpc_id, self.route_table_id = vpc.id, vpc.route_table_id
         self.vswitches = {}
         for sw in args.vswitches:
             self.vswitches[sw.key] = alicloud.vpc.Switch(
                 sw.name,
                 alicloud.vpc.SwitchArgs(
-                    vpc_id=self.vpc_id, cidr_block=sw.cidr, zone_id=sw.zone,
-                    vswitch_name=sw.display_name),
-                opts=pulumi.ResourceOptions(parent=self))
+                    vpc_id=self.vpc_id,
+                    cidr_block=sw.cidr,
+                    zone_id=sw.zone,
+                    vswitch_name=sw.display_name,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.vswitch_ids = {k: s.id for k, s in self.vswitches.items()}
         self.nat_gateway, self.egress_ip, self.snat_entries = None, None, {}
         if args.nat_vswitch is not None:
@@ -155,44 +175,65 @@ class Network(pulumi.ComponentResource):
         self.nat_gateway = nat = alicloud.vpc.NatGateway(
             f"{name}-nat",
             alicloud.vpc.NatGatewayArgs(
-                vpc_id=self.vpc_id, vswitch_id=self.vswitches[args.nat_vswitch].id,
-                nat_gateway_name=f"{args.display_name}-nat", nat_type="Enhanced",
-                network_type="internet", payment_type="PayAsYouGo",
+                vpc_id=self.vpc_id,
+                vswitch_id=self.vswitches[args.nat_vswitch].id,
+                nat_gateway_name=f"{args.display_name}-nat",
+                nat_type="Enhanced",
+                network_type="internet",
+                payment_type="PayAsYouGo",
                 internet_charge_type="PayByLcu",
                 # Optional, ForceNew and read back without being computed: left unset, a live
                 # value would plan a replacement of the NAT gateway.
                 private_link_enabled=False,
-                description="meshfleet: egress of every cluster in this VPC"),
-            opts=child)
+                description="meshfleet: egress of every cluster in this VPC",
+            ),
+            opts=child,
+        )
         eip = alicloud.ecs.EipAddress(
             f"{name}-nat",
             alicloud.ecs.EipAddressArgs(
-                address_name=f"{args.display_name}-nat", bandwidth=str(EGRESS_MBPS),
-                internet_charge_type="PayByTraffic", payment_type="PayAsYouGo",
-                description="meshfleet: the NAT gateway's public address"),
-            opts=child)
+                address_name=f"{args.display_name}-nat",
+                bandwidth=str(EGRESS_MBPS),
+                internet_charge_type="PayByTraffic",
+                payment_type="PayAsYouGo",
+                description="meshfleet: the NAT gateway's public address",
+            ),
+            opts=child,
+        )
         bound = alicloud.ecs.EipAssociation(
             f"{name}-nat",
-            alicloud.ecs.EipAssociationArgs(allocation_id=eip.id, instance_id=nat.id,
-                                            instance_type="Nat"),
+            alicloud.ecs.EipAssociationArgs(
+                allocation_id=eip.id, instance_id=nat.id, instance_type="Nat"
+            ),
             # An EIP is bound to one instance at a time: a replacement must unbind it first.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+        )
         self.egress_ip = eip.ip_address
         # An Enhanced NAT gateway has one SNAT table; the provider reports it comma-joined.
         table = nat.snat_table_ids.apply(
-            lambda ids: reported(ids, "the NAT gateway's snatTableIds", "its SNAT entries")
-            .split(",")[0])
+            lambda ids: reported(ids, "the NAT gateway's snatTableIds", "its SNAT entries").split(
+                ","
+            )[0]
+        )
         for sw in args.vswitches:
             if sw.role not in ("node", "pod"):
                 continue  # transit-router, Fleet, mesh and NAT vSwitches send nothing out
             self.snat_entries[sw.key] = alicloud.vpc.SnatEntry(
                 f"{sw.name}-snat",
                 alicloud.vpc.SnatEntryArgs(
-                    snat_table_id=table, source_vswitch_id=self.vswitches[sw.key].id,
-                    snat_ip=eip.ip_address, snat_entry_name=sw.display_name),
+                    snat_table_id=table,
+                    source_vswitch_id=self.vswitches[sw.key].id,
+                    snat_ip=eip.ip_address,
+                    snat_entry_name=sw.display_name,
+                ),
                 # SNAT on an address the NAT gateway does not hold yet is refused.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[bound]))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[bound]),
+            )
 
     def _outputs(self) -> Mapping[str, Any]:
-        return {"vpc_id": self.vpc_id, "route_table_id": self.route_table_id,
-                "vswitch_ids": self.vswitch_ids, "egress_ip": self.egress_ip}
+        return {
+            "vpc_id": self.vpc_id,
+            "route_table_id": self.route_table_id,
+            "vswitch_ids": self.vswitch_ids,
+            "egress_ip": self.egress_ip,
+        }

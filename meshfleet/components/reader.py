@@ -38,7 +38,8 @@ class Reading:
         provider = self._providers.get(region)
         if provider is None:
             provider = self._providers[region] = alicloud.Provider(
-                f"{self.spec.name}-read-{region}", regional_provider_args(region))
+                f"{self.spec.name}-read-{region}", regional_provider_args(region)
+            )
         return pulumi.InvokeOptions(provider=provider)
 
     @property
@@ -52,12 +53,15 @@ def read_inventory(spec: FleetSpec, lock: Mapping[str, str]) -> Inventory:
     reading = Reading(spec)
     found = _read_existing(spec, lock, reading)
     pools = _read_pools(spec, lock, reading) if spec.ipam is not None else {}
-    return dataclasses.replace(found, pools=pools, versions=_read_versions(spec, lock, reading),
-                               owner=f"{pulumi.get_project()}/{pulumi.get_stack()}")
+    return dataclasses.replace(
+        found,
+        pools=pools,
+        versions=_read_versions(spec, lock, reading),
+        owner=f"{pulumi.get_project()}/{pulumi.get_stack()}",
+    )
 
 
-def _read_versions(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
-                   ) -> Versions | None:
+def _read_versions(spec: FleetSpec, lock: Mapping[str, str], reading: Reading) -> Versions | None:
     """What the cloud offers, for the versions neither the spec nor the lock's ``versions``
     gives (None, and nothing invoked, when every one is given): the Kubernetes versions of ACK
     managed clusters offered in every region such a cluster lives in, and the ASM versions of
@@ -67,15 +71,17 @@ def _read_versions(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
         return None
     kubernetes: list[str] | None = None
     for region in sorted({spec.clusters[c].region for c in clusters}):
-        got = alicloud.cs.get_kubernetes_version(cluster_type="ManagedKubernetes",
-                                                 opts=reading.opts(region))
+        got = alicloud.cs.get_kubernetes_version(
+            cluster_type="ManagedKubernetes", opts=reading.opts(region)
+        )
         offered = [m.version for m in got.metadatas]
         kubernetes = offered if kubernetes is None else [v for v in kubernetes if v in offered]
     editions: dict[str, tuple[str, ...]] = {}
     if mesh:
         edition = spec.mesh.edition
-        got_mesh = alicloud.servicemesh.get_versions(edition=edition,
-                                                     opts=reading.opts(spec.mesh.region))
+        got_mesh = alicloud.servicemesh.get_versions(
+            edition=edition, opts=reading.opts(spec.mesh.region)
+        )
         editions[edition] = tuple(v.version for v in got_mesh.versions if v.edition == edition)
     return Versions(tuple(kubernetes or ()), editions)
 
@@ -88,8 +94,7 @@ def _read_existing(spec: FleetSpec, lock: Mapping[str, str], reading: Reading) -
     return read_existing(spec, reading) if spec.reads_existing else Inventory()
 
 
-def _read_pools(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
-                ) -> dict[str, IpamPool]:
+def _read_pools(spec: FleetSpec, lock: Mapping[str, str], reading: Reading) -> dict[str, IpamPool]:
     """Every IPAM pool ``spec.ipam`` names: its effective region and mask limits, its CIDRs and
     every allocation in it (``vpc.get_ipam_ipam_pools``, ``get_ipam_ipam_pool_cidrs``,
     ``get_ipam_ipam_pool_allocations``).
@@ -118,29 +123,54 @@ def _read_pools(spec: FleetSpec, lock: Mapping[str, str], reading: Reading
     for pool_id, (seen_in, p) in sorted(found.items()):
         opts = reading.opts(p.pool_region_id or seen_in)
         cidrs = alicloud.vpc.get_ipam_ipam_pool_cidrs(ipam_pool_id=pool_id, opts=opts).cidrs
-        allocations = alicloud.vpc.get_ipam_ipam_pool_allocations(ipam_pool_id=pool_id,
-                                                                  opts=opts).allocations
-        locked = {c for k, c in lock.items() if k.startswith("vpc:") and k[4:] in spec.vpcs
-                  and spec.ipam.vpc.get(spec.vpcs[k[4:]].region) == pool_id}
-        mine = sorted({a.resource_id for a in allocations
-                       if a.resource_type == "VPC" and a.cidr in locked and a.resource_id})
+        allocations = alicloud.vpc.get_ipam_ipam_pool_allocations(
+            ipam_pool_id=pool_id, opts=opts
+        ).allocations
+        locked = {
+            c
+            for k, c in lock.items()
+            if k.startswith("vpc:")
+            and k[4:] in spec.vpcs
+            and spec.ipam.vpc.get(spec.vpcs[k[4:]].region) == pool_id
+        }
+        mine = sorted(
+            {
+                a.resource_id
+                for a in allocations
+                if a.resource_type == "VPC" and a.cidr in locked and a.resource_id
+            }
+        )
         described = {}
         if mine:
-            described = {v.id: v.description or "" for v in
-                         alicloud.vpc.get_networks(ids=mine, opts=opts).vpcs}
+            described = {
+                v.id: v.description or ""
+                for v in alicloud.vpc.get_networks(ids=mine, opts=opts).vpcs
+            }
         out[pool_id] = IpamPool(
-            pool_id, p.pool_region_id or "",
+            pool_id,
+            p.pool_region_id or "",
             tuple(sorted((c.cidr for c in cidrs if c.cidr), key=_address_order)),
-            tuple(PoolAllocation(a.cidr, a.ipam_pool_allocation_name or "",
-                                 described.get(a.resource_id, "") if a.resource_type == "VPC"
-                                 else a.ipam_pool_allocation_description or "",
-                                 a.resource_type or "", a.resource_id or "",
-                                 a.resource_region_id or "", a.id or "", a.status or "")
-                  for a in allocations if a.cidr),
-            p.allocation_min_cidr_mask or None, p.allocation_max_cidr_mask or None,
-            p.allocation_default_cidr_mask or None)
+            tuple(
+                PoolAllocation(
+                    a.cidr,
+                    a.ipam_pool_allocation_name or "",
+                    described.get(a.resource_id, "")
+                    if a.resource_type == "VPC"
+                    else a.ipam_pool_allocation_description or "",
+                    a.resource_type or "",
+                    a.resource_id or "",
+                    a.resource_region_id or "",
+                    a.id or "",
+                    a.status or "",
+                )
+                for a in allocations
+                if a.cidr
+            ),
+            p.allocation_min_cidr_mask or None,
+            p.allocation_max_cidr_mask or None,
+            p.allocation_default_cidr_mask or None,
+        )
     return out
-
 
 
 def _address_order(cidr: str) -> tuple[int, ...]:

@@ -24,7 +24,7 @@ def build_pack(fast: bool = True) -> Any:
         name=PACK_NAME,
         policies=build_policies(),  # type: ignore[arg-type]
         description="Alibaba Cloud ACK / ACK One Fleet / ASM / CEN network rules: CIDR "
-                    "overlaps, address limits, API-server reachability, membership, security.",
+        "overlaps, address limits, API-server reachability, membership, security.",
         display_name="meshfleet network rules",
         provider="alicloud",
         tags=["alicloud", "ack", "asm", "cen", "network"],

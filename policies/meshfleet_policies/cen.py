@@ -45,14 +45,22 @@ def vpc_attachment_zones(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
         if len(good) >= 2:
             continue
         bad = sorted(set(zones) - set(good))
-        note = (f"; {', '.join(bad)} has no transit router (supported in {att.region}: "
-                f"{', '.join(sorted(supported or ()))})" if bad else "")
-        yield Finding(att.urn, (
-            f"{att.label} maps vSwitches in {len(good)} transit-router zone(s) "
-            f"({', '.join(zones) or 'none'}{note}). A transit-router VPC attachment needs "
-            "vSwitches in at least two zones that support transit routers. Fix: add a "
-            "zone_mappings entry with a vSwitch (a dedicated /28 is enough) in a second "
-            "supported zone."))
+        note = (
+            f"; {', '.join(bad)} has no transit router (supported in {att.region}: "
+            f"{', '.join(sorted(supported or ()))})"
+            if bad
+            else ""
+        )
+        yield Finding(
+            att.urn,
+            (
+                f"{att.label} maps vSwitches in {len(good)} transit-router zone(s) "
+                f"({', '.join(zones) or 'none'}{note}). A transit-router VPC attachment needs "
+                "vSwitches in at least two zones that support transit routers. Fix: add a "
+                "zone_mappings entry with a vSwitch (a dedicated /28 is enough) in a second "
+                "supported zone."
+            ),
+        )
 
 
 def peer_attachment_bandwidth(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
@@ -65,18 +73,35 @@ def peer_attachment_bandwidth(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
             continue
         if kind == "DataTransfer" and isinstance(p.bandwidth, int) and p.bandwidth >= 1:
             continue
-        unknowns = [what for what, v in (("bandwidthType", kind), ("bandwidth", p.bandwidth),
-                                         ("cenBandwidthPackageId", p.package)) if v is UNKNOWN]
+        unknowns = [
+            what
+            for what, v in (
+                ("bandwidthType", kind),
+                ("bandwidth", p.bandwidth),
+                ("cenBandwidthPackageId", p.package),
+            )
+            if v is UNKNOWN
+        ]
         if unknowns:
-            yield Finding(p.urn, f"{p.label}: its bandwidth cannot be checked: "
-                          f"{', '.join(unknowns)} unknown at preview.",
-                          Cause(p.urn, p.label, f"{', '.join(unknowns)} of {p.label}"))
+            yield Finding(
+                p.urn,
+                f"{p.label}: its bandwidth cannot be checked: "
+                f"{', '.join(unknowns)} unknown at preview.",
+                Cause(p.urn, p.label, f"{', '.join(unknowns)} of {p.label}"),
+            )
             continue
-        said = (f"bandwidthType {kind!r}" if kind is not None else
-                "no bandwidthType (the API default is BandwidthPackage)")
-        yield Finding(p.urn, (
-            f"{p.label} between {a} and {b} has {said}, bandwidth "
-            f"{p.bandwidth if p.bandwidth is not None else 'unset'} and no bandwidth package: "
-            "the link gets 1 Kbit/s, for connectivity tests only. Fix: set "
-            "bandwidth_type=\"DataTransfer\" with a bandwidth cap (Mbit/s), or attach a CEN "
-            "bandwidth package (cen_bandwidth_package_id)."))
+        said = (
+            f"bandwidthType {kind!r}"
+            if kind is not None
+            else "no bandwidthType (the API default is BandwidthPackage)"
+        )
+        yield Finding(
+            p.urn,
+            (
+                f"{p.label} between {a} and {b} has {said}, bandwidth "
+                f"{p.bandwidth if p.bandwidth is not None else 'unset'} and no bandwidth package: "
+                "the link gets 1 Kbit/s, for connectivity tests only. Fix: set "
+                'bandwidth_type="DataTransfer" with a bandwidth cap (Mbit/s), or attach a CEN '
+                "bandwidth package (cen_bandwidth_package_id)."
+            ),
+        )

@@ -53,9 +53,15 @@ def parse(text: str) -> Net | None:
     """
     addr, sep, plen = text.strip().partition("/")
     parts = addr.split(".")
-    if sep and addr.isascii() and plen.isascii() and len(parts) == 4 and plen.isdigit() \
-            and len(plen) <= 2 and all(p.isdigit() and len(p) <= 3 and (p == "0" or p[0] != "0")
-                                       for p in parts):
+    if (
+        sep
+        and addr.isascii()
+        and plen.isascii()
+        and len(parts) == 4
+        and plen.isdigit()
+        and len(plen) <= 2
+        and all(p.isdigit() and len(p) <= 3 and (p == "0" or p[0] != "0") for p in parts)
+    ):
         octets = [int(p) for p in parts]
         prefix = int(plen)
         if prefix <= 32 and all(o <= 255 for o in octets):

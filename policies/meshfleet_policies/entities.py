@@ -38,14 +38,23 @@ EXISTING_VPC = "meshfleet:index:ExistingVpc"
 EXISTING_CLUSTER = "meshfleet:index:ExistingCluster"
 CLUSTER_TYPES = (MANAGED_K8S, K8S, SERVERLESS_K8S, EDGE_K8S, EXISTING_CLUSTER)
 VPC_TYPES = (VPC, EXISTING_VPC)
-_LABELS = {VPC: "VPC", VSWITCH: "vSwitch", MANAGED_K8S: "ACK cluster",
-           K8S: "ACK dedicated cluster", SERVERLESS_K8S: "ACK Serverless cluster",
-           EDGE_K8S: "ACK Edge cluster", FLEET: "ACK One Fleet", MESH: "ASM instance",
-           TR_VPC_ATTACHMENT: "transit-router VPC attachment",
-           TR_PEER_ATTACHMENT: "transit-router peer attachment",
-           CEN_ATTACHMENT: "CEN instance attachment", CEN: "CEN instance",
-           SECONDARY_CIDR: "secondary CIDR block", EXISTING_VPC: "existing VPC",
-           EXISTING_CLUSTER: "existing ACK cluster"}
+_LABELS = {
+    VPC: "VPC",
+    VSWITCH: "vSwitch",
+    MANAGED_K8S: "ACK cluster",
+    K8S: "ACK dedicated cluster",
+    SERVERLESS_K8S: "ACK Serverless cluster",
+    EDGE_K8S: "ACK Edge cluster",
+    FLEET: "ACK One Fleet",
+    MESH: "ASM instance",
+    TR_VPC_ATTACHMENT: "transit-router VPC attachment",
+    TR_PEER_ATTACHMENT: "transit-router peer attachment",
+    CEN_ATTACHMENT: "CEN instance attachment",
+    CEN: "CEN instance",
+    SECONDARY_CIDR: "secondary CIDR block",
+    EXISTING_VPC: "existing VPC",
+    EXISTING_CLUSTER: "existing ACK cluster",
+}
 TERWAY_ADDONS = ("terway-eniip", "terway-eni", "terway", "terway-controlplane")
 #: The provider's default nodeCidrMask (schema Default 24, applied by the provider's Check, so
 #: an unset value reaches the API as 24).
@@ -97,9 +106,10 @@ class Cidr:
 
 
 # ACK applies this Service CIDR when serviceCidr is unset: two such clusters overlap.
-DEFAULT_SERVICE = Cidr("172.19.0.0/20", Net(0xAC130000, 0xAC130FFF, 20,
-                                             "172.19.0.0/20 (serviceCidr unset: the ACK API "
-                                             "default)"))
+DEFAULT_SERVICE = Cidr(
+    "172.19.0.0/20",
+    Net(0xAC130000, 0xAC130FFF, 20, "172.19.0.0/20 (serviceCidr unset: the ACK API default)"),
+)
 
 
 @dataclass

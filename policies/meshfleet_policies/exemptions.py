@@ -41,9 +41,9 @@ def schema(policy_names: Sequence[str]) -> dict[str, Any]:
         "type": "array",
         "default": [],
         "description": "Per-resource exemptions: each silences one policy on the resources its "
-                       "'resource' pattern matches (URN, type token or name; fnmatch globs), "
-                       "with a required reason, an optional owner and an optional expiry date "
-                       "(YYYY-MM-DD, last day in force).",
+        "'resource' pattern matches (URN, type token or name; fnmatch globs), "
+        "with a required reason, an optional owner and an optional expiry date "
+        "(YYYY-MM-DD, last day in force).",
         "items": {
             "type": "object",
             "additionalProperties": False,
@@ -88,8 +88,10 @@ class Exemption:
     def describe(self) -> str:
         owner = f"; owner {self.owner}" if self.owner else ""
         until = f"; expires {self.expires.isoformat()}" if self.expires else "; no expiry date"
-        return (f"{self.policy} on {self.resource!r} (exemption #{self.index + 1}): "
-                f"{self.reason}{owner}{until}")
+        return (
+            f"{self.policy} on {self.resource!r} (exemption #{self.index + 1}): "
+            f"{self.reason}{owner}{until}"
+        )
 
 
 def parse(config: Mapping[str, Any] | None) -> tuple[list[Exemption], list[str]]:
@@ -110,21 +112,28 @@ def parse(config: Mapping[str, Any] | None) -> tuple[list[Exemption], list[str]]
         if not isinstance(e, Mapping):
             problems.append(f"exemption #{i + 1}: not an object")
             continue
-        policy, resource, reason = (str(e.get(k) or "").strip()
-                                    for k in ("policy", "resource", "reason"))
+        policy, resource, reason = (
+            str(e.get(k) or "").strip() for k in ("policy", "resource", "reason")
+        )
         if not policy or not resource or not reason:
-            missing = [k for k, v in (("policy", policy), ("resource", resource),
-                                      ("reason", reason)) if not v]
-            problems.append(f"exemption #{i + 1}: {' and '.join(repr(m) for m in missing)} "
-                            f"{'is' if len(missing) == 1 else 'are'} required")
+            missing = [
+                k
+                for k, v in (("policy", policy), ("resource", resource), ("reason", reason))
+                if not v
+            ]
+            problems.append(
+                f"exemption #{i + 1}: {' and '.join(repr(m) for m in missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} required"
+            )
             continue
         expires = None
         if e.get("expires"):
             try:
                 expires = dt.date.fromisoformat(str(e["expires"]))
             except ValueError:
-                problems.append(f"exemption #{i + 1}: expires {e['expires']!r} is not a date "
-                                "(YYYY-MM-DD)")
+                problems.append(
+                    f"exemption #{i + 1}: expires {e['expires']!r} is not a date (YYYY-MM-DD)"
+                )
                 continue
         out.append(Exemption(i, policy, resource, reason, str(e.get("owner") or ""), expires))
     return out, problems

@@ -26,8 +26,14 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 _P = "_PolicyAnalyzerServicer__"  # name-mangling prefix of the SDK servicer's private fields
-_NEEDED = ("_get_enforcement_level", "_create_report_violation", "_get_resource_options",
-           "_get_policy_config", "_configure_runtime_settings", "_map_enforcement_level")
+_NEEDED = (
+    "_get_enforcement_level",
+    "_create_report_violation",
+    "_get_resource_options",
+    "_get_policy_config",
+    "_configure_runtime_settings",
+    "_map_enforcement_level",
+)
 
 
 class SharedStackServicer(sdk._PolicyAnalyzerServicer):
@@ -40,7 +46,8 @@ class SharedStackServicer(sdk._PolicyAnalyzerServicer):
         hit = cache.get(prov.urn)
         if hit is None:
             props = unknown_checking_proxy(
-                deserialize_properties(json_format.MessageToDict(prov.properties)))
+                deserialize_properties(json_format.MessageToDict(prov.properties))
+            )
             hit = sdk.PolicyProviderResource(prov.type, props, prov.urn, prov.name)
             cache[prov.urn] = hit
         return hit
@@ -52,12 +59,28 @@ class SharedStackServicer(sdk._PolicyAnalyzerServicer):
         out = []
         for r in request.resources:
             props = unknown_checking_proxy(
-                deserialize_properties(json_format.MessageToDict(r.properties)))
-            res = sdk.PolicyResource(r.type, props, r.urn, r.name, self._get_resource_options(r),
-                                     self._provider(r, providers), None, [], {})
+                deserialize_properties(json_format.MessageToDict(r.properties))
+            )
+            res = sdk.PolicyResource(
+                r.type,
+                props,
+                r.urn,
+                r.name,
+                self._get_resource_options(r),
+                self._provider(r, providers),
+                None,
+                [],
+                {},
+            )
             by_urn[r.urn] = res
-            links.append((res, r.parent, list(r.dependencies),
-                          {k: list(v.urns) for k, v in r.propertyDependencies.items()}))
+            links.append(
+                (
+                    res,
+                    r.parent,
+                    list(r.dependencies),
+                    {k: list(v.urns) for k, v in r.propertyDependencies.items()},
+                )
+            )
             out.append(res)
         for res, parent, deps, prop_deps in links:
             if parent:
@@ -76,16 +99,19 @@ class SharedStackServicer(sdk._PolicyAnalyzerServicer):
         for policy in getattr(self, _P + "policies"):
             level = self._get_enforcement_level(policy)
             if level == sdk.EnforcementLevel.DISABLED or not isinstance(
-                    policy, sdk.StackValidationPolicy):
+                policy, sdk.StackValidationPolicy
+            ):
                 continue
             if level == sdk.EnforcementLevel.REMEDIATE:
                 level = sdk.EnforcementLevel.MANDATORY
-            report = self._create_report_violation(response, policy.name, policy.description,
-                                                   level, policy.severity)
+            report = self._create_report_violation(
+                response, policy.name, policy.description, level, policy.severity
+            )
             if resources is None:
                 resources = self._resources(request)
-            args = sdk.StackValidationArgs(resources, self._get_policy_config(policy.name),
-                                           getattr(self, _P + "stack_tags"))
+            args = sdk.StackValidationArgs(
+                resources, self._get_policy_config(policy.name), getattr(self, _P + "stack_tags")
+            )
             try:
                 result = policy.validate(args, report)
                 if isawaitable(result):
@@ -93,15 +119,24 @@ class SharedStackServicer(sdk._PolicyAnalyzerServicer):
                     loop.run_until_complete(result)
                     loop.close()
             except UnknownValueError as e:
-                response.diagnostics.append(proto.AnalyzeDiagnostic(
-                    policyName=policy.name, policyPackName=name, policyPackVersion=version,
-                    message=(f"can't run policy '{policy.name}' from policy pack "
-                             f"'{name}@v{version}' during preview: {e.message}"),
-                    urn="", description=policy.description,
-                    enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY)))
+                response.diagnostics.append(
+                    proto.AnalyzeDiagnostic(
+                        policyName=policy.name,
+                        policyPackName=name,
+                        policyPackVersion=version,
+                        message=(
+                            f"can't run policy '{policy.name}' from policy pack "
+                            f"'{name}@v{version}' during preview: {e.message}"
+                        ),
+                        urn="",
+                        description=policy.description,
+                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                    )
+                )
             except sdk._NotApplicableError as e:
-                response.not_applicable.append(proto.PolicyNotApplicable(
-                    policy_name=policy.name, reason=e.reason or ""))
+                response.not_applicable.append(
+                    proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
+                )
         return response
 
 

@@ -32,8 +32,10 @@ from .values import UNKNOWN, as_str, get
 
 ALLOCATION = "alicloud:vpc/ipamIpamPoolAllocation:IpamIpamPoolAllocation"
 NETWORK = "alicloud:vpc/network:Network"
-_CIDR = (r"((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/"
-         r"(3[0-2]|[12]?[0-9])")
+_CIDR = (
+    r"((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/"
+    r"(3[0-2]|[12]?[0-9])"
+)
 SCHEMA = {
     "type": "object",
     "default": {},
@@ -43,16 +45,22 @@ SCHEMA = {
         "required": ["cidrs"],
         "additionalProperties": False,
         "properties": {
-            "cidrs": {"type": "array", "minItems": 1,
-                      "items": {"type": "string", "pattern": f"^{_CIDR}$"}},
-            "allocations": {"type": "array", "default": [],
-                            "items": {"type": "string", "pattern": f"^{_CIDR}( .*)?$"}},
+            "cidrs": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": f"^{_CIDR}$"},
+            },
+            "allocations": {
+                "type": "array",
+                "default": [],
+                "items": {"type": "string", "pattern": f"^{_CIDR}( .*)?$"},
+            },
         },
     },
     "description": "The organisation's IPAM pools by id: each pool's provisioned CIDRs and its "
-                   "allocations ('a.b.c.d/n', optionally a space and the owner: "
-                   "'10.0.0.0/16 payments/prod'), as vpc.get_ipam_ipam_pool_cidrs and "
-                   "get_ipam_ipam_pool_allocations report them.",
+    "allocations ('a.b.c.d/n', optionally a space and the owner: "
+    "'10.0.0.0/16 payments/prod'), as vpc.get_ipam_ipam_pool_cidrs and "
+    "get_ipam_ipam_pool_allocations report them.",
 }
 
 
@@ -104,12 +112,16 @@ def ipam_pool_allocations(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     ranges = [Item(net, (what, e)) for what, e, net in _ranges(ix)]
     for pool_id, cidrs, allocations in pools:
         mine = {c for p, c in declared if p == pool_id}
-        inside = {id(a): a for a, _ in overlaps_between(ranges, [Item(n, pool_id)
-                                                                  for n in cidrs])}.values()
+        inside = {
+            id(a): a for a, _ in overlaps_between(ranges, [Item(n, pool_id) for n in cidrs])
+        }.values()
         # A config allocation at a range the stack allocates itself is its own unless the
         # config names another owner for it (a range copied from another stack's config).
-        foreign = [Item(n, label) for n, label in allocations
-                   if n.text not in mine or (label and label not in owners)]
+        foreign = [
+            Item(n, label)
+            for n, label in allocations
+            if n.text not in mine or (label and label not in owners)
+        ]
         clashes: dict[int, list[Item[str]]] = {}
         for a, other in overlaps_between(list(inside), foreign):
             clashes.setdefault(id(a), []).append(other)
@@ -118,19 +130,31 @@ def ipam_pool_allocations(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
             what, e = a.owner
             for other in clashes.get(id(a), []):
                 holder = f" of {other.owner}" if other.owner else ""
-                yield Finding(e.urn, (
-                    f"{what} {a.net.text} of {e.label} overlaps allocation {other.net.text}"
-                    f"{holder} in IPAM pool {pool_id} (config ipamPools): another owner holds "
-                    "it, so IPAM refuses this stack's allocation (or, unallocated, the two "
-                    "collide). Fix: plan from a fresh read of the pool and take a free range."))
+                yield Finding(
+                    e.urn,
+                    (
+                        f"{what} {a.net.text} of {e.label} overlaps allocation {other.net.text}"
+                        f"{holder} in IPAM pool {pool_id} (config ipamPools): another owner holds "
+                        "it, so IPAM refuses this stack's allocation (or, unallocated, the two "
+                        "collide). Fix: plan from a fresh read of the pool and take a free range."
+                    ),
+                )
             if id(a) not in clashes and a.net.text not in allocated:
-                yield Finding(e.urn, (
-                    f"{what} {a.net.text} of {e.label} lies in IPAM pool {pool_id} (config "
-                    "ipamPools) but has no allocation there: IPAM may hand the range to another "
-                    "stack. Fix: create the VPC with ipv4_ipam_pool_id, or reserve the range "
-                    "with vpc.IpamIpamPoolAllocation(ipam_pool_id, cidr)."))
-    from_pool = {r.urn for r in ix.resources if r.resource_type == NETWORK
-                 and isinstance(as_str(get(r.props, "ipv4IpamPoolId")), str)}
+                yield Finding(
+                    e.urn,
+                    (
+                        f"{what} {a.net.text} of {e.label} lies in IPAM pool {pool_id} (config "
+                        "ipamPools) but has no allocation there: IPAM may hand the range to "
+                        "another "
+                        "stack. Fix: create the VPC with ipv4_ipam_pool_id, or reserve the range "
+                        "with vpc.IpamIpamPoolAllocation(ipam_pool_id, cidr)."
+                    ),
+                )
+    from_pool = {
+        r.urn
+        for r in ix.resources
+        if r.resource_type == NETWORK and isinstance(as_str(get(r.props, "ipv4IpamPoolId")), str)
+    }
     for v in ix.vpcs.values():  # a VPC sized by its pool (ipv4_cidr_mask) is allocated there
         if not v.external and v.cidr.raw is UNKNOWN and v.urn not in from_pool:
             yield pending(v, "its CIDR against the IPAM pools", vpc_cidr_cause(ix, v))

@@ -80,15 +80,25 @@ class StackIndex:
         self._node_pools: list[tuple[Any, list[str], bool]] = []
         self._secondary: list[tuple[Any, Cidr]] = []
         handlers = {
-            VPC: self._add_vpc, CEN: self._add_cen, TR: self._add_transit_router,
-            SECONDARY_CIDR: self._add_secondary, VSWITCH: self._add_vswitch,
-            MANAGED_K8S: self._add_managed_kubernetes, K8S: self._add_kubernetes,
-            SERVERLESS_K8S: self._add_serverless, EDGE_K8S: self._add_edge,
-            FLEET: self._add_fleet, MESH: self._add_mesh, NODE_POOL: self._add_node_pool,
-            MEMBERSHIP: self._add_membership, TR_VPC_ATTACHMENT: self._add_tr_vpc_attachment,
+            VPC: self._add_vpc,
+            CEN: self._add_cen,
+            TR: self._add_transit_router,
+            SECONDARY_CIDR: self._add_secondary,
+            VSWITCH: self._add_vswitch,
+            MANAGED_K8S: self._add_managed_kubernetes,
+            K8S: self._add_kubernetes,
+            SERVERLESS_K8S: self._add_serverless,
+            EDGE_K8S: self._add_edge,
+            FLEET: self._add_fleet,
+            MESH: self._add_mesh,
+            NODE_POOL: self._add_node_pool,
+            MEMBERSHIP: self._add_membership,
+            TR_VPC_ATTACHMENT: self._add_tr_vpc_attachment,
             TR_PEER_ATTACHMENT: self._add_tr_peer_attachment,
-            CEN_ATTACHMENT: self._add_cen_attachment, DYNAMIC: self._add_dynamic,
-            BANDWIDTH_PACKAGE: self._add_cen, EXISTING_VPC: self._add_existing_vpc,
+            CEN_ATTACHMENT: self._add_cen_attachment,
+            DYNAMIC: self._add_dynamic,
+            BANDWIDTH_PACKAGE: self._add_cen,
+            EXISTING_VPC: self._add_existing_vpc,
             EXISTING_CLUSTER: self._add_existing_cluster,
         }
         relevant: list[tuple[int, Any]] = []
@@ -100,11 +110,12 @@ class StackIndex:
                     self._ids[ident] = r.urn
                 relevant.append((order, r))
         # Order matters: what later resources reference must be indexed first.
-        for phase in ((VPC, EXISTING_VPC, CEN, TR, BANDWIDTH_PACKAGE), (VSWITCH, SECONDARY_CIDR),
-                      (MANAGED_K8S, K8S, SERVERLESS_K8S, EDGE_K8S, EXISTING_CLUSTER, FLEET,
-                       MESH),
-                      (NODE_POOL, MEMBERSHIP, TR_VPC_ATTACHMENT, TR_PEER_ATTACHMENT,
-                       CEN_ATTACHMENT, DYNAMIC)):
+        for phase in (
+            (VPC, EXISTING_VPC, CEN, TR, BANDWIDTH_PACKAGE),
+            (VSWITCH, SECONDARY_CIDR),
+            (MANAGED_K8S, K8S, SERVERLESS_K8S, EDGE_K8S, EXISTING_CLUSTER, FLEET, MESH),
+            (NODE_POOL, MEMBERSHIP, TR_VPC_ATTACHMENT, TR_PEER_ATTACHMENT, CEN_ATTACHMENT, DYNAMIC),
+        ):
             for order, r in relevant:
                 if r.resource_type in phase:
                     handlers[r.resource_type](order, r)
@@ -155,8 +166,13 @@ class StackIndex:
         return cache[provider.urn]
 
     def _entity(self, order: int, r: Any) -> dict[str, Any]:
-        return {"urn": r.urn, "name": r.name, "type": r.resource_type, "order": order,
-                "region": self.region_of(r)}
+        return {
+            "urn": r.urn,
+            "name": r.name,
+            "type": r.resource_type,
+            "order": order,
+            "region": self.region_of(r),
+        }
 
     def label(self, key: Any) -> str:
         """A resource's label; external keys read as what they are ("vsw-123 (not declared in
@@ -174,8 +190,11 @@ class StackIndex:
     def _add_vpc(self, order: int, r: Any) -> None:
         value = get(r.props, "cidrBlock")
         # Unset: Alibaba Cloud (or the IPAM pool named by ipv4IpamPoolId) picks it at creation.
-        cidr = Cidr.of(value, self.origin(r, "cidrBlock")) if value is not None else Cidr(
-            UNKNOWN, None)
+        cidr = (
+            Cidr.of(value, self.origin(r, "cidrBlock"))
+            if value is not None
+            else Cidr(UNKNOWN, None)
+        )
         vpc = Vpc(**self._entity(order, r), cidr=cidr)
         secondary = get(r.props, "secondaryCidrBlocks")
         items = elements(secondary)
@@ -190,9 +209,15 @@ class StackIndex:
         vpc = self.ref(r, key, value, VPC_TYPES)
         if isinstance(vpc, str) and vpc not in self.vpcs:
             # An existing VPC named by id: known to share membership, CIDR not declared here.
-            self.vpcs[vpc] = Vpc(urn=vpc, name=vpc[3:], type=VPC, order=-1,
-                                 region=self.region_of(r), cidr=Cidr(EXTERNAL, None),
-                                 external=True)
+            self.vpcs[vpc] = Vpc(
+                urn=vpc,
+                name=vpc[3:],
+                type=VPC,
+                order=-1,
+                region=self.region_of(r),
+                cidr=Cidr(EXTERNAL, None),
+                external=True,
+            )
             self.labels[vpc] = f'VPC "{vpc[3:]}" (not declared in this stack)'
         return vpc
 
@@ -201,8 +226,14 @@ class StackIndex:
         vSwitches as entities keyed like any vSwitch named by id (``id:<vswitch id>``). Order
         -1: what exists is never the one blamed for an overlap with something new."""
         p = r.props
-        vpc = Vpc(urn=r.urn, name=str(as_str(get(p, "name")) or r.name), type=EXISTING_VPC,
-                  order=-1, region=as_str(get(p, "region")), cidr=Cidr.of(get(p, "cidrBlock")))
+        vpc = Vpc(
+            urn=r.urn,
+            name=str(as_str(get(p, "name")) or r.name),
+            type=EXISTING_VPC,
+            order=-1,
+            region=as_str(get(p, "region")),
+            cidr=Cidr.of(get(p, "cidrBlock")),
+        )
         secondary = elements(get(p, "secondaryCidrBlocks"))
         vpc.secondary.extend(Cidr.of(v) for v in (secondary if secondary is not UNKNOWN else ()))
         self.vpcs[r.urn] = vpc
@@ -214,8 +245,15 @@ class StackIndex:
                 continue
             key = f"id:{ident}"
             self.vswitches[key] = VSwitch(
-                urn=key, name=ident, type=VSWITCH, order=-1, region=vpc.region,
-                cidr=Cidr.of(get(sw, "cidrBlock")), zone=as_str(get(sw, "zoneId")), vpc=r.urn)
+                urn=key,
+                name=ident,
+                type=VSWITCH,
+                order=-1,
+                region=vpc.region,
+                cidr=Cidr.of(get(sw, "cidrBlock")),
+                zone=as_str(get(sw, "zoneId")),
+                vpc=r.urn,
+            )
             self.labels[key] = f'vSwitch "{ident}" of existing VPC "{vpc.name}"'
 
     def _add_existing_cluster(self, order: int, r: Any) -> None:
@@ -224,13 +262,20 @@ class StackIndex:
         p = r.props
         cni = as_str(get(p, "cni"))
         terway = cni == "terway"
-        c = Cluster(urn=r.urn, name=str(as_str(get(p, "name")) or r.name),
-                    type=EXISTING_CLUSTER, order=-1, region=as_str(get(p, "region")),
-                    pod_cidr=Cidr(None, None) if terway else Cidr.of(get(p, "podCidr")),
-                    service_cidr=Cidr.of(get(p, "serviceCidr")),
-                    node_cidr_mask=None if terway else as_int(get(p, "nodeCidrMask")),
-                    cni=cni if cni in ("flannel", "terway") else UNKNOWN, public=False,
-                    deletion_protection=True, existing=str(as_str(get(p, "clusterId"))))
+        c = Cluster(
+            urn=r.urn,
+            name=str(as_str(get(p, "name")) or r.name),
+            type=EXISTING_CLUSTER,
+            order=-1,
+            region=as_str(get(p, "region")),
+            pod_cidr=Cidr(None, None) if terway else Cidr.of(get(p, "podCidr")),
+            service_cidr=Cidr.of(get(p, "serviceCidr")),
+            node_cidr_mask=None if terway else as_int(get(p, "nodeCidrMask")),
+            cni=cni if cni in ("flannel", "terway") else UNKNOWN,
+            public=False,
+            deletion_protection=True,
+            existing=str(as_str(get(p, "clusterId"))),
+        )
         found, unknown = self.refs(r, "vswitchIds", get(p, "vswitchIds"), (VSWITCH,))
         c.node_vswitches.update(found)
         c.node_vswitches_unknown = unknown
@@ -242,8 +287,11 @@ class StackIndex:
         vpc = self._vpc_key(r, "vpcId", get(r.props, "vpcId"))
         value = get(r.props, "secondaryCidrBlock")
         # Unset: allocated from the IPAM pool (ipv4IpamPoolId + secondaryCidrMask) at creation.
-        cidr = (Cidr.of(value, self.origin(r, "secondaryCidrBlock")) if value is not None
-                else Cidr(UNKNOWN, None, r.urn))
+        cidr = (
+            Cidr.of(value, self.origin(r, "secondaryCidrBlock"))
+            if value is not None
+            else Cidr(UNKNOWN, None, r.urn)
+        )
         self._secondary.append((vpc, cidr))
 
     def _add_vswitch(self, order: int, r: Any) -> None:
@@ -251,23 +299,39 @@ class StackIndex:
         zone = as_str(get(p, "zoneId"))
         if zone is None:
             zone = as_str(get(p, "availabilityZone"))
-        v = VSwitch(**self._entity(order, r),
-                    cidr=Cidr.of(get(p, "cidrBlock"), self.origin(r, "cidrBlock")), zone=zone,
-                    vpc=self._vpc_key(r, "vpcId", get(p, "vpcId")))
+        v = VSwitch(
+            **self._entity(order, r),
+            cidr=Cidr.of(get(p, "cidrBlock"), self.origin(r, "cidrBlock")),
+            zone=zone,
+            vpc=self._vpc_key(r, "vpcId", get(p, "vpcId")),
+        )
         self.vswitches[r.urn] = v
         self._keep(v)
 
-    def _index_cluster(self, order: int, r: Any, keys: Sequence[str], *, pods: bool = True,
-                       public_key: str = "slbInternetEnabled", public_default: bool = True
-                       ) -> Cluster:
+    def _index_cluster(
+        self,
+        order: int,
+        r: Any,
+        keys: Sequence[str],
+        *,
+        pods: bool = True,
+        public_key: str = "slbInternetEnabled",
+        public_default: bool = True,
+    ) -> Cluster:
         p = r.props
         service = get(p, "serviceCidr")
-        c = Cluster(**self._entity(order, r),
-                    pod_cidr=Cidr.of(get(p, "podCidr"), self.origin(r, "podCidr")) if pods
-                    else Cidr(None, None),
-                    service_cidr=(Cidr.of(service, self.origin(r, "serviceCidr"))
-                                  if service is not None else DEFAULT_SERVICE),
-                    node_cidr_mask=as_int(get(p, "nodeCidrMask")) if pods else None)
+        c = Cluster(
+            **self._entity(order, r),
+            pod_cidr=Cidr.of(get(p, "podCidr"), self.origin(r, "podCidr"))
+            if pods
+            else Cidr(None, None),
+            service_cidr=(
+                Cidr.of(service, self.origin(r, "serviceCidr"))
+                if service is not None
+                else DEFAULT_SERVICE
+            ),
+            node_cidr_mask=as_int(get(p, "nodeCidrMask")) if pods else None,
+        )
         for key in keys:
             found, unknown = self.refs(r, key, get(p, key), (VSWITCH,))
             c.node_vswitches.update(found)
@@ -317,8 +381,14 @@ class StackIndex:
     def _add_serverless(self, order: int, r: Any) -> None:
         # ACK Serverless: pods are ECI instances on vSwitch addresses (no pod CIDR); its API
         # endpoint is public only with endpointPublicAccessEnabled (provider default false).
-        c = self._index_cluster(order, r, ("vswitchIds",), pods=False,
-                                public_key="endpointPublicAccessEnabled", public_default=False)
+        c = self._index_cluster(
+            order,
+            r,
+            ("vswitchIds",),
+            pods=False,
+            public_key="endpointPublicAccessEnabled",
+            public_default=False,
+        )
         c.vpc_ref = self._vpc_key(r, "vpcId", get(r.props, "vpcId"))
 
     def _add_node_pool(self, order: int, r: Any) -> None:
@@ -378,8 +448,12 @@ class StackIndex:
             entity["region"] = tr_region
         mappings = elements(get(r.props, "zoneMappings"))
         zones = UNKNOWN if mappings is UNKNOWN else [as_str(get(m, "zoneId")) for m in mappings]
-        att = Attachment(**entity, cen=self._cen_of(r, tr_cen),
-                         vpc=self._vpc_key(r, "vpcId", get(r.props, "vpcId")), zones=zones)
+        att = Attachment(
+            **entity,
+            cen=self._cen_of(r, tr_cen),
+            vpc=self._vpc_key(r, "vpcId", get(r.props, "vpcId")),
+            zones=zones,
+        )
         self.attachments.append(att)
         self._keep(att)
 
@@ -391,13 +465,20 @@ class StackIndex:
         local = entity["region"] if entity["region"] is not None else tr_region
         peer = as_str(get(p, "peerTransitRouterRegionId"))
         peer = peer if peer is not None else peer_tr_region
-        package = self.ref(r, "cenBandwidthPackageId", get(p, "cenBandwidthPackageId"),
-                           (BANDWIDTH_PACKAGE,))
-        peering = Peering(**entity, cen=self._cen_of(r, tr_cen),
-                          regions=(local if local is not None else UNKNOWN,
-                                   peer if peer is not None else UNKNOWN),
-                          bandwidth_type=as_str(get(p, "bandwidthType")),
-                          bandwidth=as_int(get(p, "bandwidth")), package=package)
+        package = self.ref(
+            r, "cenBandwidthPackageId", get(p, "cenBandwidthPackageId"), (BANDWIDTH_PACKAGE,)
+        )
+        peering = Peering(
+            **entity,
+            cen=self._cen_of(r, tr_cen),
+            regions=(
+                local if local is not None else UNKNOWN,
+                peer if peer is not None else UNKNOWN,
+            ),
+            bandwidth_type=as_str(get(p, "bandwidthType")),
+            bandwidth=as_int(get(p, "bandwidth")),
+            package=package,
+        )
         self.peerings.append(peering)
         self._keep(peering)
 
@@ -410,9 +491,12 @@ class StackIndex:
         region = as_str(get(p, "childInstanceRegionId"))
         if region is not None:
             entity["region"] = region
-        att = Attachment(**entity, cen=self.ref(r, "instanceId", get(p, "instanceId"), (CEN,)),
-                         vpc=self._vpc_key(r, "childInstanceId", get(p, "childInstanceId")),
-                         legacy=True)
+        att = Attachment(
+            **entity,
+            cen=self.ref(r, "instanceId", get(p, "instanceId"), (CEN,)),
+            vpc=self._vpc_key(r, "childInstanceId", get(p, "childInstanceId")),
+            legacy=True,
+        )
         self.attachments.append(att)
         self._keep(att)
 
@@ -433,8 +517,7 @@ class StackIndex:
         public = UNKNOWN if kind is UNKNOWN else as_bool(get(p, "publicApiServerEnabled"))
         self.fleet_public_features.append((fleet, False if public is None else public))
         if kind == FLEET_FEATURES_KIND:
-            self.bindings.append((r.urn, fleet, self.ref(r, "meshId", get(p, "meshId"),
-                                                         (MESH,))))
+            self.bindings.append((r.urn, fleet, self.ref(r, "meshId", get(p, "meshId"), (MESH,))))
 
     # -- derived -------------------------------------------------------------------------------
     def _finish(self) -> None:

@@ -26,6 +26,7 @@ from .values import EXTERNAL, UNKNOWN
 
 # --- shared lookups -----------------------------------------------------------------------------
 
+
 def pod_cause(ix: StackIndex, c: Cluster) -> Cause:
     return cause_of(ix, c, "the pod CIDR", c.pod_cidr)
 
@@ -96,6 +97,7 @@ def _same_vpc(a: Any, b: Any) -> Any:
 
 # --- groups: clusters managed together ----------------------------------------------------------
 
+
 def _verdict(ix: StackIndex, a: Cluster, b: Cluster, sure: bool) -> Any:
     return True if sure else ix.topo.same_group(a.urn, b.urn)
 
@@ -123,15 +125,19 @@ def _by_scope(ix: StackIndex, items: list[Item[Cluster]]) -> dict[Any, list[Item
     return out
 
 
-def _group_pairs(ix: StackIndex, left: list[Item[Cluster]], right: list[Item[Cluster]] | None
-                 ) -> Iterator[tuple[Item[Cluster], Item[Cluster], Any]]:
+def _group_pairs(
+    ix: StackIndex, left: list[Item[Cluster]], right: list[Item[Cluster]] | None
+) -> Iterator[tuple[Item[Cluster], Item[Cluster], Any]]:
     """Overlapping pairs of different clusters of one group: (a, b, True | UNKNOWN)."""
     sure = not ix.topo.unsure
     lefts = _by_scope(ix, left)
     rights = _by_scope(ix, right) if right is not None else {}
     for key, lpart in lefts.items():
-        found = (overlaps_within(lpart) if right is None
-                 else overlaps_between(lpart, rights.get(key, [])))
+        found = (
+            overlaps_within(lpart)
+            if right is None
+            else overlaps_between(lpart, rights.get(key, []))
+        )
         for a, b in found:
             if a.owner is not b.owner:
                 verdict = _verdict(ix, a.owner, b.owner, sure)
@@ -145,16 +151,23 @@ def _external_members(ix: StackIndex, what: str) -> Iterator[Finding]:
         anchors = [a for a in g.anchors if a in ix.labels]
         for key in g.members:
             if key.startswith("id:") and anchors:
-                cause = external(ix, key, f"cluster {key[3:]} (a member of the group "
-                                          f"{g.describe(ix)})")
-                yield Finding(anchors[0], f"{ix.labels[anchors[0]]}: {what} of the members "
-                              f"cannot be compared: {cause.text()}.", cause)
+                cause = external(
+                    ix, key, f"cluster {key[3:]} (a member of the group {g.describe(ix)})"
+                )
+                yield Finding(
+                    anchors[0],
+                    f"{ix.labels[anchors[0]]}: {what} of the members "
+                    f"cannot be compared: {cause.text()}.",
+                    cause,
+                )
 
 
 # --- the requirement document's CIDR tables -----------------------------------------------------
 
-def _same_vpc_pod_pairs(items: list[Item[Cluster]]) -> Iterator[tuple[Item[Cluster],
-                                                                      Item[Cluster]]]:
+
+def _same_vpc_pod_pairs(
+    items: list[Item[Cluster]],
+) -> Iterator[tuple[Item[Cluster], Item[Cluster]]]:
     by_vpc: dict[str, list[Item[Cluster]]] = {}
     for it in items:
         if isinstance(it.owner.vpc, str):
@@ -171,27 +184,36 @@ def pod_overlaps_pod(ix: StackIndex, cfg: Config, across: bool) -> Iterator[Find
     if not across:
         for a, b in _same_vpc_pod_pairs(items):
             new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
-            yield Finding(new.urn, (
-                f"pod CIDR {nnet.text} of {new.label} overlaps pod CIDR {onet.text} of "
-                f"{old.label} in the same {name_of(ix, new.vpc)}: Flannel routes every node's "
-                "pod block through the VPC's route table, so pod CIDRs in one VPC must not "
-                "overlap. Fix: give one cluster a pod CIDR that overlaps no other cluster's pod "
-                "CIDR (pod CIDRs cannot change after creation: the cluster must be recreated)."))
+            yield Finding(
+                new.urn,
+                (
+                    f"pod CIDR {nnet.text} of {new.label} overlaps pod CIDR {onet.text} of "
+                    f"{old.label} in the same {name_of(ix, new.vpc)}: Flannel routes every node's "
+                    "pod block through the VPC's route table, so pod CIDRs in one VPC must not "
+                    "overlap. Fix: give one cluster a pod CIDR that overlaps no other cluster's "
+                    "pod "
+                    "CIDR (pod CIDRs cannot change after creation: the cluster must be recreated)."
+                ),
+            )
     for a, b, verdict in _group_pairs(ix, items, None):
         new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
         assert isinstance(new, Cluster) and isinstance(old, Cluster)
         same = _same_vpc(new.vpc, old.vpc)
         together = _why_together(ix, new)
         if across and same is False:
-            msg = (f"pod CIDR {nnet.text} of {new.label} (in {name_of(ix, new.vpc)}) overlaps "
-                   f"pod CIDR {onet.text} of {old.label} (in {name_of(ix, old.vpc)}), {together}. "
-                   "Clusters in different VPCs that are managed together need disjoint pod "
-                   "CIDRs. Fix: give one cluster a pod CIDR outside the other's.")
+            msg = (
+                f"pod CIDR {nnet.text} of {new.label} (in {name_of(ix, new.vpc)}) overlaps "
+                f"pod CIDR {onet.text} of {old.label} (in {name_of(ix, old.vpc)}), {together}. "
+                "Clusters in different VPCs that are managed together need disjoint pod "
+                "CIDRs. Fix: give one cluster a pod CIDR outside the other's."
+            )
         elif not across and same is UNKNOWN:
-            msg = (f"pod CIDR {nnet.text} of {new.label} overlaps pod CIDR {onet.text} of "
-                   f"{old.label}, {together} (whether they share a VPC cannot be told; they "
-                   "must not overlap either way). Fix: give one cluster a pod CIDR that "
-                   "overlaps no other member's pod CIDR.")
+            msg = (
+                f"pod CIDR {nnet.text} of {new.label} overlaps pod CIDR {onet.text} of "
+                f"{old.label}, {together} (whether they share a VPC cannot be told; they "
+                "must not overlap either way). Fix: give one cluster a pod CIDR that "
+                "overlaps no other member's pod CIDR."
+            )
         else:
             continue
         yield Finding(new.urn, msg, None if verdict is True else _group_cause(ix))
@@ -219,12 +241,16 @@ def service_overlaps_service(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     items, unknown = services(ix)
     for a, b, verdict in _group_pairs(ix, items, None):
         new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
-        yield Finding(new.urn, (
-            f"Service CIDR {nnet.text} of {new.label} overlaps Service CIDR {onet.text} of "
-            f"{old.label}, {_why_together(ix, new)}. ASM and the requirement document forbid "
-            "overlapping Service CIDRs between clusters managed together (in one VPC or not). "
-            "Fix: give each cluster its own Service CIDR."),
-            None if verdict is True else _group_cause(ix))
+        yield Finding(
+            new.urn,
+            (
+                f"Service CIDR {nnet.text} of {new.label} overlaps Service CIDR {onet.text} of "
+                f"{old.label}, {_why_together(ix, new)}. ASM and the requirement document forbid "
+                "overlapping Service CIDRs between clusters managed together (in one VPC or not). "
+                "Fix: give each cluster its own Service CIDR."
+            ),
+            None if verdict is True else _group_cause(ix),
+        )
     grouped = set(ix.topo.group_of)
     for c in unknown:
         if c.urn in grouped or ix.topo.unsure:
@@ -237,11 +263,16 @@ def pod_overlaps_service(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     for c in ix.clusters.values():
         pod, svc = c.pod_cidr.net, c.service_cidr.net
         if c.flannel and pod is not None and svc is not None and pod.overlaps(svc):
-            yield Finding(c.urn, (
-                f"pod CIDR {pod.text} of {c.label} overlaps its own Service CIDR {svc.text}. ACK "
-                "refuses a pod CIDR that contains or overlaps the cluster's Service CIDR (an "
-                "unset serviceCidr is 172.19.0.0/20). Fix: choose disjoint pod and Service "
-                "CIDRs."))
+            yield Finding(
+                c.urn,
+                (
+                    f"pod CIDR {pod.text} of {c.label} overlaps its own Service CIDR {svc.text}. "
+                    "ACK "
+                    "refuses a pod CIDR that contains or overlaps the cluster's Service CIDR (an "
+                    "unset serviceCidr is 172.19.0.0/20). Fix: choose disjoint pod and Service "
+                    "CIDRs."
+                ),
+            )
         elif c.flannel and pod is not None and c.service_cidr.unknown:
             yield pending(c, "its pod CIDR against its Service CIDR", service_cause(ix, c))
     pod_items, _ = pods(ix)
@@ -250,11 +281,15 @@ def pod_overlaps_service(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
         new, nnet, old, onet = blame(p.owner, p.net, s.owner, s.net)
         what_new = "pod CIDR" if new is p.owner and nnet is p.net else "Service CIDR"
         what_old = "Service CIDR" if what_new == "pod CIDR" else "pod CIDR"
-        yield Finding(new.urn, (
-            f"{what_new} {nnet.text} of {new.label} overlaps {what_old} {onet.text} of "
-            f"{old.label}, {_why_together(ix, p.owner)}. Pod and Service CIDRs of clusters "
-            "managed together must be pairwise disjoint. Fix: move one of the two ranges."),
-            None if verdict is True else _group_cause(ix))
+        yield Finding(
+            new.urn,
+            (
+                f"{what_new} {nnet.text} of {new.label} overlaps {what_old} {onet.text} of "
+                f"{old.label}, {_why_together(ix, p.owner)}. Pod and Service CIDRs of clusters "
+                "managed together must be pairwise disjoint. Fix: move one of the two ranges."
+            ),
+            None if verdict is True else _group_cause(ix),
+        )
 
 
 def _own_vpc(ix: StackIndex, c: Cluster, what: str) -> Vpc | Finding | None:
@@ -288,8 +323,9 @@ def _member_vpcs(ix: StackIndex) -> Iterator[tuple[Any, bool, VpcBlocks]]:
         yield key, sure, blocks
 
 
-def _overlaps_vpc(ix: StackIndex, items: list[Item[Cluster]], what: str, why: str
-                  ) -> Iterator[Finding]:
+def _overlaps_vpc(
+    ix: StackIndex, items: list[Item[Cluster]], what: str, why: str
+) -> Iterator[Finding]:
     for c_item in items:
         c = c_item.owner
         vpc = _own_vpc(ix, c, what)
@@ -298,10 +334,15 @@ def _overlaps_vpc(ix: StackIndex, items: list[Item[Cluster]], what: str, why: st
         elif vpc is not None:
             for net in vpc.nets():
                 if net.overlaps(c_item.net):
-                    yield Finding(c.urn, (
-                        f"{what} {c_item.net.text} of {c.label} overlaps CIDR {net.text} of its "
-                        f"{vpc.label}. {why} Fix: choose a {what} outside every block of the "
-                        "VPC (e.g. another RFC 1918 range)."))
+                    yield Finding(
+                        c.urn,
+                        (
+                            f"{what} {c_item.net.text} of {c.label} overlaps CIDR {net.text} of "
+                            "its "
+                            f"{vpc.label}. {why} Fix: choose a {what} outside every block of the "
+                            "VPC (e.g. another RFC 1918 range)."
+                        ),
+                    )
                     break
     mine_by_scope = _by_scope(ix, items)
     for key, sure, blocks in _member_vpcs(ix):
@@ -316,26 +357,32 @@ def _overlaps_vpc(ix: StackIndex, items: list[Item[Cluster]], what: str, why: st
                 continue
             seen.add((c.urn, vpc.urn))
             other = ix.clusters[sorted(holders)[0]]
-            yield Finding(c.urn, (
-                f"{what} {c_item.net.text} of {c.label} overlaps CIDR {v_item.net.text} of "
-                f"{vpc.label}, the VPC of {other.label}, {_why_together(ix, c)}. The "
-                "requirement document applies the same-VPC rules across the VPCs of clusters "
-                f"managed together. Fix: choose a {what} outside every member's VPC."),
-                None if True in verdicts else _group_cause(ix))
+            yield Finding(
+                c.urn,
+                (
+                    f"{what} {c_item.net.text} of {c.label} overlaps CIDR {v_item.net.text} of "
+                    f"{vpc.label}, the VPC of {other.label}, {_why_together(ix, c)}. The "
+                    "requirement document applies the same-VPC rules across the VPCs of clusters "
+                    f"managed together. Fix: choose a {what} outside every member's VPC."
+                ),
+                None if True in verdicts else _group_cause(ix),
+            )
 
 
 def pod_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     items, unknown = pods(ix)
-    yield from _overlaps_vpc(ix, items, "pod CIDR",
-                             "Flannel pod addresses must lie outside the VPC.")
+    yield from _overlaps_vpc(
+        ix, items, "pod CIDR", "Flannel pod addresses must lie outside the VPC."
+    )
     for c in unknown:
         yield pending(c, "its pod CIDR against its VPC", pod_cause(ix, c))
 
 
 def service_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     items, unknown = services(ix)
-    yield from _overlaps_vpc(ix, items, "Service CIDR",
-                             "Service addresses must lie outside the VPC.")
+    yield from _overlaps_vpc(
+        ix, items, "Service CIDR", "Service addresses must lie outside the VPC."
+    )
     for c in unknown:
         yield pending(c, "its Service CIDR against its VPC", service_cause(ix, c))
 
@@ -344,21 +391,27 @@ def vswitch_overlaps_vswitch(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
     items, unknown = _vswitch_items(ix)
     by_vpc: dict[Any, list[Item[VSwitch]]] = {}
     for it in items:
-        by_vpc.setdefault(it.owner.vpc if isinstance(it.owner.vpc, str) else UNKNOWN,
-                          []).append(it)
+        by_vpc.setdefault(it.owner.vpc if isinstance(it.owner.vpc, str) else UNKNOWN, []).append(it)
     for vpc_key, part in by_vpc.items():
         if vpc_key is UNKNOWN:
             continue  # a vSwitch whose VPC cannot be told: vswitch-outside-vpc reports it
         for a, b in overlaps_within(part):
             new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
-            yield Finding(new.urn, (
-                f"CIDR {nnet.text} of {new.label} overlaps CIDR {onet.text} of {old.label} in "
-                f"the same {name_of(ix, vpc_key)}. Fix: give the vSwitch a CIDR block inside "
-                "its VPC that no other vSwitch uses."))
+            yield Finding(
+                new.urn,
+                (
+                    f"CIDR {nnet.text} of {new.label} overlaps CIDR {onet.text} of {old.label} in "
+                    f"the same {name_of(ix, vpc_key)}. Fix: give the vSwitch a CIDR block inside "
+                    "its VPC that no other vSwitch uses."
+                ),
+            )
     for v in unknown:
         if isinstance(v.vpc, str) and len(by_vpc.get(v.vpc, ())) > 0:
-            yield pending(v, "its CIDR against the other vSwitches of its VPC",
-                          cause_of(ix, v, "the CIDR block", v.cidr))
+            yield pending(
+                v,
+                "its CIDR against the other vSwitches of its VPC",
+                cause_of(ix, v, "the CIDR block", v.cidr),
+            )
 
 
 def _vswitch_vs(ix: StackIndex, other: list[Item[Cluster]], kind: str) -> Iterator[Finding]:
@@ -368,13 +421,19 @@ def _vswitch_vs(ix: StackIndex, other: list[Item[Cluster]], kind: str) -> Iterat
         if _same_vpc(v.vpc, c.vpc) is not True:
             continue  # another VPC: the group rules (pod/Service vs a member's VPC) decide
         new, nnet, old, onet = blame(v, vi.net, c, ci.net)
-        subject = (f"CIDR {nnet.text} of {new.label}" if new is v else
-                   f"{kind} {nnet.text} of {new.label}")
-        obj = (f"{kind} {onet.text} of {old.label}" if new is v else
-               f"CIDR {onet.text} of {old.label}")
-        yield Finding(new.urn, (
-            f"{subject} overlaps {obj} in the same VPC. Fix: move the vSwitch or choose a "
-            f"{kind} that overlaps no vSwitch of the VPC."))
+        subject = (
+            f"CIDR {nnet.text} of {new.label}" if new is v else f"{kind} {nnet.text} of {new.label}"
+        )
+        obj = (
+            f"{kind} {onet.text} of {old.label}" if new is v else f"CIDR {onet.text} of {old.label}"
+        )
+        yield Finding(
+            new.urn,
+            (
+                f"{subject} overlaps {obj} in the same VPC. Fix: move the vSwitch or choose a "
+                f"{kind} that overlaps no vSwitch of the VPC."
+            ),
+        )
 
 
 def vswitch_overlaps_pod(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
@@ -391,20 +450,31 @@ def _vpc_scopes(ix: StackIndex) -> Iterator[tuple[list[Vpc], str, bool]]:
     """(VPCs, why they must be disjoint, sure) per scope of the VPC rule."""
     topo = ix.topo
     for cen, vpcs in sorted(topo.cen_vpcs.items()):
-        yield ([ix.vpcs[v] for v in sorted(vpcs)], f"both are attached to {ix.label(cen)}: CEN "
-               "keeps the first route published for an overlapping range and traffic to the "
-               "other VPC breaks", True)
+        yield (
+            [ix.vpcs[v] for v in sorted(vpcs)],
+            f"both are attached to {ix.label(cen)}: CEN "
+            "keeps the first route published for an overlapping range and traffic to the "
+            "other VPC breaks",
+            True,
+        )
     for _key, sure, blocks in _member_vpcs(ix):
         vpcs = sorted({it.owner[0].urn for it in blocks})
         if len(vpcs) > 1:
             first = ix.clusters[min(min(it.owner[1]) for it in blocks)]
             why = _why_together(ix, first) if sure else "possibly managed together"
-            yield ([ix.vpcs[v] for v in vpcs], f"both hold clusters {why}, and the requirement "
-                   "document forbids overlapping VPC CIDRs between them", sure)
+            yield (
+                [ix.vpcs[v] for v in vpcs],
+                f"both hold clusters {why}, and the requirement "
+                "document forbids overlapping VPC CIDRs between them",
+                sure,
+            )
     if topo.cen_unsure:
         attached = sorted({a.vpc for a in ix.attachments if isinstance(a.vpc, str)})
-        yield ([ix.vpcs[v] for v in attached if v in ix.vpcs],
-               "they may be attached to one CEN", False)
+        yield (
+            [ix.vpcs[v] for v in attached if v in ix.vpcs],
+            "they may be attached to one CEN",
+            False,
+        )
 
 
 def vpc_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
@@ -417,12 +487,27 @@ def vpc_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
                 continue
             done.add(frozenset((a.owner.urn, b.owner.urn)))
             new, nnet, old, onet = blame(a.owner, a.net, b.owner, b.net)
-            cause = None if sure else (_group_cause(ix) if ix.topo.unsure else Cause(
-                ix.topo.cen_unsure[0][0], ix.label(ix.topo.cen_unsure[0][0]),
-                ix.topo.cen_unsure[0][1]))
-            yield Finding(new.urn, (
-                f"CIDR {nnet.text} of {new.label} overlaps CIDR {onet.text} of {old.label}: "
-                f"{why}. Fix: give one VPC a range that overlaps no other VPC's."), cause)
+            cause = (
+                None
+                if sure
+                else (
+                    _group_cause(ix)
+                    if ix.topo.unsure
+                    else Cause(
+                        ix.topo.cen_unsure[0][0],
+                        ix.label(ix.topo.cen_unsure[0][0]),
+                        ix.topo.cen_unsure[0][1],
+                    )
+                )
+            )
+            yield Finding(
+                new.urn,
+                (
+                    f"CIDR {nnet.text} of {new.label} overlaps CIDR {onet.text} of {old.label}: "
+                    f"{why}. Fix: give one VPC a range that overlaps no other VPC's."
+                ),
+                cause,
+            )
         if len(vpcs) > 1:
             pending_vpcs.update({v.urn: v for v in vpcs if v.unknown_cidrs() and not v.external})
     for v in pending_vpcs.values():
@@ -430,6 +515,7 @@ def vpc_overlaps_vpc(ix: StackIndex, cfg: Config) -> Iterator[Finding]:
 
 
 # --- ASM data plane -----------------------------------------------------------------------------
+
 
 def _mesh_members(ix: StackIndex) -> Iterator[tuple[Any, Cluster, bool]]:
     """(mesh, cluster, known?) for members; every cluster when the membership is unknown."""
@@ -455,11 +541,17 @@ def terway_service_overlaps_mesh_vpc(ix: StackIndex, cfg: Config) -> Iterator[Fi
             cause = None if known else _mesh_unknown(ix, m)
             if cause is None and c.cni is UNKNOWN:
                 cause = Cause(c.urn, c.label, f"the CNI (addons, podVswitchIds) of {c.label}")
-            yield Finding(c.urn, (
-                f"Service CIDR {c.service_cidr.net.text} of {c.label} (pods on VPC addresses: "
-                f"Terway or ACK Serverless) overlaps CIDR {hit.text} of {vpc.label}, the VPC of "
-                f"{m.label}. ASM requires such members' Service CIDRs to be disjoint from the "
-                "mesh's VPC. Fix: choose another Service CIDR."), cause)
+            yield Finding(
+                c.urn,
+                (
+                    f"Service CIDR {c.service_cidr.net.text} of {c.label} (pods on VPC addresses: "
+                    f"Terway or ACK Serverless) overlaps CIDR {hit.text} of {vpc.label}, the VPC "
+                    "of "
+                    f"{m.label}. ASM requires such members' Service CIDRs to be disjoint from the "
+                    "mesh's VPC. Fix: choose another Service CIDR."
+                ),
+                cause,
+            )
         elif known and (vpc.unknown_cidrs() or vpc.external):
             yield pending(c, "its Service CIDR against the mesh's VPC", vpc_cidr_cause(ix, vpc))
 
@@ -468,8 +560,9 @@ def member_vpc_overlaps_mesh_vpc(ix: StackIndex, cfg: Config) -> Iterator[Findin
     for m, c, known in _mesh_members(ix):
         mesh_vpc, own = vpc_of(ix, m.vpc), vpc_of(ix, c.vpc)
         if known and m.vpc is UNKNOWN:
-            yield pending(c, "its VPC against the mesh's VPC", Cause(m.urn, m.label,
-                                                                    f"the VPC of {m.label}"))
+            yield pending(
+                c, "its VPC against the mesh's VPC", Cause(m.urn, m.label, f"the VPC of {m.label}")
+            )
             continue
         if known and (c.vpc is UNKNOWN or c.vpc is EXTERNAL):
             yield pending(c, "its VPC against the mesh's VPC", cluster_vpc_cause(ix, c))
@@ -478,11 +571,16 @@ def member_vpc_overlaps_mesh_vpc(ix: StackIndex, cfg: Config) -> Iterator[Findin
             continue
         hit = _first_overlap(own.nets(), mesh_vpc.nets())
         if hit is not None:
-            yield Finding(c.urn, (
-                f"{own.label} ({hit[0].text}) of member {c.label} overlaps {mesh_vpc.label} "
-                f"({hit[1].text}) of {m.label}. ASM requires a member cluster in another VPC "
-                "to have a VPC range disjoint from the mesh's VPC. Fix: re-plan one of the two "
-                "VPC ranges."), None if known else _mesh_unknown(ix, m))
+            yield Finding(
+                c.urn,
+                (
+                    f"{own.label} ({hit[0].text}) of member {c.label} overlaps {mesh_vpc.label} "
+                    f"({hit[1].text}) of {m.label}. ASM requires a member cluster in another VPC "
+                    "to have a VPC range disjoint from the mesh's VPC. Fix: re-plan one of the two "
+                    "VPC ranges."
+                ),
+                None if known else _mesh_unknown(ix, m),
+            )
 
 
 def _first_overlap(a: list[Net], b: list[Net]) -> tuple[Net, Net] | None:

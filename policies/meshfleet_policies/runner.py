@@ -57,7 +57,8 @@ def _state(position: int, resources: Sequence[Any]) -> _Request:
     """
     st = _REQUEST
     same = position > st.position and (
-        resources is st.resources or [r.urn for r in resources] == st.urns)
+        resources is st.resources or [r.urn for r in resources] == st.urns
+    )
     if not same:
         st.reset()
         st.urns = [r.urn for r in resources]
@@ -85,8 +86,9 @@ def _exempted(st: _Request, policy: str, f: Finding) -> bool:
             if st.ex_report is not None and (e.index, f.urn) not in st.ex_reported:
                 st.ex_reported.add((e.index, f.urn))
                 where = f'"{name}"' if name else "the stack"
-                st.ex_report(f"{ex.IN_FORCE}{e.describe()}; silences {policy} on {where}",
-                             f.urn or None)
+                st.ex_report(
+                    f"{ex.IN_FORCE}{e.describe()}; silences {policy} on {where}", f.urn or None
+                )
             return True
     return False
 
@@ -94,9 +96,11 @@ def _exempted(st: _Request, policy: str, f: Finding) -> bool:
 def _report_unused(st: _Request, policy: str) -> None:
     for e in st.exemptions:
         if e.policy == policy and e.index not in st.ex_used and st.ex_report is not None:
-            st.ex_report(f"{ex.UNUSED}{e.describe()}; it silenced nothing in this run. Fix: "
-                         "remove it (the finding is gone) or correct its resource pattern.",
-                         None)
+            st.ex_report(
+                f"{ex.UNUSED}{e.describe()}; it silenced nothing in this run. Fix: "
+                "remove it (the finding is gone) or correct its resource pattern.",
+                None,
+            )
 
 
 def exemptions_validator(position: int) -> Validate:
@@ -110,9 +114,12 @@ def exemptions_validator(position: int) -> Validate:
             report(f"exemption invalid: {problem}; it is ignored.", None)
         for e in found:
             if e.expired(day):
-                report(f"{ex.EXPIRED}{e.describe()}; it silences nothing since "
-                       f"{e.expires}. Fix: fix the finding, or renew the exemption with a "
-                       "reason and a new date.", None)
+                report(
+                    f"{ex.EXPIRED}{e.describe()}; it silences nothing since "
+                    f"{e.expires}. Fix: fix the finding, or renew the exemption with a "
+                    "reason and a new date.",
+                    None,
+                )
 
     return validate
 
@@ -132,8 +139,11 @@ def rule_validator(name: str, check: Check, position: int) -> Validate:
                 if f.cause is None:
                     report(f.message, f.urn or None)
                 elif mode == "mandatory":
-                    tag = ("[not declared in this stack] " if f.cause.external
-                           else "[not verifiable at preview] ")
+                    tag = (
+                        "[not declared in this stack] "
+                        if f.cause.external
+                        else "[not verifiable at preview] "
+                    )
                     report(tag + f.message, f.urn or None)
                 elif mode == "advisory":
                     st.deferred.append((name, f))
@@ -141,8 +151,11 @@ def rule_validator(name: str, check: Check, position: int) -> Validate:
         except Exception:  # noqa: BLE001 - a bug must not take the whole preview down
             _REQUEST.position = -1  # and must not leave a half-built index for the next request
             _REQUEST.index = None
-            report(f"internal error in policy {name} (please report it):\n"
-                   f"{traceback.format_exc(limit=4)}", None)
+            report(
+                f"internal error in policy {name} (please report it):\n"
+                f"{traceback.format_exc(limit=4)}",
+                None,
+            )
 
     return validate
 
@@ -169,13 +182,19 @@ def unknowns_validator(position: int) -> Validate:
                 who.append(label)
         for key, (cause, values, uses, first) in causes.items():
             urn = key if key in st.meta else first
-            how = ("not declared in this stack (passed in by id): the pack cannot read it"
-                   if cause.external else "unknown at preview")
+            how = (
+                "not declared in this stack (passed in by id): the pack cannot read it"
+                if cause.external
+                else "unknown at preview"
+            )
             checks = "; ".join(f"{p} (on {_names(w)})" for p, w in uses.items())
-            fix = ("Declare the resource in this stack, or exempt these checks with a reason."
-                   if cause.external else "Re-run the check once the value is known (after "
-                   "the first update), or pass known ids/CIDRs so the policies can verify them.")
-            message = (f"{'; '.join(values)}: {how}. Not checked: {checks}. {fix}")
+            fix = (
+                "Declare the resource in this stack, or exempt these checks with a reason."
+                if cause.external
+                else "Re-run the check once the value is known (after "
+                "the first update), or pass known ids/CIDRs so the policies can verify them."
+            )
+            message = f"{'; '.join(values)}: {how}. Not checked: {checks}. {fix}"
             finding = Finding(urn, message, cause)
             if not _exempted(st, UNKNOWNS_NAME, finding):
                 report(message, urn or None)

@@ -170,9 +170,11 @@ class Topology:
     def reach_class(self, vpc: Any, region: Any) -> tuple[Any, ...]:
         """What private reachability of a VPC depends on: its region and its CEN attachments."""
         atts = self._by_vpc.get(vpc, []) if isinstance(vpc, str) else []
-        return (self.ix.vpc_region(vpc, region),
-                frozenset(a.cen for a in atts if not a.legacy),
-                frozenset(a.cen for a in atts if a.legacy))
+        return (
+            self.ix.vpc_region(vpc, region),
+            frozenset(a.cen for a in atts if not a.legacy),
+            frozenset(a.cen for a in atts if a.legacy),
+        )
 
     def private_path(self, vpc_a: Any, region_a: Any, vpc_b: Any, region_b: Any) -> Any:
         """True if the two VPCs are one VPC or privately connected (module docstring); else

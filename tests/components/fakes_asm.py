@@ -33,9 +33,14 @@ CANDIDATES = "DescribeServiceMeshClusters"
 class FakeAsm:
     """One region's ASM service: meshes, their members, and the clusters it knows."""
 
-    def __init__(self, meshes: tuple[str, ...] = ("asm-0001",),
-                 clusters: tuple[str, ...] = ("c-a", "c-b", "c-c"), *, busy_for: int = 2,
-                 starting_for: int = 1) -> None:
+    def __init__(
+        self,
+        meshes: tuple[str, ...] = ("asm-0001",),
+        clusters: tuple[str, ...] = ("c-a", "c-b", "c-c"),
+        *,
+        busy_for: int = 2,
+        starting_for: int = 1,
+    ) -> None:
         self.members: dict[str, list[str]] = {m: [] for m in meshes}
         self.known = set(clusters)
         self.forbidden: dict[str, tuple[int, str]] = {}
@@ -87,30 +92,41 @@ class FakeAsm:
 
     def _change(self, action: str, mesh: str) -> None:
         if self._busy[mesh] > 0:
-            raise api_error("ErrorPermitted.MeshStatusNotRunning",
-                            f"the service mesh {mesh} is updating, try again later")
+            raise api_error(
+                "ErrorPermitted.MeshStatusNotRunning",
+                f"the service mesh {mesh} is updating, try again later",
+            )
         self._busy[mesh] = self.busy_for
 
     def _ok(self, response: type, action: str) -> Any:
         if action in self.lose_answer_of:
             self.lose_answer_of.discard(action)
             raise api_error("InternalError", "the answer was lost", status=503)
-        return response().from_map({"headers": {}, "statusCode": 200,
-                                    "body": {"RequestId": f"REQ-{action}", "Code": "200"}})
+        return response().from_map(
+            {
+                "headers": {},
+                "statusCode": 200,
+                "body": {"RequestId": f"REQ-{action}", "Code": "200"},
+            }
+        )
 
     def add_cluster_into_service_mesh(
-            self, request: asm.AddClusterIntoServiceMeshRequest
+        self, request: asm.AddClusterIntoServiceMeshRequest
     ) -> asm.AddClusterIntoServiceMeshResponse:
         mesh = self._enter(ADD, request, asm.AddClusterIntoServiceMeshRequest)
         cluster = str(request.cluster_id)
         if cluster not in self.known:
             raise api_error("ErrorClusterNotFound", f"cluster {cluster} not found")
         if cluster in self.members[mesh]:
-            raise api_error("ErrorPermitted.ClusterAlreadyAdded",
-                            f"cluster {cluster} is already in the service mesh")
+            raise api_error(
+                "ErrorPermitted.ClusterAlreadyAdded",
+                f"cluster {cluster} is already in the service mesh",
+            )
         if any(cluster in m for other, m in self.members.items() if other != mesh):
-            raise api_error("ErrorPermitted.ClusterInOtherMesh",
-                            f"cluster {cluster} belongs to another service mesh")
+            raise api_error(
+                "ErrorPermitted.ClusterInOtherMesh",
+                f"cluster {cluster} belongs to another service mesh",
+            )
         if cluster in self.forbidden:
             raise api_error("ErrorPermitted.ClusterForbidden", "the cluster cannot be added")
         self._change(ADD, mesh)
@@ -119,7 +135,7 @@ class FakeAsm:
         return self._ok(asm.AddClusterIntoServiceMeshResponse, ADD)
 
     def remove_cluster_from_service_mesh(
-            self, request: asm.RemoveClusterFromServiceMeshRequest
+        self, request: asm.RemoveClusterFromServiceMeshRequest
     ) -> asm.RemoveClusterFromServiceMeshResponse:
         mesh = self._enter(REMOVE, request, asm.RemoveClusterFromServiceMeshRequest)
         cluster = str(request.cluster_id)
@@ -130,21 +146,26 @@ class FakeAsm:
         return self._ok(asm.RemoveClusterFromServiceMeshResponse, REMOVE)
 
     def describe_service_mesh_detail(
-            self, request: asm.DescribeServiceMeshDetailRequest
+        self, request: asm.DescribeServiceMeshDetailRequest
     ) -> asm.DescribeServiceMeshDetailResponse:
         mesh = self._enter(DETAIL, request, asm.DescribeServiceMeshDetailRequest)
         state = "running"
         if self._busy[mesh] > 0:
             self._busy[mesh] -= 1
             state = "updating"
-        body = {"RequestId": "REQ-D", "ServiceMesh": {
-            "Clusters": list(self.members[mesh]),
-            "ServiceMeshInfo": {"ServiceMeshId": mesh, "State": state, "Profile": "Pro"}}}
+        body = {
+            "RequestId": "REQ-D",
+            "ServiceMesh": {
+                "Clusters": list(self.members[mesh]),
+                "ServiceMeshInfo": {"ServiceMeshId": mesh, "State": state, "Profile": "Pro"},
+            },
+        }
         return asm.DescribeServiceMeshDetailResponse().from_map(
-            {"headers": {}, "statusCode": 200, "body": body})
+            {"headers": {}, "statusCode": 200, "body": body}
+        )
 
     def describe_clusters_in_service_mesh(
-            self, request: asm.DescribeClustersInServiceMeshRequest
+        self, request: asm.DescribeClustersInServiceMeshRequest
     ) -> asm.DescribeClustersInServiceMeshResponse:
         mesh = self._enter(MEMBERS, request, asm.DescribeClustersInServiceMeshRequest)
         listed = []
@@ -154,21 +175,26 @@ class FakeAsm:
                 self._starting[(mesh, cluster)] = left - 1
             listed.append({"ClusterId": cluster, "State": "starting" if left else "running"})
         return asm.DescribeClustersInServiceMeshResponse().from_map(
-            {"headers": {}, "statusCode": 200, "body": {"RequestId": "REQ-M",
-                                                        "Clusters": listed}})
+            {"headers": {}, "statusCode": 200, "body": {"RequestId": "REQ-M", "Clusters": listed}}
+        )
 
     def describe_service_mesh_clusters(
-            self, request: asm.DescribeServiceMeshClustersRequest
+        self, request: asm.DescribeServiceMeshClustersRequest
     ) -> asm.DescribeServiceMeshClustersResponse:
         mesh = self._enter(CANDIDATES, request, asm.DescribeServiceMeshClustersRequest)
         listed = []
         for cluster in sorted(self.known - set(self.members[mesh])):
             flag, info = self.forbidden.get(cluster, (0, ""))
-            listed.append({"ClusterId": cluster, "ForbiddenFlag": flag,
-                           **({"ForbiddenInfo": info} if info else {})})
+            listed.append(
+                {
+                    "ClusterId": cluster,
+                    "ForbiddenFlag": flag,
+                    **({"ForbiddenInfo": info} if info else {}),
+                }
+            )
         return asm.DescribeServiceMeshClustersResponse().from_map(
-            {"headers": {}, "statusCode": 200, "body": {"RequestId": "REQ-C",
-                                                        "Clusters": listed}})
+            {"headers": {}, "statusCode": 200, "body": {"RequestId": "REQ-C", "Clusters": listed}}
+        )
 
 
 # A module-level ClientFactory (pickled by reference, as the state would hold the provider).

@@ -55,8 +55,13 @@ AUTOSCALER = "alicloud:cs/autoscalingConfig:AutoscalingConfig"
 DYNAMIC = "pulumi-python:dynamic:Resource"
 MESH_MEMBERSHIP_KIND = "meshfleet:servicemesh:MeshMembership"
 COMPONENTS = {
-    "meshfleet:index:MeshFleet", "meshfleet:network:Network", "meshfleet:cluster:AckCluster",
-    "meshfleet:fleet:Fleet", "meshfleet:mesh:Mesh", "meshfleet:cen:CenBackbone"}
+    "meshfleet:index:MeshFleet",
+    "meshfleet:network:Network",
+    "meshfleet:cluster:AckCluster",
+    "meshfleet:fleet:Fleet",
+    "meshfleet:mesh:Mesh",
+    "meshfleet:cen:CenBackbone",
+}
 CEN_TYPES = {CEN, TR, TR_TABLE, TR_VPC, TR_PEER, TR_ASSOC, TR_PROP, TR_ROUTE, VPC_ROUTE}
 
 
@@ -97,8 +102,13 @@ def with_fleet(config: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
 
 def run_stack(config: Mapping[str, Any], stack: str) -> Capture:
     """Run the repository's ``__main__.py`` for ``stack`` in preview, strict invokes."""
-    return run_program(lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
-                       project=PROJECT, stack=stack, config=config, strict_invokes=True)
+    return run_program(
+        lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
+        project=PROJECT,
+        stack=stack,
+        config=config,
+        strict_invokes=True,
+    )
 
 
 def plan_of(config: Mapping[str, Any], stack: str) -> Plan:
@@ -118,32 +128,47 @@ def expected_counts(p: Plan) -> dict[str, int]:
     counts = {
         # one provider per region, and a reading provider per region versions are read in
         PROVIDER: len(regions) + len(read_regions(p.spec, p.versions.chosen)),
-        VPC: len(vpcs), VSWITCH: sum(len(v.vswitches) for v in vpcs),
-        ACK: len(clusters), NODE_POOL: sum(len(c.spec.pools) for c in clusters),
+        VPC: len(vpcs),
+        VSWITCH: sum(len(v.vswitches) for v in vpcs),
+        ACK: len(clusters),
+        NODE_POOL: sum(len(c.spec.pools) for c in clusters),
         AUTOSCALER: sum(c.spec.auto_scaling for c in clusters),
-        FLEET: 1, MEMBERSHIP: len(clusters),
-        MESH: int(standalone), DYNAMIC: 1 + len(clusters),  # FleetFeatures + mesh memberships
-        NAT: len(nat), EIP: len(nat), EIP_ASSOC: len(nat),
+        FLEET: 1,
+        MEMBERSHIP: len(clusters),
+        MESH: int(standalone),
+        DYNAMIC: 1 + len(clusters),  # FleetFeatures + mesh memberships
+        NAT: len(nat),
+        EIP: len(nat),
+        EIP_ASSOC: len(nat),
         SNAT: sum(len(v.by_role("node")) + len(v.by_role("pod")) for v in nat),
-        "meshfleet:index:MeshFleet": 1, "meshfleet:network:Network": len(vpcs),
-        "meshfleet:cluster:AckCluster": len(clusters), "meshfleet:fleet:Fleet": 1,
+        "meshfleet:index:MeshFleet": 1,
+        "meshfleet:network:Network": len(vpcs),
+        "meshfleet:cluster:AckCluster": len(clusters),
+        "meshfleet:fleet:Fleet": 1,
         "meshfleet:mesh:Mesh": int(standalone),
     }
     if public:
         if standalone:
             counts[EIP] += 1  # Pilot's
         return {k: v for k, v in counts.items() if v}
-    counts.update({
-        "meshfleet:cen:CenBackbone": 1, CEN: 1, TR: len(regions), TR_TABLE: len(regions),
-        TR_VPC: len(vpcs), TR_PEER: pairs,
-        TR_ASSOC: len(vpcs) + 2 * pairs, TR_PROP: len(vpcs) + 2 * pairs,
-        TR_ROUTE: len(flannel) * len(regions),
-        # aggregates (what they cover is checked in test_stack_example), never per remote range
-        VPC_ROUTE: sum(len(p.routes[v.name]) for v in vpcs),
-        # per aggregate: each cluster (all traffic), the Fleet (API server), the mesh (API
-        # server and istiod)
-        SG_RULE: (len(clusters) + 1 + 2 * standalone) * len(p.supernets),
-    })
+    counts.update(
+        {
+            "meshfleet:cen:CenBackbone": 1,
+            CEN: 1,
+            TR: len(regions),
+            TR_TABLE: len(regions),
+            TR_VPC: len(vpcs),
+            TR_PEER: pairs,
+            TR_ASSOC: len(vpcs) + 2 * pairs,
+            TR_PROP: len(vpcs) + 2 * pairs,
+            TR_ROUTE: len(flannel) * len(regions),
+            # aggregates (what they cover is checked in test_stack_example), never per remote range
+            VPC_ROUTE: sum(len(p.routes[v.name]) for v in vpcs),
+            # per aggregate: each cluster (all traffic), the Fleet (API server), the mesh (API
+            # server and istiod)
+            SG_RULE: (len(clusters) + 1 + 2 * standalone) * len(p.supernets),
+        }
+    )
     if not pairs:
         del counts[TR_PEER]
     return {k: v for k, v in counts.items() if v}
@@ -218,8 +243,9 @@ class View:
 
     def mesh_memberships(self) -> list[Registration]:
         """The MeshMembership dynamic resources, in registration order."""
-        return [r for r in self.cap.by_type(DYNAMIC)
-                if r.inputs.get("kind") == MESH_MEMBERSHIP_KIND]
+        return [
+            r for r in self.cap.by_type(DYNAMIC) if r.inputs.get("kind") == MESH_MEMBERSHIP_KIND
+        ]
 
     def closure(self, urn: str) -> set[str]:
         """Every URN ``urn`` transitively waits on (dependencies + property dependencies)."""
@@ -240,22 +266,33 @@ def big_fleet() -> dict[str, Any]:
         "cn-shanghai": ["cn-shanghai-b", "cn-shanghai-g", "cn-shanghai-l"],
         "cn-beijing": ["cn-beijing-a", "cn-beijing-c", "cn-beijing-h"],
     }
-    vpcs = {f"{short}-{i}": {"region": region}
-            for short, region in (("hz", "cn-hangzhou"), ("sh", "cn-shanghai"),
-                                  ("bj", "cn-beijing")) for i in (1, 2)}
+    vpcs = {
+        f"{short}-{i}": {"region": region}
+        for short, region in (("hz", "cn-hangzhou"), ("sh", "cn-shanghai"), ("bj", "cn-beijing"))
+        for i in (1, 2)
+    }
     clusters: dict[str, Any] = {}
     names = sorted(vpcs)
     for n in range(20):
         vpc = names[n % len(names)]
         cni = "terway" if n % 3 == 0 else "flannel"
         clusters[f"c{n:02d}"] = {
-            "vpc": vpc, "cni": cni, "maxNodes": 20 + 10 * (n % 4),
+            "vpc": vpc,
+            "cni": cni,
+            "maxNodes": 20 + 10 * (n % 4),
             "podsPerNode": 32 if cni == "terway" else 64,
-            "nodePools": {"workers": {"minSize": 1, "maxSize": 10} if n % 2
-                          else {"desiredSize": 2}},
+            "nodePools": {
+                "workers": {"minSize": 1, "maxSize": 10} if n % 2 else {"desiredSize": 2}
+            },
             "deletionProtection": n % 5 != 0,
         }
-    return {"name": "big", "connectivity": "cen", "cenBandwidth": 50,
-            "regions": {r: {"zones": z} for r, z in regions.items()}, "vpcs": vpcs,
-            "clusters": clusters, "fleet": {"vpc": "hz-1", "context": "fleet"},
-            "mesh": {"vpc": "sh-1", "context": "mesh", "spec": "enterprise"}}
+    return {
+        "name": "big",
+        "connectivity": "cen",
+        "cenBandwidth": 50,
+        "regions": {r: {"zones": z} for r, z in regions.items()},
+        "vpcs": vpcs,
+        "clusters": clusters,
+        "fleet": {"vpc": "hz-1", "context": "fleet"},
+        "mesh": {"vpc": "sh-1", "context": "mesh", "spec": "enterprise"},
+    }

@@ -39,7 +39,8 @@ class FakeAsm:
         self.requests: list[dict[str, Any]] = []
 
     def describe_service_mesh_clusters(
-            self, request: asm.DescribeServiceMeshClustersRequest) -> dict[str, Any]:
+        self, request: asm.DescribeServiceMeshClustersRequest
+    ) -> dict[str, Any]:
         self.requests.append(request.to_map())
         if self.failures:
             raise self.failures.pop(0)
@@ -57,8 +58,11 @@ class MembershipProbe(ApiResourceProvider[Any]):
     def members(self, mesh_id: str, region: str) -> list[str]:
         client = self.client(region)
         request = asm.DescribeServiceMeshClustersRequest(service_mesh_id=mesh_id)
-        body = self.call("DescribeServiceMeshClusters", f"ServiceMeshId={mesh_id}",
-                         lambda: client.describe_service_mesh_clusters(request))
+        body = self.call(
+            "DescribeServiceMeshClusters",
+            f"ServiceMeshId={mesh_id}",
+            lambda: client.describe_service_mesh_clusters(request),
+        )
         return [c["ClusterId"] for c in body["Clusters"]]
 
 
@@ -71,8 +75,9 @@ def probe(fake: FakeAsm, sleeps: list[float], seen: list[Any] | None = None) -> 
     return MembershipProbe(factory, sleep=sleeps.append)
 
 
-@pytest.mark.parametrize("error", [throttling(), throttling("Throttling"),
-                                   throttling_with_retry_after()])
+@pytest.mark.parametrize(
+    "error", [throttling(), throttling("Throttling"), throttling_with_retry_after()]
+)
 def test_a_second_product_retries_throttling_with_the_shared_backoff(error: Exception) -> None:
     fake, sleeps = FakeAsm(error, error), []
     assert probe(fake, sleeps).members("asm-1", "cn-hangzhou") == ["c-1"]
@@ -84,8 +89,10 @@ def test_a_second_product_surfaces_the_api_error_and_detects_not_found() -> None
     fake, sleeps = FakeAsm(api_error("ErrorServiceMeshNotFound", "mesh not found", status=404)), []
     with pytest.raises(AlibabaApiError) as err:
         probe(fake, sleeps).members("asm-1", "cn-hangzhou")
-    assert (err.value.action, err.value.target) == ("DescribeServiceMeshClusters",
-                                                    "ServiceMeshId=asm-1")
+    assert (err.value.action, err.value.target) == (
+        "DescribeServiceMeshClusters",
+        "ServiceMeshId=asm-1",
+    )
     assert err.value.code == "ErrorServiceMeshNotFound" and is_not_found(err.value.code)
     assert err.value.request_id == "REQ-ErrorServiceMeshNotFound" and sleeps == []
     assert "DescribeServiceMeshClusters(ServiceMeshId=asm-1)" in str(err.value)
@@ -96,30 +103,48 @@ def test_call_with_retries_gives_up_after_max_attempts_with_capped_delays() -> N
     fake = FakeAsm(*[throttling()] * 4)
     request = asm.DescribeServiceMeshClustersRequest(service_mesh_id="asm-1")
     with pytest.raises(AlibabaApiError) as err:
-        call_with_retries("DescribeServiceMeshClusters", "ServiceMeshId=asm-1",
-                          lambda: fake.describe_service_mesh_clusters(request),
-                          backoff=Backoff(max_attempts=4, base_delay=2.0, max_delay=5.0),
-                          sleep=sleeps.append)
+        call_with_retries(
+            "DescribeServiceMeshClusters",
+            "ServiceMeshId=asm-1",
+            lambda: fake.describe_service_mesh_clusters(request),
+            backoff=Backoff(max_attempts=4, base_delay=2.0, max_delay=5.0),
+            sleep=sleeps.append,
+        )
     assert err.value.attempts == 4 and "after 4 attempts" in str(err.value)
     assert sleeps == [2.0, 4.0, 5.0]
     assert is_throttling("Throttling.User") and not is_throttling("ThrottlingX")
 
 
 def test_a_second_product_gets_the_stack_credentials_and_never_pickles_them(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET"):
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for var in (
+        "ALICLOUD_ACCESS_KEY",
+        "ALICLOUD_SECRET_KEY",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    ):
         monkeypatch.delenv(var, raising=False)
-    request = ConfigureRequest(DynamicConfig(
-        {"alicloud:accessKey": "AK-1", "alicloud:secretKey": SECRET_SK,
-         "alicloud:region": "cn-beijing"}, "meshfleet"))
+    request = ConfigureRequest(
+        DynamicConfig(
+            {
+                "alicloud:accessKey": "AK-1",
+                "alicloud:secretKey": SECRET_SK,
+                "alicloud:region": "cn-beijing",
+            },
+            "meshfleet",
+        )
+    )
     seen: list[Any] = []
     p = probe(FakeAsm(), [], seen)
     p.configure(request)
     p.members("asm-1", "cn-shanghai")
     ((credentials, region),) = seen
     assert (credentials.access_key_id, credentials.access_key_secret, region) == (
-        "AK-1", SECRET_SK, "cn-shanghai")
+        "AK-1",
+        SECRET_SK,
+        "cn-shanghai",
+    )
     assert set(p._stack_config) == {f"alicloud:{k}" for k in CREDENTIAL_KEYS}
     configured = MembershipProbe()
     configured.configure(request)

@@ -42,8 +42,10 @@ STACK = "brownfield"
 EXISTING_CLUSTER = "meshfleet:index:ExistingCluster"
 EXISTING_VPC = "meshfleet:index:ExistingVpc"
 VPC_ID = "vpc-bp1brown000000000001"
-OLD = {"ack-old-1": "c0123456789abcdef0123456789abcdef",
-       "ack-old-2": "cfedcba9876543210fedcba9876543210"}
+OLD = {
+    "ack-old-1": "c0123456789abcdef0123456789abcdef",
+    "ack-old-2": "cfedcba9876543210fedcba9876543210",
+}
 
 
 def config() -> dict[str, Any]:
@@ -59,9 +61,14 @@ def brownfield_plan(answers: Path = FIXTURE / "answers.yaml") -> Plan:
 
 @pytest.fixture(scope="module")
 def run() -> tuple[Capture, Plan]:
-    cap = run_program(lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
-                      project="meshfleet", stack=STACK, config=config(), strict_invokes=True,
-                      answers=load_answers(FIXTURE / "answers.yaml"))
+    cap = run_program(
+        lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
+        project="meshfleet",
+        stack=STACK,
+        config=config(),
+        strict_invokes=True,
+        answers=load_answers(FIXTURE / "answers.yaml"),
+    )
     return cap, brownfield_plan()
 
 
@@ -89,8 +96,11 @@ def test_existing_ids_feed_the_attachments(run: tuple[Capture, Plan]) -> None:
     cap, _ = run
     subs = {r.inputs["subClusterId"] for r in cap.by_type(MEMBERSHIP)}
     assert set(OLD.values()) <= subs and len(subs) == 3
-    mesh = {r.inputs.get("clusterId") for r in cap.by_type(DYNAMIC)
-            if r.inputs.get("kind") == "meshfleet:servicemesh:MeshMembership"}
+    mesh = {
+        r.inputs.get("clusterId")
+        for r in cap.by_type(DYNAMIC)
+        if r.inputs.get("kind") == "meshfleet:servicemesh:MeshMembership"
+    }
     assert set(OLD.values()) <= mesh
     hz_switches = [r for r in cap.by_type(VSWITCH) if r.name.startswith("hz-")]
     assert hz_switches and all(r.inputs["vpcId"] == VPC_ID for r in hz_switches)
@@ -99,8 +109,7 @@ def test_existing_ids_feed_the_attachments(run: tuple[Capture, Plan]) -> None:
     assert attach.inputs["transitRouterId"] == "tr-bp1brown000000000001"
     assert attach.inputs["cenId"] == "cen-brownfield0001"
     routes = [r for r in cap.by_type(VPC_ROUTE) if r.name.startswith("brown-cen-hz-")]
-    assert routes and all(r.inputs["routeTableId"] == "vtb-bp1brown000000000001"
-                          for r in routes)
+    assert routes and all(r.inputs["routeTableId"] == "vtb-bp1brown000000000001" for r in routes)
 
 
 def test_only_attachments_name_an_existing_cluster(run: tuple[Capture, Plan]) -> None:
@@ -119,7 +128,11 @@ def test_existing_cluster_inputs_carry_its_ranges(run: tuple[Capture, Plan]) -> 
     by_name = {r.name: r for r in cap.by_type(EXISTING_CLUSTER)}
     one = by_name["ack-old-1"].inputs
     assert (one["clusterId"], one["podCidr"], one["serviceCidr"], one["cni"]) == (
-        OLD["ack-old-1"], "172.20.0.0/16", "192.168.0.0/20", "flannel")
+        OLD["ack-old-1"],
+        "172.20.0.0/16",
+        "192.168.0.0/20",
+        "flannel",
+    )
     assert one["vswitchIds"] == list(p.clusters["ack-old-1"].existing.vswitch_ids)  # type: ignore[union-attr]
     two = by_name["ack-old-2"].inputs
     assert (two["cni"], two.get("podCidr")) == ("terway", None)
@@ -139,8 +152,11 @@ def _answers(tmp: Path, edit: Any) -> Path:
 
 
 def _entry(doc: list[dict[str, Any]], function: str, **args: Any) -> dict[str, Any]:
-    return next(e for e in doc if e["function"] == function
-                and all(e.get("args", {}).get(k) == v for k, v in args.items()))
+    return next(
+        e
+        for e in doc
+        if e["function"] == function and all(e.get("args", {}).get(k) == v for k, v in args.items())
+    )
 
 
 def test_reader_refuses_what_the_cloud_contradicts(tmp_path: Path) -> None:
@@ -155,18 +171,26 @@ def test_reader_refuses_what_the_cloud_contradicts(tmp_path: Path) -> None:
         brownfield_plan(_answers(tmp_path, edit))
     got = {p.path: str(p) for p in err.value.problems}
     assert f"'{VPC_ID}' names no VPC in cn-hangzhou" in got["vpcs.hz.id"]
-    assert ("clusters.ack-old-1.cni: 'flannel' differs from existing cluster ack-old-1 "
-            f"({OLD['ack-old-1']}), which runs terway") in got["clusters.ack-old-1.cni"]
+    assert (
+        "clusters.ack-old-1.cni: 'flannel' differs from existing cluster ack-old-1 "
+        f"({OLD['ack-old-1']}), which runs terway"
+    ) in got["clusters.ack-old-1.cni"]
 
 
 def test_reader_refuses_a_cluster_in_another_vpc(tmp_path: Path) -> None:
     def edit(doc: list[dict[str, Any]]) -> None:
         _entry(doc, "cs.get_clusters", ids=[OLD["ack-old-2"]])["result"]["clusters"][0][
-            "vpc_id"] = "vpc-bp1other00000000001"
+            "vpc_id"
+        ] = "vpc-bp1other00000000001"
 
     from meshfleet.errors import SpecError
 
-    with pytest.raises(SpecError, match=(f"clusters.ack-old-2.vpc: 'hz' is VPC {VPC_ID}, but "
-                                         "existing cluster ack-old-2 .* is in VPC "
-                                         "vpc-bp1other00000000001")):
+    with pytest.raises(
+        SpecError,
+        match=(
+            f"clusters.ack-old-2.vpc: 'hz' is VPC {VPC_ID}, but "
+            "existing cluster ack-old-2 .* is in VPC "
+            "vpc-bp1other00000000001"
+        ),
+    ):
         brownfield_plan(_answers(tmp_path, edit))

@@ -160,8 +160,10 @@ def test_create_fails_when_the_service_binds_another_mesh_and_rolls_back() -> No
     assert repr(MESH) in str(err.value)
     # Issue 12 item 9: never a protected Fleet with a mesh nobody declared. What the call
     # switched on is switched back, and protection was never sent.
-    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "EnableMesh": True},
-                                     {"ClusterId": FLEET, "EnableMesh": False}]
+    assert fake.requests(UPDATE) == [
+        {"ClusterId": FLEET, "EnableMesh": True},
+        {"ClusterId": FLEET, "EnableMesh": False},
+    ]
     assert (fake.enable_mesh, fake.deletion_protection) == (False, False)
 
 
@@ -190,8 +192,10 @@ def test_mode_fleet_takes_the_mesh_the_fleet_reports() -> None:
     inputs = {k: v for k, v in props().items() if k != "meshId"}  # None never reaches the wire
     outs = provider(fake).create(inputs).outs or {}
     assert outs["boundMeshId"] == "asm-made-by-ackone" and "meshId" not in outs
-    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "EnableMesh": True},
-                                     {"ClusterId": FLEET, "DeletionProtection": True}]
+    assert fake.requests(UPDATE) == [
+        {"ClusterId": FLEET, "EnableMesh": True},
+        {"ClusterId": FLEET, "DeletionProtection": True},
+    ]
     # A refresh keeps no meshId either: nothing was declared, so nothing drifts.
     live = provider(fake).read(FLEET, outs).outs or {}
     assert "meshId" not in live
@@ -314,15 +318,19 @@ def test_update_protection_off_goes_first_and_on_goes_after_the_binding() -> Non
     # Turning the mesh on fails its binding: protection is switched off first, the mesh back.
     with pytest.raises(MeshBindingError):
         provider(fake).update(FLEET, olds, props(deletionProtection=False))
-    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "DeletionProtection": False},
-                                     {"ClusterId": FLEET, "EnableMesh": True},
-                                     {"ClusterId": FLEET, "EnableMesh": False}]
+    assert fake.requests(UPDATE) == [
+        {"ClusterId": FLEET, "DeletionProtection": False},
+        {"ClusterId": FLEET, "EnableMesh": True},
+        {"ClusterId": FLEET, "EnableMesh": False},
+    ]
     fake.calls.clear()
     olds = created(fake, enableMesh=False, meshId=None, deletionProtection=False)
     with pytest.raises(MeshBindingError):
         provider(fake).update(FLEET, olds, props(deletionProtection=True))
-    assert fake.requests(UPDATE) == [{"ClusterId": FLEET, "EnableMesh": True},
-                                     {"ClusterId": FLEET, "EnableMesh": False}]
+    assert fake.requests(UPDATE) == [
+        {"ClusterId": FLEET, "EnableMesh": True},
+        {"ClusterId": FLEET, "EnableMesh": False},
+    ]
     assert fake.deletion_protection is False  # never switched on: the binding failed first
 
 
@@ -651,8 +659,9 @@ def _program() -> tuple[FleetFeatures, list[pulumi.Resource]]:
     ]
     features = FleetFeatures(
         "fleet-features",
-        FleetFeaturesArgs(fleet_id=fleet.id, region="cn-hangzhou", mesh_id=mesh.id,
-                          enable_mesh=True),
+        FleetFeaturesArgs(
+            fleet_id=fleet.id, region="cn-hangzhou", mesh_id=mesh.id, enable_mesh=True
+        ),
         pulumi.ResourceOptions(depends_on=members),
     )
     return features, [fleet, mesh, *members]

@@ -42,8 +42,12 @@ from tests.components.stacks import ACK, PROVIDER, VPC
 from tests.ipam_fake import FakeIpam, IpamRefused
 
 ALLOCATION = "alicloud:vpc/ipamIpamPoolAllocation:IpamIpamPoolAllocation"
-POOLS = {"vpc-hz": "ipam-pool-hz0vpc", "vpc-sh": "ipam-pool-sh0vpc", "pod": "ipam-pool-hz0pod",
-         "service": "ipam-pool-hz0svc"}
+POOLS = {
+    "vpc-hz": "ipam-pool-hz0vpc",
+    "vpc-sh": "ipam-pool-sh0vpc",
+    "pod": "ipam-pool-hz0pod",
+    "service": "ipam-pool-hz0svc",
+}
 STACKS = ("team-a", "team-b")
 #: Which stack makes its next IPAM call: A, B, B, A, ... so that each wins some contested ranges.
 SCHEDULE = "ABBAABBAABBA"
@@ -53,37 +57,85 @@ def organisation() -> FakeIpam:
     """The organisation's pools: one VPC pool per region, one pod and one Service pool, and an
     earlier team's allocations in each."""
     fake = FakeIpam()
-    fake.add_pool(POOLS["vpc-hz"], scope="private", region="cn-hangzhou",
-                  cidrs=["10.0.0.0/12"], min_mask=16, max_mask=24)
-    fake.add_pool(POOLS["vpc-sh"], scope="private", region="cn-shanghai",
-                  cidrs=["10.16.0.0/12"], min_mask=16, max_mask=24)
-    fake.add_pool(POOLS["pod"], scope="private", region="cn-hangzhou",
-                  cidrs=["172.16.0.0/12"], min_mask=12, max_mask=24)
-    fake.add_pool(POOLS["service"], scope="private", region="cn-hangzhou",
-                  cidrs=["192.168.0.0/16"], min_mask=16, max_mask=24)
-    fake.create_vpc(POOLS["vpc-hz"], "10.0.0.0/16", region="cn-hangzhou",
-                    description="payments/prod")
-    fake.allocate(POOLS["pod"], "172.16.0.0/16", region="cn-hangzhou", name="pod:payments",
-                  description="payments/prod")
-    fake.allocate(POOLS["service"], "192.168.0.0/20", region="cn-hangzhou",
-                  name="service:payments", description="payments/prod")
+    fake.add_pool(
+        POOLS["vpc-hz"],
+        scope="private",
+        region="cn-hangzhou",
+        cidrs=["10.0.0.0/12"],
+        min_mask=16,
+        max_mask=24,
+    )
+    fake.add_pool(
+        POOLS["vpc-sh"],
+        scope="private",
+        region="cn-shanghai",
+        cidrs=["10.16.0.0/12"],
+        min_mask=16,
+        max_mask=24,
+    )
+    fake.add_pool(
+        POOLS["pod"],
+        scope="private",
+        region="cn-hangzhou",
+        cidrs=["172.16.0.0/12"],
+        min_mask=12,
+        max_mask=24,
+    )
+    fake.add_pool(
+        POOLS["service"],
+        scope="private",
+        region="cn-hangzhou",
+        cidrs=["192.168.0.0/16"],
+        min_mask=16,
+        max_mask=24,
+    )
+    fake.create_vpc(
+        POOLS["vpc-hz"], "10.0.0.0/16", region="cn-hangzhou", description="payments/prod"
+    )
+    fake.allocate(
+        POOLS["pod"],
+        "172.16.0.0/16",
+        region="cn-hangzhou",
+        name="pod:payments",
+        description="payments/prod",
+    )
+    fake.allocate(
+        POOLS["service"],
+        "192.168.0.0/20",
+        region="cn-hangzhou",
+        name="service:payments",
+        description="payments/prod",
+    )
     return fake
 
 
 def fleet(name: str) -> dict[str, Any]:
     """A small two-region fleet: one Flannel cluster per region, public connectivity."""
     return {
-        "name": name, "connectivity": "public",
-        "regions": {"cn-hangzhou": ["cn-hangzhou-h", "cn-hangzhou-i"],
-                    "cn-shanghai": ["cn-shanghai-b", "cn-shanghai-g"]},
-        "vpcs": {"hz": {"region": "cn-hangzhou", "natGateway": False},
-                 "sh": {"region": "cn-shanghai", "natGateway": False}},
-        "clusters": {"ack-hz": {"vpc": "hz", "maxNodes": 20},
-                     "ack-sh": {"vpc": "sh", "maxNodes": 20}},
-        "fleet": {"vpc": "hz"}, "mesh": {"vpc": "hz", "mode": "fleet"},
-        "ipam": {"pools": {"vpc": {"cn-hangzhou": POOLS["vpc-hz"],
-                                   "cn-shanghai": POOLS["vpc-sh"]},
-                           "pod": POOLS["pod"], "service": POOLS["service"]}}}
+        "name": name,
+        "connectivity": "public",
+        "regions": {
+            "cn-hangzhou": ["cn-hangzhou-h", "cn-hangzhou-i"],
+            "cn-shanghai": ["cn-shanghai-b", "cn-shanghai-g"],
+        },
+        "vpcs": {
+            "hz": {"region": "cn-hangzhou", "natGateway": False},
+            "sh": {"region": "cn-shanghai", "natGateway": False},
+        },
+        "clusters": {
+            "ack-hz": {"vpc": "hz", "maxNodes": 20},
+            "ack-sh": {"vpc": "sh", "maxNodes": 20},
+        },
+        "fleet": {"vpc": "hz"},
+        "mesh": {"vpc": "hz", "mode": "fleet"},
+        "ipam": {
+            "pools": {
+                "vpc": {"cn-hangzhou": POOLS["vpc-hz"], "cn-shanghai": POOLS["vpc-sh"]},
+                "pod": POOLS["pod"],
+                "service": POOLS["service"],
+            }
+        },
+    }
 
 
 @dataclass
@@ -104,14 +156,20 @@ def run(stack: str, lock: Mapping[str, str], answers_file: Path, work: Path) -> 
     plans: list[Plan] = []
 
     def program() -> None:
-        p = plan_stack(pulumi.Config("meshfleet").require_object("fleet"), lock_file,
-                       read=read_inventory)
+        p = plan_stack(
+            pulumi.Config("meshfleet").require_object("fleet"), lock_file, read=read_inventory
+        )
         plans.append(p)
         MeshFleet(p.spec.name, MeshFleetArgs(p))
 
-    cap = run_program(program, project="meshfleet", stack=stack,
-                      config={"meshfleet:fleet": fleet(stack)}, strict_invokes=True,
-                      answers=load_answers(answers_file))
+    cap = run_program(
+        program,
+        project="meshfleet",
+        stack=stack,
+        config={"meshfleet:fleet": fleet(stack)},
+        strict_invokes=True,
+        answers=load_answers(answers_file),
+    )
     return Run(stack, plans[0], cap, dict(lock))
 
 
@@ -145,30 +203,47 @@ class Applied:
 
 def ipam_calls(r: Run) -> list[Registration]:
     """The registrations that call IPAM, in registration order."""
-    return [g for g in r.cap.registrations
-            if g.type == ALLOCATION or (g.type == VPC and g.inputs.get("ipv4IpamPoolId"))]
+    return [
+        g
+        for g in r.cap.registrations
+        if g.type == ALLOCATION or (g.type == VPC and g.inputs.get("ipv4IpamPoolId"))
+    ]
 
 
 def call(fake: FakeIpam, r: Run, reg: Registration) -> None:
     region = {p.urn: p.inputs.get("region") for p in r.cap.by_type(PROVIDER)}[reg.provider]
     if reg.type == VPC:
-        fake.create_vpc(reg.inputs["ipv4IpamPoolId"], reg.inputs["cidrBlock"], region=region,
-                        description=reg.inputs.get("description", ""))
+        fake.create_vpc(
+            reg.inputs["ipv4IpamPoolId"],
+            reg.inputs["cidrBlock"],
+            region=region,
+            description=reg.inputs.get("description", ""),
+        )
     else:
-        fake.allocate(reg.inputs["ipamPoolId"], reg.inputs["cidr"], region=region,
-                      name=reg.inputs["ipamPoolAllocationName"],
-                      description=reg.inputs["ipamPoolAllocationDescription"])
+        fake.allocate(
+            reg.inputs["ipamPoolId"],
+            reg.inputs["cidr"],
+            region=region,
+            name=reg.inputs["ipamPoolAllocationName"],
+            description=reg.inputs["ipamPoolAllocationDescription"],
+        )
 
 
-def apply(fake: FakeIpam, runs: Mapping[str, Run], schedule: str,
-          existing: Mapping[str, set[str]] | None = None) -> dict[str, Applied]:
+def apply(
+    fake: FakeIpam,
+    runs: Mapping[str, Run],
+    schedule: str,
+    existing: Mapping[str, set[str]] | None = None,
+) -> dict[str, Applied]:
     """Apply every run against ``fake``: IPAM calls in ``schedule``'s interleaving (a letter per
     call: A the first stack, B the second), skipping what ``existing`` (URNs per stack) already
     created; then every other resource whose waits were all created."""
     existing = existing or {}
     out = {s: Applied() for s in runs}
-    queues = {s: [g for g in ipam_calls(r) if g.urn not in existing.get(s, set())]
-              for s, r in runs.items()}
+    queues = {
+        s: [g for g in ipam_calls(r) if g.urn not in existing.get(s, set())]
+        for s, r in runs.items()
+    }
     order = [STACKS["AB".index(c)] for c in schedule if STACKS["AB".index(c)] in runs]
     order += [s for s in runs for _ in range(len(queues[s]))]  # whatever the schedule left
     for s in order:
@@ -216,16 +291,21 @@ def race(work: Path) -> dict[str, Any]:
     first = read(fake, work, "read-1")
     runs = {s: run(s, {}, first, work) for s in STACKS}
     plans = {s: top_ranges(r.plan) for s, r in runs.items()}
-    round1 = apply(fake, {s: Run(s, r.plan, r.cap, r.plan.allocations())
-                          for s, r in runs.items()}, SCHEDULE)
+    round1 = apply(
+        fake, {s: Run(s, r.plan, r.cap, r.plan.allocations()) for s, r in runs.items()}, SCHEDULE
+    )
     # Each stack wrote its lock before applying (fleetctl plan --write): the whole first plan.
     locks = {s: r.plan.allocations() for s, r in runs.items()}
     second = read(fake, work, "read-2")
     again = {s: run(s, locks[s], second, work) for s in STACKS}
-    taken = {s: sorted(t.key for t in (r.plan.ipam.taken if r.plan.ipam else ()))
-             for s, r in again.items()}
-    released = {s: keys_to_release(locks[s], r.plan.ipam.taken if r.plan.ipam else ())
-                for s, r in again.items()}
+    taken = {
+        s: sorted(t.key for t in (r.plan.ipam.taken if r.plan.ipam else ()))
+        for s, r in again.items()
+    }
+    released = {
+        s: keys_to_release(locks[s], r.plan.ipam.taken if r.plan.ipam else ())
+        for s, r in again.items()
+    }
     # Each loser's next plan, one after the other: a fresh read (the other's allocations
     # included), the lock without the taken keys; then its apply of what does not exist yet.
     replans: dict[str, Run] = {}
@@ -233,27 +313,41 @@ def race(work: Path) -> dict[str, Any]:
     created_before: dict[str, set[str]] = {}
     for s in STACKS:
         fresh = read(fake, work, f"read-3-{s}")
-        replans[s] = run(s, {k: c for k, c in locks[s].items() if k not in released[s]}, fresh,
-                         work)
-        created_before[s] = {r.urn for r in replans[s].cap.registrations
-                             if r.urn in round1[s].created}
+        replans[s] = run(
+            s, {k: c for k, c in locks[s].items() if k not in released[s]}, fresh, work
+        )
+        created_before[s] = {
+            r.urn for r in replans[s].cap.registrations if r.urn in round1[s].created
+        }
         round2[s] = apply(fake, {s: replans[s]}, "", created_before)[s]
     return {
         "first plans (identical)": plans,
-        "round 1": {s: {"won": a.won, "lost": a.lost,
-                        "created": types(runs[s].cap, a.created),
-                        "not created": types(runs[s].cap, a.not_created),
-                        "clusters created": sorted(runs[s].cap.resource(u).name
-                                                   for u in a.created
-                                                   if runs[s].cap.resource(u).type == ACK)}
-                    for s, a in round1.items()},
+        "round 1": {
+            s: {
+                "won": a.won,
+                "lost": a.lost,
+                "created": types(runs[s].cap, a.created),
+                "not created": types(runs[s].cap, a.not_created),
+                "clusters created": sorted(
+                    runs[s].cap.resource(u).name
+                    for u in a.created
+                    if runs[s].cap.resource(u).type == ACK
+                ),
+            }
+            for s, a in round1.items()
+        },
         "refused": [list(x) for x in fake.refusals],
         "re-plan with the old lock: taken": taken,
         "keys released": {s: list(k) for s, k in released.items()},
         "re-plan": {s: top_ranges(r.plan) for s, r in replans.items()},
-        "round 2": {s: {"won": a.won, "lost": a.lost,
-                        "created now": types(replans[s].cap, a.created - created_before[s])}
-                    for s, a in round2.items()},
+        "round 2": {
+            s: {
+                "won": a.won,
+                "lost": a.lost,
+                "created now": types(replans[s].cap, a.created - created_before[s]),
+            }
+            for s, a in round2.items()
+        },
         "_internal": (runs, round1, replans, round2, fake, locks),
     }
 
@@ -294,7 +388,7 @@ def test_two_stacks_race_for_the_same_ranges(tmp_path: Path) -> None:
     # The stacks' ranges are disjoint at the end (the fake enforces it per pool; across kinds
     # too, since the pools are disjoint).
     final = [IPNetwork(c) for s in STACKS for c in top_ranges(replans[s].plan).values()]
-    assert all(not (x in y or y in x) for i, x in enumerate(final) for y in final[i + 1:])
+    assert all(not (x in y or y in x) for i, x in enumerate(final) for y in final[i + 1 :])
 
 
 def main() -> None:

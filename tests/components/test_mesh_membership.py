@@ -32,8 +32,13 @@ MESH = "asm-0001"
 
 def props(**overrides: Any) -> dict[str, Any]:
     """Resource inputs as the engine hands them to the provider (docs/contracts.md)."""
-    return {"kind": KIND, "meshId": MESH, "clusterId": "c-a", "regionId": "cn-hangzhou",
-            **overrides}
+    return {
+        "kind": KIND,
+        "meshId": MESH,
+        "clusterId": "c-a",
+        "regionId": "cn-hangzhou",
+        **overrides,
+    }
 
 
 class Sleeps(list[float]):
@@ -43,8 +48,9 @@ class Sleeps(list[float]):
 
 def provider(fake: FakeAsm, sleeps: Sleeps | None = None, **kw: Any) -> MeshMembershipProvider:
     kw.setdefault("poll_interval", 5.0)
-    return MeshMembershipProvider(fake.factory(), sleep=sleeps if sleeps is not None else Sleeps(),
-                                  **kw)
+    return MeshMembershipProvider(
+        fake.factory(), sleep=sleeps if sleeps is not None else Sleeps(), **kw
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -59,11 +65,14 @@ def test_create_adds_the_member_and_waits_for_it_and_the_mesh_to_run() -> None:
     # Wire shapes: the SDK request models' own to_map().
     assert fake.requests(ADD) == [{"ServiceMeshId": MESH, "ClusterId": "c-a"}]
     assert fake.actions() == [
-        DETAIL,                   # running, not a member: add
+        DETAIL,  # running, not a member: add
         ADD,
-        DETAIL, MEMBERS,          # updating, the member starting
-        DETAIL, MEMBERS,          # updating, the member running
-        DETAIL, MEMBERS,          # running, the member running: settled
+        DETAIL,
+        MEMBERS,  # updating, the member starting
+        DETAIL,
+        MEMBERS,  # updating, the member running
+        DETAIL,
+        MEMBERS,  # running, the member running: settled
     ]
     assert sleeps == [5.0, 5.0]
     assert {region for _, region in fake.clients} == {"cn-hangzhou"}
@@ -148,8 +157,11 @@ def test_a_mesh_that_never_settles_fails_with_the_last_state_seen() -> None:
     with pytest.raises(MeshMembershipError) as err:
         provider(fake, sleeps, wait_timeout=30.0, poll_interval=10.0).create(props())
     assert "did not settle within 30s while adding cluster c-a" in str(err.value)
-    assert err.value.problems[0].value == {"state": "updating", "member": True,
-                                           "memberState": "running"}
+    assert err.value.problems[0].value == {
+        "state": "updating",
+        "member": True,
+        "memberState": "running",
+    }
     assert len(sleeps) == 2
 
 
@@ -221,20 +233,28 @@ def test_read_without_a_region_says_what_is_missing() -> None:
     assert fake.calls == []
 
 
-@pytest.mark.parametrize(("change", "replaces", "delete_first"), [
-    ({"clusterId": "c-b"}, ["clusterId"], False),       # another cluster: add, then remove
-    ({"clusterId": Unknown()}, ["clusterId"], False),   # its cluster is being replaced
-    ({"meshId": "asm-0002"}, ["meshId"], True),         # same cluster, other mesh: leave first
-    ({"meshId": rpc.UNKNOWN}, ["meshId"], True),
-    ({"regionId": "cn-shanghai"}, ["regionId"], True),  # else the delete undoes the adoption
-])
+@pytest.mark.parametrize(
+    ("change", "replaces", "delete_first"),
+    [
+        ({"clusterId": "c-b"}, ["clusterId"], False),  # another cluster: add, then remove
+        ({"clusterId": Unknown()}, ["clusterId"], False),  # its cluster is being replaced
+        ({"meshId": "asm-0002"}, ["meshId"], True),  # same cluster, other mesh: leave first
+        ({"meshId": rpc.UNKNOWN}, ["meshId"], True),
+        ({"regionId": "cn-shanghai"}, ["regionId"], True),  # else the delete undoes the adoption
+    ],
+)
 def test_diff_replaces_on_every_input_and_deletes_first_unless_the_cluster_changes(
-        change: dict[str, Any], replaces: list[str], delete_first: bool) -> None:
+    change: dict[str, Any], replaces: list[str], delete_first: bool
+) -> None:
     result = MeshMembershipProvider().diff(f"{MESH}:c-a", props(), props(**change))
     assert (result.changes, result.replaces, result.delete_before_replace) == (
-        True, replaces, delete_first)
-    same = MeshMembershipProvider().diff(f"{MESH}:c-a", {**props(), "__provider": "a"},
-                                         {**props(), "__provider": "b"})
+        True,
+        replaces,
+        delete_first,
+    )
+    same = MeshMembershipProvider().diff(
+        f"{MESH}:c-a", {**props(), "__provider": "a"}, {**props(), "__provider": "b"}
+    )
     assert same.changes is False
     assert REPLACE_KEYS == set(INPUT_KEYS) - {"kind"}
 
@@ -242,8 +262,12 @@ def test_diff_replaces_on_every_input_and_deletes_first_unless_the_cluster_chang
 def test_check_lists_every_bad_input_and_lets_unknowns_through() -> None:
     p = MeshMembershipProvider()
     bad = props(kind="x", meshId=3, clusterId="a:b", regionId="Hangzhou")
-    assert {f.property for f in p.check({}, bad).failures} == {"kind", "meshId", "clusterId",
-                                                               "regionId"}
+    assert {f.property for f in p.check({}, bad).failures} == {
+        "kind",
+        "meshId",
+        "clusterId",
+        "regionId",
+    }
     assert p.check({}, props(meshId=rpc.UNKNOWN, clusterId=Unknown())).failures == []
 
 
@@ -252,8 +276,11 @@ def test_check_lists_every_bad_input_and_lets_unknowns_through() -> None:
 
 
 def test_the_provider_pickles_by_reference_and_the_default_client_is_the_sdks() -> None:
-    blob = base64.b64decode(serialize_provider(MeshMembershipProvider(
-        fakes_asm.process_factory, poll_interval=1.0, sleep=None)))
+    blob = base64.b64decode(
+        serialize_provider(
+            MeshMembershipProvider(fakes_asm.process_factory, poll_interval=1.0, sleep=None)
+        )
+    )
     restored = dill.loads(blob)
     assert isinstance(restored, MeshMembershipProvider)
     restored.create(props(clusterId="c-c"))

@@ -46,10 +46,10 @@ def _run_catching(program: Any, config: dict[str, Any]) -> tuple[list[Exception]
 
 
 def test_a_bad_spec_registers_no_resource_at_all() -> None:
-    config = with_fleet(example_config(), cenBandwidth=0,
-                        clusters={"ack-1": {"vpc": "nowhere"}})
+    config = with_fleet(example_config(), cenBandwidth=0, clusters={"ack-1": {"vpc": "nowhere"}})
     errors, cap = _run_catching(
-        lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"), config)
+        lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"), config
+    )
     (err,) = errors
     assert {p.path for p in err.problems} >= {"cenBandwidth", "clusters.ack-1.vpc"}
     assert [r.type for r in cap.registrations] == ["pulumi:pulumi:Stack"]
@@ -91,7 +91,8 @@ def test_network_args_come_from_the_plan_and_refuse_outputs() -> None:
     args = NetworkArgs.from_plan(vpc)
     assert (args.cidr, args.display_name) == (vpc.cidr, "meshfleet-demo-vpc-2")
     assert [s.display_name for s in args.vswitches] == [
-        f"meshfleet-demo-{s.name}" for s in vpc.vswitches]
+        f"meshfleet-demo-{s.name}" for s in vpc.vswitches
+    ]
     assert args.problems() == []
     sw = dataclasses.replace(vpc.vswitches[0], cidr=pulumi.Output.from_input("10.2.0.0/24"))
     bad = dataclasses.replace(args, vswitches=(sw, *vpc.vswitches[1:]))
@@ -109,15 +110,20 @@ def test_cluster_args_come_from_the_plan_and_check_what_each_cni_needs() -> None
     terway = AckClusterArgs.from_plan(p, "ack-2", ids)
     assert flannel.problems() == [] and terway.problems() == []
     assert (flannel.display_name, flannel.node_cidr_mask, flannel.pod_vswitch_ids) == (
-        "meshfleet-demo-ack-1", p.clusters["ack-1"].node_cidr_mask, [])
+        "meshfleet-demo-ack-1",
+        p.clusters["ack-1"].node_cidr_mask,
+        [],
+    )
     assert flannel.peer_cidrs == {k.replace(".", "-").replace("/", "-"): k for k in p.supernets}
     assert len(terway.pod_vswitch_ids) == len(p.clusters["ack-2"].pod_vswitches) > 0
     no_mask = dataclasses.replace(flannel, node_cidr_mask=None)
     assert [x.path for x in no_mask.problems()] == ["clusters.ack-1.nodeCidrMask"]
     assert [x.path for x in dataclasses.replace(flannel, node_vswitch_ids=[]).problems()] == [
-        "clusters.ack-1.vswitches"]
+        "clusters.ack-1.vswitches"
+    ]
     assert [x.path for x in dataclasses.replace(terway, pod_vswitch_ids=[]).problems()] == [
-        "clusters.ack-2.podVswitches"]
+        "clusters.ack-2.podVswitches"
+    ]
     bad_peer = dataclasses.replace(flannel, peer_cidrs={"vpc-x": "10.0.0.1/8"}).problems()
     assert [x.path for x in bad_peer] == ["clusters.ack-1.peerCidrs.vpc-x"]
 
@@ -132,47 +138,74 @@ def test_cen_args_come_from_the_plan_and_refuse_missing_providers_and_one_zone()
     assert set(args.flannel) == {c for c in p.clusters if p.clusters[c].pod_cidr}
     unknown_cidr: Any = pulumi.Output.from_input("10.1.0.0/16")
     vpcs = {
-        "a": CenVpc("cn-hangzhou", "10.0.0.0/16", "vpc-a", "vtb-a",
-                    {"cn-hangzhou-h": "vsw-1", "cn-hangzhou-i": "vsw-2"}),
+        "a": CenVpc(
+            "cn-hangzhou",
+            "10.0.0.0/16",
+            "vpc-a",
+            "vtb-a",
+            {"cn-hangzhou-h": "vsw-1", "cn-hangzhou-i": "vsw-2"},
+        ),
         "b": CenVpc("cn-shanghai", unknown_cidr, "vpc-b", "vtb-b", {"cn-shanghai-b": "v"}),
     }
-    bad = CenBackboneArgs("x", "cn-hangzhou", {}, vpcs, 10,
-                          flannel={"k": FlannelRoute("c", "172.16.0.0/16")})
+    bad = CenBackboneArgs(
+        "x", "cn-hangzhou", {}, vpcs, 10, flannel={"k": FlannelRoute("c", "172.16.0.0/16")}
+    )
     assert [x.path for x in bad.problems()] == [
-        "cen.home_region", "vpcs.a.region", "vpcs.b.cidr", "vpcs.b.region",
-        "vpcs.b.transitRouterZones", "clusters.k.vpc"]
+        "cen.home_region",
+        "vpcs.a.region",
+        "vpcs.b.cidr",
+        "vpcs.b.region",
+        "vpcs.b.transitRouterZones",
+        "clusters.k.vpc",
+    ]
 
 
 def test_fleet_and_mesh_args_come_from_the_plan_and_check_their_ids() -> None:
     p = plan_of(example_config(), "example")
     fleet = FleetArgs.from_plan(p, "vpc", "vsw", _ids(p.clusters))
     assert (fleet.display_name, fleet.profile, fleet.argocd) == (
-        p.spec.fleet.name, p.spec.fleet.profile, p.spec.fleet.argocd)
+        p.spec.fleet.name,
+        p.spec.fleet.profile,
+        p.spec.fleet.argocd,
+    )
     mesh = MeshArgs.from_plan(p, "vpc", "vsw", _ids(p.clusters))
     assert (mesh.display_name, mesh.cluster_spec, mesh.edition, mesh.public_pilot) == (
-        p.spec.mesh.name, p.spec.mesh.cluster_spec, p.spec.mesh.edition, False)
+        p.spec.mesh.name,
+        p.spec.mesh.cluster_spec,
+        p.spec.mesh.edition,
+        False,
+    )
     assert fleet.problems() == [] and mesh.problems() == []
-    assert [x.path for x in dataclasses.replace(fleet, vswitch_ids=[], member_depends_on={
-        "z": []}).problems()] == ["fleet.vswitches", "fleet.member_depends_on"]
-    assert [x.path for x in dataclasses.replace(mesh, vswitch_id=["s1", "s2"],
-                                                cluster_ids={}).problems()] == [
-        "mesh.clusters", "mesh.vswitch_id"]
+    assert [
+        x.path
+        for x in dataclasses.replace(fleet, vswitch_ids=[], member_depends_on={"z": []}).problems()
+    ] == ["fleet.vswitches", "fleet.member_depends_on"]
+    assert [
+        x.path
+        for x in dataclasses.replace(mesh, vswitch_id=["s1", "s2"], cluster_ids={}).problems()
+    ] == ["mesh.clusters", "mesh.vswitch_id"]
 
 
 def test_kubeconfig_server() -> None:
     assert kubeconfig_server(FAKE_KUBECONFIG.format(cluster="c")) == "https://192.168.0.1:6443"
     assert kubeconfig_server(None) is None
     assert kubeconfig_server("::: not yaml") is None
-    two = ("clusters: [{name: a, cluster: {server: 'https://a'}}, "
-           "{name: b, cluster: {server: 'https://b'}}]\n"
-           "contexts: [{name: x, context: {cluster: b}}]\ncurrent-context: x\n")
+    two = (
+        "clusters: [{name: a, cluster: {server: 'https://a'}}, "
+        "{name: b, cluster: {server: 'https://b'}}]\n"
+        "contexts: [{name: x, context: {cluster: b}}]\ncurrent-context: x\n"
+    )
     assert kubeconfig_server(two) == "https://b"
 
 
 def test_plan_notices_name_the_lock_command() -> None:
     p = plan_of(example_config(), "example")
-    fresh = dataclasses.replace(p, new=tuple(p.allocations()), released=("pod:gone",),
-                                warnings=("vpcs.vpc-1: Flannel quota",))
+    fresh = dataclasses.replace(
+        p,
+        new=tuple(p.allocations()),
+        released=("pod:gone",),
+        warnings=("vpcs.vpc-1: Flannel quota",),
+    )
     notices = plan_notices(fresh, "prod")
     assert notices[0] == "vpcs.vpc-1: Flannel quota"
     assert "python -m fleetctl plan --stack prod --write" in notices[1]
@@ -183,7 +216,8 @@ def test_plan_notices_name_the_lock_command() -> None:
 
 
 def test_apply_time_kubeconfigs_come_from_the_regions_provider(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """preview=False: ids are known, so the credential data source runs (strict invokes)."""
     config = example_config()
     p = plan_of(config, "example")
@@ -196,8 +230,9 @@ def test_apply_time_kubeconfigs_come_from_the_regions_provider(
         pulumi.export("kubeconfigs", fleet.kubeconfigs)
         pulumi.export("mesh_api", fleet.api_endpoints["mesh"])
 
-    cap = run_program(program, project=PROJECT, stack="apply", config=config,
-                      strict_invokes=True, preview=False)
+    cap = run_program(
+        program, project=PROJECT, stack="apply", config=config, strict_invokes=True, preview=False
+    )
     regions = {r.urn: r.inputs["region"] for r in cap.by_type(PROVIDER)}
     calls = cap.invoked("alicloud:cs/getClusterCredential:getClusterCredential")
     assert sorted(c.args["clusterId"] for c in calls) == sorted(f"{k}-id" for k in p.clusters)
@@ -212,31 +247,48 @@ def test_apply_time_kubeconfigs_come_from_the_regions_provider(
     # Outputs are typed attributes registered under the same keys (house style 9).
     (fleet,) = built
     assert fleet.kubeconfig is None and fleet.features is None
-    parts: list[Any] = [*fleet.networks.values(), *fleet.clusters.values(), fleet.fleet,
-                        fleet.mesh, fleet.cen]
+    parts: list[Any] = [
+        *fleet.networks.values(),
+        *fleet.clusters.values(),
+        fleet.fleet,
+        fleet.mesh,
+        fleet.cen,
+    ]
     for part in parts:
         keys = set(part._outputs())
         assert keys and keys <= set(vars(part)), type(part).__name__
     assert set(fleet.outputs()) <= set(vars(fleet))
 
 
-
-@pytest.mark.parametrize("type_,output", [
-    ("alicloud:servicemesh/serviceMesh:ServiceMesh", "network"),
-    ("alicloud:ackone/cluster:Cluster", "network"),
-    ("alicloud:vpc/natGateway:NatGateway", "snatTableIds")])
+@pytest.mark.parametrize(
+    "type_,output",
+    [
+        ("alicloud:servicemesh/serviceMesh:ServiceMesh", "network"),
+        ("alicloud:ackone/cluster:Cluster", "network"),
+        ("alicloud:vpc/natGateway:NatGateway", "snatTableIds"),
+    ],
+)
 def test_an_empty_security_group_output_fails_loudly_at_apply(
-        monkeypatch: pytest.MonkeyPatch, type_: str, output: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, type_: str, output: str
+) -> None:
     """Without a computed security group (or SNAT table) the rules would target nothing: the
     apply fails naming the output, instead of the provider's bare 'required argument' error."""
     import fleetctl.capture.monitor as monitor
 
     fill = monitor.apply_time_outputs
-    monkeypatch.setattr(monitor, "apply_time_outputs", lambda t, n: {
-        k: v for k, v in fill(t, n).items() if not (t == type_ and k == output)})
+    monkeypatch.setattr(
+        monitor,
+        "apply_time_outputs",
+        lambda t, n: {k: v for k, v in fill(t, n).items() if not (t == type_ and k == output)},
+    )
     config = example_config()
     p = plan_of(config, "example")
     with pytest.raises(ProgramError, match=r"(snatTableIds|securityGroupIds?): is empty"):
-        run_program(lambda: MeshFleet("f", MeshFleetArgs(p, fleet_features=False)),
-                    project=PROJECT, stack="apply", config=config, strict_invokes=True,
-                    preview=False)
+        run_program(
+            lambda: MeshFleet("f", MeshFleetArgs(p, fleet_features=False)),
+            project=PROJECT,
+            stack="apply",
+            config=config,
+            strict_invokes=True,
+            preview=False,
+        )

@@ -54,25 +54,27 @@ def test_exact_resources_by_type(ex: View) -> None:
     # 2 zones), ack-2 (terway, 2 zones), ack-3 (flannel, 2 zones); Fleet and mesh in vpc-1.
     assert ex.cap.counts_by_type() == {
         "alicloud:ackone/cluster:Cluster": 1,
-        "alicloud:ackone/membershipAttachment:MembershipAttachment": 3,   # one per cluster
-        AUTOSCALER: 1,                       # ack-1's workers auto scale
-        NAT: 2, EIP: 2, EIP_ASSOC: 2,        # one NAT gateway per VPC, with its EIP
-        SNAT: 8,                             # vpc-1: 4 node + 2 pod vSwitches; vpc-2: 2 node
+        "alicloud:ackone/membershipAttachment:MembershipAttachment": 3,  # one per cluster
+        AUTOSCALER: 1,  # ack-1's workers auto scale
+        NAT: 2,
+        EIP: 2,
+        EIP_ASSOC: 2,  # one NAT gateway per VPC, with its EIP
+        SNAT: 8,  # vpc-1: 4 node + 2 pod vSwitches; vpc-2: 2 node
         CEN: 1,
-        TR: 2,                                                            # one per region
-        TR_PEER: 1,                                                       # one region pair
-        TR_ROUTE: 4,                         # 2 Flannel pod CIDRs x 2 transit routers
+        TR: 2,  # one per region
+        TR_PEER: 1,  # one region pair
+        TR_ROUTE: 4,  # 2 Flannel pod CIDRs x 2 transit routers
         TR_TABLE: 2,
-        TR_ASSOC: 4,                         # 2 VPC attachments + the peer at both ends
+        TR_ASSOC: 4,  # 2 VPC attachments + the peer at both ends
         TR_PROP: 4,
         TR_VPC: 2,
         ACK: 3,
-        NODE_POOL: 6,                        # per cluster: the system pool and `workers`
+        NODE_POOL: 6,  # per cluster: the system pool and `workers`
         # per aggregate (10.0.0.0/8, 172.16.0.0/12): each cluster 1, the Fleet 1, the mesh 2
         SG_RULE: 12,
         MESH: 1,
         VPC: 2,
-        VPC_ROUTE: 4,                        # per VPC: an aggregate per pool holding remote ranges
+        VPC_ROUTE: 4,  # per VPC: an aggregate per pool holding remote ranges
         # vpc-1: 2+2 node, 2 pod (ack-2), 2 transit-router, fleet, mesh, NAT; vpc-2: 2 node,
         # 2 TR, NAT
         VSWITCH: 16,
@@ -82,7 +84,7 @@ def test_exact_resources_by_type(ex: View) -> None:
         "meshfleet:index:MeshFleet": 1,
         "meshfleet:mesh:Mesh": 1,
         "meshfleet:network:Network": 2,
-        DYNAMIC: 4,                          # FleetFeatures and a MeshMembership per cluster
+        DYNAMIC: 4,  # FleetFeatures and a MeshMembership per cluster
         PROVIDER: 2,
     }
     assert ex.cap.counts_by_type() == expected_counts(ex.plan)
@@ -118,8 +120,7 @@ def test_each_cluster_is_its_plan(ex: View) -> None:
         else:
             assert "podCidr" not in i and "nodeCidrMask" not in i
             assert [a["name"] for a in i["addons"]] == ["terway-eniip"]
-            assert ex.deps(ack, "podVswitchIds") == {ex.vswitch(s.key).urn
-                                                     for s in c.pod_vswitches}
+            assert ex.deps(ack, "podVswitchIds") == {ex.vswitch(s.key).urn for s in c.pod_vswitches}
             assert c.pod_vswitches
 
 
@@ -132,22 +133,30 @@ def test_node_pools_follow_the_spec(ex: View) -> None:
             assert ex.deps(pool, "clusterId") == {ack.urn}
             assert pool.inputs["nodePoolName"] == f"meshfleet-demo-{c.name}-{np.name}"
             assert pool.inputs["instanceTypes"] == list(np.instance_types)
-            assert pool.options["customTimeouts"] == {"create": "90m", "update": "60m",
-                                                      "delete": "60m"}
+            assert pool.options["customTimeouts"] == {
+                "create": "90m",
+                "update": "60m",
+                "delete": "60m",
+            }
             if np.auto_scaling:
-                assert pool.inputs["scalingConfig"] == {"enable": True, "minSize": np.min_size,
-                                                        "maxSize": np.max_size}
+                assert pool.inputs["scalingConfig"] == {
+                    "enable": True,
+                    "minSize": np.min_size,
+                    "maxSize": np.max_size,
+                }
                 assert "desiredSize" not in pool.inputs  # the autoscaler owns the count
-                (scaler,) = [a for a in ex.cap.by_type(AUTOSCALER)
-                             if ex.deps(a, "clusterId") == {ack.urn}]
+                (scaler,) = [
+                    a for a in ex.cap.by_type(AUTOSCALER) if ex.deps(a, "clusterId") == {ack.urn}
+                ]
                 assert scaler.urn in pool.dependencies  # configured before the pool scales
             else:
                 assert pool.inputs["desiredSize"] == str(np.desired_size)  # a STRING
                 assert "scalingConfig" not in pool.inputs
     # The system pool is fixed and at least 2 nodes; ack-1 alone autoscales.
     system = [ex.one(NODE_POOL, f"{c}-system") for c in ex.plan.clusters]
-    assert all(int(p.inputs["desiredSize"]) >= 2 and "scalingConfig" not in p.inputs
-               for p in system)
+    assert all(
+        int(p.inputs["desiredSize"]) >= 2 and "scalingConfig" not in p.inputs for p in system
+    )
     (scaler,) = ex.cap.by_type(AUTOSCALER)
     assert ex.deps(scaler, "clusterId") == {ex.one(ACK, "ack-1").urn}
     assert scaler.inputs["scaleDownEnabled"] is True
@@ -157,19 +166,18 @@ def test_node_pools_follow_the_spec(ex: View) -> None:
 def test_clusters_use_the_vpcs_nat_gateway_and_wait_for_their_egress(ex: View) -> None:
     for v in ex.plan.vpcs.values():
         (nat_sw,) = v.by_role("nat")
-        (nat,) = [n for n in ex.cap.by_type(NAT)
-                  if ex.deps(n, "vpcId") == {ex.one(VPC, v.name).urn}]
+        (nat,) = [
+            n for n in ex.cap.by_type(NAT) if ex.deps(n, "vpcId") == {ex.one(VPC, v.name).urn}
+        ]
         assert ex.deps(nat, "vswitchId") == {ex.vswitch(nat_sw.key).urn}
         assert (nat.inputs["natType"], nat.inputs["paymentType"]) == ("Enhanced", "PayAsYouGo")
         assert nat.inputs["privateLinkEnabled"] is False  # ForceNew, read back: always set
-        (assoc,) = [a for a in ex.cap.by_type(EIP_ASSOC)
-                    if ex.deps(a, "instanceId") == {nat.urn}]
+        (assoc,) = [a for a in ex.cap.by_type(EIP_ASSOC) if ex.deps(a, "instanceId") == {nat.urn}]
         assert assoc.inputs["instanceType"] == "Nat"
         (eip,) = ex.deps(assoc, "allocationId")
         snats = [e for e in ex.cap.by_type(SNAT) if ex.deps(e, "snatTableId") == {nat.urn}]
         sources = {next(iter(ex.deps(e, "sourceVswitchId"))) for e in snats}
-        assert sources == {ex.vswitch(s.key).urn for s in v.vswitches
-                           if s.role in ("node", "pod")}
+        assert sources == {ex.vswitch(s.key).urn for s in v.vswitches if s.role in ("node", "pod")}
         for e in snats:
             assert ex.deps(e, "snatIp") == {eip} and assoc.urn in e.dependencies
     for c in ex.plan.clusters.values():
@@ -178,15 +186,13 @@ def test_clusters_use_the_vpcs_nat_gateway_and_wait_for_their_egress(ex: View) -
         mine = {ex.vswitch(s.key).urn for s in c.node_vswitches + c.pod_vswitches}
         own = {e.urn for e in ex.cap.by_type(SNAT) if ex.deps(e, "sourceVswitchId") <= mine}
         assert own and set(ack.dependencies) - mine == own  # its SNAT entries, nothing else
-        assert ack.options["customTimeouts"] == {"create": "90m", "update": "60m",
-                                                 "delete": "60m"}
+        assert ack.options["customTimeouts"] == {"create": "90m", "update": "60m", "delete": "60m"}
 
 
 def test_every_cluster_joins_the_fleet_one_after_another(ex: View) -> None:
     fleet = ex.cap.by_type(FLEET)[0]
     net = ex.plan.fleet
-    assert ex.deps(fleet, "network") == {ex.one(VPC, net.vpc).urn,
-                                         ex.vswitch(net.vswitch.key).urn}
+    assert ex.deps(fleet, "network") == {ex.one(VPC, net.vpc).urn, ex.vswitch(net.vswitch.key).urn}
     members = {}
     for m in ex.cap.by_type(MEMBERSHIP):
         assert ex.deps(m, "clusterId") == {fleet.urn}
@@ -211,8 +217,10 @@ def test_the_mesh_has_no_members_of_its_own_and_ignores_them(ex: View) -> None:
     assert mesh.options["customTimeouts"] == {"create": "30m", "update": "30m", "delete": "30m"}
     net = mesh.inputs["network"]
     assert isinstance(net["vswitcheList"], str)  # ONE string in pulumi_alicloud 4.0.0
-    assert ex.deps(mesh, "network") == {ex.one(VPC, ex.plan.mesh.vpc).urn,
-                                        ex.vswitch(ex.plan.mesh.vswitch.key).urn}
+    assert ex.deps(mesh, "network") == {
+        ex.one(VPC, ex.plan.mesh.vpc).urn,
+        ex.vswitch(ex.plan.mesh.vswitch.key).urn,
+    }
     # The one spec field `enterprise` sets both: never Pro with standard again.
     assert mesh.inputs["edition"] == "Pro" and mesh.inputs["clusterSpec"] == "enterprise"
     assert mesh.inputs["loadBalancer"] == {"apiServerPublicEip": False}
@@ -221,9 +229,11 @@ def test_the_mesh_has_no_members_of_its_own_and_ignores_them(ex: View) -> None:
 
 
 def _rules_of(ex: View, cluster: str) -> set[str]:
-    return {r.urn for r in ex.cap.by_type(SG_RULE)
-            if (a := ex.ancestor(r, "meshfleet:cluster:AckCluster")) is not None
-            and a.name == cluster}
+    return {
+        r.urn
+        for r in ex.cap.by_type(SG_RULE)
+        if (a := ex.ancestor(r, "meshfleet:cluster:AckCluster")) is not None and a.name == cluster
+    }
 
 
 def test_every_cluster_is_a_mesh_member_one_after_another(ex: View) -> None:
@@ -237,13 +247,13 @@ def test_every_cluster_is_a_mesh_member_one_after_another(ex: View) -> None:
         members[ex.by_urn[cluster].name] = m
         assert m.options["customTimeouts"] == {"create": "30m", "update": "", "delete": "30m"}
     assert set(members) == set(ex.plan.clusters)
-    mesh_rules = {r.urn for r in ex.cap.by_type(SG_RULE)
-                  if ex.ancestor(r, "meshfleet:mesh:Mesh")}
+    mesh_rules = {r.urn for r in ex.cap.by_type(SG_RULE) if ex.ancestor(r, "meshfleet:mesh:Mesh")}
     names = sorted(members)
     for i, name in enumerate(names):
         waits = set(members[name].dependencies)
-        pools = {ex.one(NODE_POOL, f"{name}-{p.name}").urn
-                 for p in ex.plan.clusters[name].spec.pools}
+        pools = {
+            ex.one(NODE_POOL, f"{name}-{p.name}").urn for p in ex.plan.clusters[name].spec.pools
+        }
         assert pools | _rules_of(ex, name) | mesh_rules <= waits, name
         assert (members[names[i - 1]].urn in waits) is (i > 0)  # one add at a time
         far = ex.plan.clusters[name].vpc != ex.plan.mesh.vpc
@@ -258,11 +268,11 @@ def test_fleet_and_mesh_security_groups_admit_the_fleet(ex: View) -> None:
             if ex.ancestor(r, component):
                 assert ex.deps(r, "securityGroupId") == {owner.urn}  # its computed output
                 assert (r.inputs["type"], r.inputs["ipProtocol"]) == ("ingress", "tcp")
-                rules.setdefault(owner.type, set()).add((r.inputs["cidrIp"],
-                                                         r.inputs["portRange"]))
+                rules.setdefault(owner.type, set()).add((r.inputs["cidrIp"], r.inputs["portRange"]))
     assert rules[FLEET] == {(c, "6443/6443") for c in ex.plan.supernets}
-    assert rules[MESH] == {(c, ports) for c in ex.plan.supernets
-                           for ports in ("6443/6443", "15010/15017")}
+    assert rules[MESH] == {
+        (c, ports) for c in ex.plan.supernets for ports in ("6443/6443", "15010/15017")
+    }
 
 
 def test_every_vpc_attaches_to_cen_over_two_zones(ex: View) -> None:
@@ -282,8 +292,11 @@ def test_every_vpc_attaches_to_cen_over_two_zones(ex: View) -> None:
         (tr,) = ex.deps(a, "transitRouterId")
         assert ex.expected_region(ex.by_urn[tr]) == ex.plan.vpcs[name].region
         for kind in (TR_ASSOC, TR_PROP):
-            own = [r for r in ex.cap.by_type(kind)
-                   if ex.deps(r, "transitRouterAttachmentId") == {a.urn}]
+            own = [
+                r
+                for r in ex.cap.by_type(kind)
+                if ex.deps(r, "transitRouterAttachmentId") == {a.urn}
+            ]
             assert len(own) == 1
             (table,) = ex.deps(own[0], "transitRouterRouteTableId")
             assert ex.deps(ex.by_urn[table], "transitRouterId") == {tr}
@@ -304,9 +317,11 @@ def test_a_peer_link_per_region_pair_bound_at_both_ends(ex: View) -> None:
         assert p.inputs["peerTransitRouterRegionId"] == b and a != b
         linked.add(frozenset((a, b)))
         for kind in (TR_ASSOC, TR_PROP):
-            ends = {ex.region_of_table(next(iter(ex.deps(r, "transitRouterRouteTableId"))))
-                    for r in ex.cap.by_type(kind)
-                    if ex.deps(r, "transitRouterAttachmentId") == {p.urn}}
+            ends = {
+                ex.region_of_table(next(iter(ex.deps(r, "transitRouterRouteTableId"))))
+                for r in ex.cap.by_type(kind)
+                if ex.deps(r, "transitRouterAttachmentId") == {p.urn}
+            }
             assert ends == {a, b}, kind
             for r in ex.cap.by_type(kind):
                 if ex.deps(r, "transitRouterAttachmentId") == {p.urn}:
@@ -318,8 +333,11 @@ def test_flannel_pod_cidrs_are_routed_everywhere(ex: View) -> None:
     flannel = [c for c in ex.plan.clusters.values() if c.cni == "flannel"]
     tr_routes = ex.cap.by_type(TR_ROUTE)
     for c in flannel:
-        mine = [r for r in tr_routes
-                if r.inputs["transitRouterRouteEntryDestinationCidrBlock"] == c.pod_cidr]
+        mine = [
+            r
+            for r in tr_routes
+            if r.inputs["transitRouterRouteEntryDestinationCidrBlock"] == c.pod_cidr
+        ]
         assert {ex.expected_region(r) for r in mine} == set(ex.plan.regions)
         for r in mine:
             assert r.inputs["transitRouterRouteEntryNextHopType"] == "Attachment"
@@ -328,12 +346,15 @@ def test_flannel_pod_cidrs_are_routed_everywhere(ex: View) -> None:
             if ex.expected_region(r) == c.region:  # home: the cluster's own VPC attachment
                 assert hop_reg.type == TR_VPC
                 assert ex.deps(hop_reg, "vpcId") == {ex.one(VPC, c.vpc).urn}
-            else:                                   # elsewhere: the peer link towards home
+            else:  # elsewhere: the peer link towards home
                 assert hop_reg.type == TR_PEER
         for v in ex.plan.vpcs.values():
-            into = [r for r in ex.cap.by_type(VPC_ROUTE)
-                    if IPNetwork(c.pod_cidr) in IPNetwork(r.inputs["destinationCidrblock"])
-                    and ex.deps(r, "routeTableId") == {ex.one(VPC, v.name).urn}]
+            into = [
+                r
+                for r in ex.cap.by_type(VPC_ROUTE)
+                if IPNetwork(c.pod_cidr) in IPNetwork(r.inputs["destinationCidrblock"])
+                and ex.deps(r, "routeTableId") == {ex.one(VPC, v.name).urn}
+            ]
             assert len(into) == (0 if v.name == c.vpc else 1)
 
 
@@ -346,8 +367,9 @@ def test_every_vpc_routes_to_every_other_vpc(ex: View) -> None:
             if o.name != v.name:
                 assert sum(IPNetwork(o.cidr) in d for d in dests) == 1, (v.name, o.name)
         # Alibaba refuses a custom route inside a vSwitch CIDR: none may touch the VPC itself.
-        assert not any(d.first <= IPNetwork(v.cidr).last and IPNetwork(v.cidr).first <= d.last
-                       for d in dests)
+        assert not any(
+            d.first <= IPNetwork(v.cidr).last and IPNetwork(v.cidr).first <= d.last for d in dests
+        )
         for r in routes:
             assert r.inputs["nexthopType"] == "Attachment"
             (hop,) = ex.deps(r, "nexthopId")
@@ -364,8 +386,9 @@ def test_each_regional_resource_uses_its_regions_provider(ex: View) -> None:
         assert r.provider, f"{r.urn} is on the default provider"
         assert ex.provider_region[r.provider] == ex.expected_region(r), r.urn
         checked += 1
-    assert checked == sum(n for t, n in ex.cap.counts_by_type().items()
-                          if t.startswith("alicloud:"))
+    assert checked == sum(
+        n for t, n in ex.cap.counts_by_type().items() if t.startswith("alicloud:")
+    )
 
 
 def test_every_child_is_parented_under_the_fleet(ex: View) -> None:
@@ -386,8 +409,9 @@ def test_every_child_is_parented_under_the_fleet(ex: View) -> None:
 
 
 def test_fleet_features_in_mode_standalone_leave_the_fleets_mesh_off(ex: View) -> None:
-    (ff,) = [r for r in ex.cap.by_type(DYNAMIC)
-             if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"]
+    (ff,) = [
+        r for r in ex.cap.by_type(DYNAMIC) if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"
+    ]
     fleet = ex.cap.by_type(FLEET)[0]
     assert ff.inputs["regionId"] == ex.plan.fleet.region
     assert ff.inputs["publicApiServerEnabled"] is False

@@ -56,31 +56,47 @@ def test_destroy_deletes_in_an_order_the_cloud_accepts(ex: View) -> None:
     for m in ex.cap.by_type(MEMBERSHIP):
         cluster = ex.by_urn[next(iter(ex.deps(m, "subClusterId")))]
         pairs += [(m, fleet, "attachment before the Fleet"), (m, cluster, "before its cluster")]
-    features = [r for r in ex.cap.by_type(DYNAMIC)
-                if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"]
+    features = [
+        r for r in ex.cap.by_type(DYNAMIC) if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"
+    ]
     pairs += [(f, fleet, "FleetFeatures (protection off) before the Fleet") for f in features]
     for nat in ex.cap.by_type(NAT):
         (switch,) = ex.deps(nat, "vswitchId")
         pairs.append((nat, ex.by_urn[switch], "NAT gateway before its vSwitch"))
-        for assoc in [a for a in ex.cap.by_type(EIP_ASSOC) if ex.deps(a, "instanceId") == {
-                nat.urn}]:
+        for assoc in [
+            a for a in ex.cap.by_type(EIP_ASSOC) if ex.deps(a, "instanceId") == {nat.urn}
+        ]:
             pairs.append((assoc, nat, "EIP association before the NAT gateway"))
-            pairs.append((assoc, ex.by_urn[next(iter(ex.deps(assoc, "allocationId")))],
-                          "EIP association before the EIP"))
+            pairs.append(
+                (
+                    assoc,
+                    ex.by_urn[next(iter(ex.deps(assoc, "allocationId")))],
+                    "EIP association before the EIP",
+                )
+            )
     for snat in ex.cap.by_type(SNAT):
         (nat,) = ex.deps(snat, "snatTableId")
         pairs.append((snat, ex.by_urn[nat], "SNAT entry before the NAT gateway"))
-        pairs += [(snat, a, "SNAT entry before the EIP is unbound")
-                  for a in ex.cap.by_type(EIP_ASSOC) if a.urn in snat.dependencies]
+        pairs += [
+            (snat, a, "SNAT entry before the EIP is unbound")
+            for a in ex.cap.by_type(EIP_ASSOC)
+            if a.urn in snat.dependencies
+        ]
     for rule in ex.cap.by_type(SG_RULE):
         (owner,) = ex.deps(rule, "securityGroupId")
         pairs.append((rule, ex.by_urn[owner], "rule before the owner of its security group"))
     for pool in ex.cap.by_type(NODE_POOL):
-        pairs.append((pool, ex.by_urn[next(iter(ex.deps(pool, "clusterId")))],
-                      "node pool before its cluster"))
+        pairs.append(
+            (
+                pool,
+                ex.by_urn[next(iter(ex.deps(pool, "clusterId")))],
+                "node pool before its cluster",
+            )
+        )
     for ack in ex.cap.by_type(ACK):
-        pairs += [(ack, ex.by_urn[s], "cluster before its vSwitches")
-                  for s in ex.deps(ack, "vswitchIds")]
+        pairs += [
+            (ack, ex.by_urn[s], "cluster before its vSwitches") for s in ex.deps(ack, "vswitchIds")
+        ]
     for sw in ex.cap.by_type(VSWITCH):
         pairs.append((sw, ex.by_urn[next(iter(ex.deps(sw, "vpcId")))], "vSwitch before VPC"))
     wrong = [(a.name, b.name, why) for a, b, why in pairs if not _first_deleted(ex, a, b)]
@@ -95,8 +111,9 @@ def test_deletion_protection_is_switched_off_through_the_spec() -> None:
     fleet["fleet"]["deletionProtection"] = False
     v = View(run_stack(config, "example"), plan_of(config, "example"))
     assert {a.inputs["deletionProtection"] for a in v.cap.by_type(ACK)} == {False}
-    (ff,) = [r for r in v.cap.by_type(DYNAMIC)
-             if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"]
+    (ff,) = [
+        r for r in v.cap.by_type(DYNAMIC) if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"
+    ]
     assert ff.inputs["deletionProtection"] is False
 
 
@@ -110,11 +127,13 @@ def test_mode_fleet_uses_the_fleets_own_mesh(own_mesh: View) -> None:
     v = own_mesh
     assert v.cap.counts_by_type() == expected_counts(v.plan)
     assert not v.cap.by_type(MESH) and not v.cap.by_type("meshfleet:mesh:Mesh")
-    (ff,) = [r for r in v.cap.by_type(DYNAMIC)
-             if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"]
+    (ff,) = [
+        r for r in v.cap.by_type(DYNAMIC) if r.inputs["kind"] == "meshfleet:ackone:FleetFeatures"
+    ]
     assert ff.inputs["enableMesh"] is True and "meshId" not in ff.inputs
-    attach = {v.by_urn[next(iter(v.deps(m, "subClusterId")))].name: m
-              for m in v.cap.by_type(MEMBERSHIP)}
+    attach = {
+        v.by_urn[next(iter(v.deps(m, "subClusterId")))].name: m for m in v.cap.by_type(MEMBERSHIP)
+    }
     members = v.mesh_memberships()
     assert len(members) == len(v.plan.clusters)
     for m in members:
@@ -160,8 +179,9 @@ def test_the_system_pool_takes_over_the_pool_a_spec_without_pools_had(named: boo
     p = plan_of(config, "example")
     mocks = _Mocks()
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="meshfleet", stack="example", preview=False,
-                             monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project="meshfleet", stack="example", preview=False, monitor=monitor
+    )
     ids = {s.key: s.key for v in p.vpcs.values() for s in v.vswitches}
 
     @pulumi.runtime.test

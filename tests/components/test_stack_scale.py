@@ -68,8 +68,11 @@ def test_clusters_are_their_plans(big: View) -> None:
         pool = big.one(NODE_POOL, f"{c.name}-workers").inputs
         assert ("scalingConfig" in pool) is c.spec.node_pools["workers"].auto_scaling
         assert "scalingConfig" not in big.one(NODE_POOL, f"{c.name}-system").inputs
-        scalers = [a for a in big.cap.by_type(AUTOSCALER)
-                   if big.ancestor(a, "meshfleet:cluster:AckCluster").name == c.name]
+        scalers = [
+            a
+            for a in big.cap.by_type(AUTOSCALER)
+            if big.ancestor(a, "meshfleet:cluster:AckCluster").name == c.name
+        ]
         assert len(scalers) == int(c.spec.auto_scaling)
 
 
@@ -83,8 +86,11 @@ def test_peer_links_form_a_full_mesh_bound_at_both_ends(big: View) -> None:
         got.add(ends)
         assert peer.inputs["bandwidth"] == 50
         for kind in (TR_ASSOC, TR_PROP):
-            bound = {big.expected_region(r) for r in big.cap.by_type(kind)
-                     if big.deps(r, "transitRouterAttachmentId") == {peer.urn}}
+            bound = {
+                big.expected_region(r)
+                for r in big.cap.by_type(kind)
+                if big.deps(r, "transitRouterAttachmentId") == {peer.urn}
+            }
             assert bound == ends
     assert got == pairs
 
@@ -104,8 +110,9 @@ def test_members_and_providers(big: View) -> None:
 def _cluster_urns(v: View) -> dict[str, set[str]]:
     """Per cluster: its component, ManagedKubernetes, node pools, autoscaler and security-group
     rules (and the SNAT entries of its vSwitches)."""
-    out: dict[str, set[str]] = {r.name: {r.urn}
-                                for r in v.cap.by_type("meshfleet:cluster:AckCluster")}
+    out: dict[str, set[str]] = {
+        r.name: {r.urn} for r in v.cap.by_type("meshfleet:cluster:AckCluster")
+    }
     for t in (ACK, NODE_POOL, SG_RULE, AUTOSCALER):
         for r in v.cap.by_type(t):
             owner = v.ancestor(r, "meshfleet:cluster:AckCluster")
@@ -115,8 +122,9 @@ def _cluster_urns(v: View) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize("which", ["ex", "big"])
-def test_no_cluster_waits_on_another_cluster_or_on_cen(which: str,
-                                                      request: pytest.FixtureRequest) -> None:
+def test_no_cluster_waits_on_another_cluster_or_on_cen(
+    which: str, request: pytest.FixtureRequest
+) -> None:
     v: View = request.getfixturevalue(which)
     owned = _cluster_urns(v)
     cen = {r.urn for r in v.cap.registrations if r.type in CEN_TYPES}
@@ -131,7 +139,9 @@ def test_no_cluster_waits_on_another_cluster_or_on_cen(which: str,
             # provider.
             kinds = {v.by_urn[w].type for w in waits}
             assert kinds <= {VPC, VSWITCH, NAT, EIP, EIP_ASSOC, SNAT, ACK, AUTOSCALER, PROVIDER}, (
-                urn, kinds)
+                urn,
+                kinds,
+            )
 
 
 def test_cluster_waits_only_on_its_own_vswitches(big: View) -> None:

@@ -13,14 +13,22 @@ from fleetctl.answers.synth import canonical_token, synthesize
 
 # The data sources a brownfield stack and VPC IPAM read (and their list of items).
 READS = {
-    "vpc.get_networks": "vpcs", "vpc.get_switches": "vswitches", "cs.get_clusters": "clusters",
-    "cs.get_managed_kubernetes_clusters": "clusters", "ecs.get_security_groups": "groups",
-    "vpc.get_ipam_ipam_pools": "pools", "vpc.get_ipam_ipam_pool_cidrs": "cidrs",
+    "vpc.get_networks": "vpcs",
+    "vpc.get_switches": "vswitches",
+    "cs.get_clusters": "clusters",
+    "cs.get_managed_kubernetes_clusters": "clusters",
+    "ecs.get_security_groups": "groups",
+    "vpc.get_ipam_ipam_pools": "pools",
+    "vpc.get_ipam_ipam_pool_cidrs": "cidrs",
     "vpc.get_ipam_ipam_pool_allocations": "allocations",
 }
-ID_SHAPES = {"vpcs": r"vpc-[a-z0-9]{21}", "vswitches": r"vsw-[a-z0-9]{21}",
-             "clusters": r"c[0-9a-f]{32}", "groups": r"sg-[a-z0-9]{21}",
-             "pools": r"ipam-pool-[a-z0-9]{21}"}
+ID_SHAPES = {
+    "vpcs": r"vpc-[a-z0-9]{21}",
+    "vswitches": r"vsw-[a-z0-9]{21}",
+    "clusters": r"c[0-9a-f]{32}",
+    "groups": r"sg-[a-z0-9]{21}",
+    "pools": r"ipam-pool-[a-z0-9]{21}",
+}
 
 
 @pytest.mark.parametrize("function, items", sorted(READS.items()))
@@ -49,9 +57,11 @@ def test_ids_are_consistent_across_data_sources() -> None:
 
 
 def test_arguments_come_back() -> None:
-    result = synthesize("alicloud:vpc/getSwitches:getSwitches",
-                        {"vpcId": "vpc-given", "ids": ["vsw-a"], "zoneId": "cn-hangzhou-k"},
-                        "cn-hangzhou")
+    result = synthesize(
+        "alicloud:vpc/getSwitches:getSwitches",
+        {"vpcId": "vpc-given", "ids": ["vsw-a"], "zoneId": "cn-hangzhou-k"},
+        "cn-hangzhou",
+    )
     assert result is not None
     assert result["vpcId"] == "vpc-given" and result["ids"] == ["vsw-a"]
     assert result["vswitches"][0]["id"] == "vsw-a"
@@ -61,8 +71,10 @@ def test_arguments_come_back() -> None:
 
 def test_recorded_answers_are_completed_and_matched_by_arguments() -> None:
     token = "alicloud:vpc/getSwitches:getSwitches"
-    entries = [AnswerEntry(token, {"vswitches": [{"id": "vsw-any", "cidrBlock": "10.0.0.0/24"}]}),
-               AnswerEntry(token, {"vswitches": [{"id": "vsw-prod"}]}, {"vpcId": "vpc-prod"})]
+    entries = [
+        AnswerEntry(token, {"vswitches": [{"id": "vsw-any", "cidrBlock": "10.0.0.0/24"}]}),
+        AnswerEntry(token, {"vswitches": [{"id": "vsw-prod"}]}, {"vpcId": "vpc-prod"}),
+    ]
     assert find_recorded(entries, token, {"vpcId": "vpc-prod"}) is entries[1]
     assert find_recorded(entries, token, {}) is entries[0]
     got = answer(token, {}, "cn-hangzhou", entries)
@@ -71,7 +83,9 @@ def test_recorded_answers_are_completed_and_matched_by_arguments() -> None:
     item = got.value["vswitches"][0]
     assert item["cidrBlock"] == "10.0.0.0/24" and item["zoneId"].startswith("cn-hangzhou-")
     assert complete({"a": [{"x": 1}, {"x": 2}]}, {"a": [{"x": 0, "y": 9}], "b": 3}) == {
-        "a": [{"x": 1, "y": 9}, {"x": 2, "y": 9}], "b": 3}
+        "a": [{"x": 1, "y": 9}, {"x": 2, "y": 9}],
+        "b": 3,
+    }
 
 
 def test_the_catalogue_wins_over_synthesis() -> None:

@@ -34,15 +34,28 @@ def _props(report: dict, name: str) -> dict:
 @pytest.fixture(scope="module")
 def brownfield_report() -> dict:
     """The brownfield fixture as `check --json` reports it, with its recorded answers."""
-    proc = subprocess.run([sys.executable, "-m", "fleetctl", "check", "--program",
-                           str(BROWNFIELD), "--answers", str(BROWNFIELD / "answers.yaml"),
-                           "--json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fleetctl",
+            "check",
+            "--program",
+            str(BROWNFIELD),
+            "--answers",
+            str(BROWNFIELD / "answers.yaml"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     return dict(json.loads(proc.stdout))
 
 
 def test_no_stack_file_runs_with_empty_config_and_defaults_to_dev(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, err = _check(capsys, "--program", str(BROWNFIELD))
     assert code == 0, err
     assert "stack 'dev'" in out
@@ -61,35 +74,52 @@ def test_recorded_answers_reach_the_resources(brownfield_report: dict) -> None:
     assert outputs["vpc_cidr"] == "10.20.0.0/16"
     assert outputs["vswitch_cidrs"] == ["10.20.1.0/24", "10.20.2.0/24"]
     assert outputs["token"] == "[secret]" and outputs["sg_id"] == UNKNOWN
-    sources = {i["token"].split(":")[-1]: i["source"]
-               for i in brownfield_report["summary"]["invokes"]}
-    assert sources == {"getNetworks": "answers", "getSwitches": "answers", "getZones": "curated",
-                       "getInstanceTypes": "curated"}
+    sources = {
+        i["token"].split(":")[-1]: i["source"] for i in brownfield_report["summary"]["invokes"]
+    }
+    assert sources == {
+        "getNetworks": "answers",
+        "getSwitches": "answers",
+        "getZones": "curated",
+        "getInstanceTypes": "curated",
+    }
 
 
 def test_strict_answers_refuses_synthesis_and_accepts_recorded_answers(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, err = _check(capsys, "--program", str(BROWNFIELD), "--strict-answers", "--json")
     assert code == 2
     error = json.loads(out)["error"]
     assert error["kind"] == "program" and "alicloud:vpc/getNetworks:getNetworks" in error["message"]
     assert "has no recorded answer" in err
-    code, _, err = _check(capsys, "--program", str(BROWNFIELD), "--strict-answers",
-                          "--answers", str(BROWNFIELD / "answers.yaml"))
+    code, _, err = _check(
+        capsys,
+        "--program",
+        str(BROWNFIELD),
+        "--strict-answers",
+        "--answers",
+        str(BROWNFIELD / "answers.yaml"),
+    )
     assert code == 0, err
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("- function: vpc.get_switchs\n  result: {}\n", "did you mean vpc.get_switches?"),
-    ("- function: vpc.get_switches\n  result: {vswitchez: []}\n", "has no field(s) vswitchez"),
-    ("- function: vpc.get_switches\n  reslt: {}\n", "unknown key(s) reslt"),
-    ("- function: vpc.get_switches\n  result: {}\n  result: {}\n",
-     "answers.yaml:3: duplicate key 'result'"),
-    ("{answers: 3}", "expected a list of answers"),
-])
-def test_bad_answers_files_exit_2_naming_the_entry(capsys: pytest.CaptureFixture[str],
-                                                   tmp_path: Path, text: str,
-                                                   fragment: str) -> None:
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("- function: vpc.get_switchs\n  result: {}\n", "did you mean vpc.get_switches?"),
+        ("- function: vpc.get_switches\n  result: {vswitchez: []}\n", "has no field(s) vswitchez"),
+        ("- function: vpc.get_switches\n  reslt: {}\n", "unknown key(s) reslt"),
+        (
+            "- function: vpc.get_switches\n  result: {}\n  result: {}\n",
+            "answers.yaml:3: duplicate key 'result'",
+        ),
+        ("{answers: 3}", "expected a list of answers"),
+    ],
+)
+def test_bad_answers_files_exit_2_naming_the_entry(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, fragment: str
+) -> None:
     path = tmp_path / "answers.yaml"
     path.write_text(text)
     code, _, err = _check(capsys, "--program", str(BROWNFIELD), "--answers", str(path))
@@ -114,11 +144,14 @@ def test_the_only_stack_file_is_the_default_stack(tmp_path: Path) -> None:
 
 
 def test_a_duplicated_key_is_refused_naming_file_line_and_key(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = _check(capsys, "--program", str(FIXTURES / "dup_keys"))
     assert code == 2
-    assert f"{FIXTURES / 'dup_keys' / 'Pulumi.dev.yaml'}:5: duplicate key 'ack-1' (first at " \
-           "line 3)" in err
+    assert (
+        f"{FIXTURES / 'dup_keys' / 'Pulumi.dev.yaml'}:5: duplicate key 'ack-1' (first at "
+        "line 3)" in err
+    )
     (tmp_path / "Pulumi.yaml").write_text("name: a\nname: b\nruntime: python\n")
     (tmp_path / "__main__.py").write_text("")
     code, _, err = _check(capsys, "--program", str(tmp_path))
@@ -152,8 +185,10 @@ def test_the_program_runs_in_its_own_virtualenv(tmp_path: Path) -> None:
     with pytest.raises(Exception) as info:
         run_program_dir(program, stack="dev", python=sys.executable)
     text = str(info.value)
-    assert "needs the module 'fleetctl_fixture_dep', which is not installed in " \
-           f"{sys.executable} (--python)" in text
+    assert (
+        "needs the module 'fleetctl_fixture_dep', which is not installed in "
+        f"{sys.executable} (--python)" in text
+    )
     assert python.exists()
 
 
@@ -171,18 +206,24 @@ def test_the_child_imports_only_the_stdlib_pulumi_and_its_dependencies(tmp_path:
                 allowed_dists.add(name)
                 todo.append(name)
     # cython_runtime: the module every Cython extension (grpc's) registers on import.
-    allowed = set(sys.stdlib_module_names) | {"fleetctl", "pulumi", "pulumi_alicloud",
-                                              "cython_runtime"}
+    allowed = set(sys.stdlib_module_names) | {
+        "fleetctl",
+        "pulumi",
+        "pulumi_alicloud",
+        "cython_runtime",
+    }
     for top, dists in packages_distributions().items():
-        if {d.lower().replace("_", "-") for d in dists} & {d.replace("_", "-")
-                                                           for d in allowed_dists}:
+        if {d.lower().replace("_", "-") for d in dists} & {
+            d.replace("_", "-") for d in allowed_dists
+        }:
             allowed.add(top)
     program = tmp_path / "p"
     shutil.copytree(BROWNFIELD, program)
     (program / "__main__.py").write_text(
         (BROWNFIELD / "__main__.py").read_text()
         + "\nimport sys\npulumi.export('modules', sorted({m.split('.')[0] for m in "
-          "sys.modules if not m.startswith('_')}))\n")
+        "sys.modules if not m.startswith('_')}))\n"
+    )
     modules = set(run_program_dir(program, stack="dev").stack_outputs["modules"])
     assert modules - allowed == set()
     assert "fleetctl" in modules and "meshfleet" not in modules and "netaddr" not in modules

@@ -42,7 +42,8 @@ def test_plan_without_answers_names_the_reads(capsys: pytest.CaptureFixture[str]
 
 
 def test_check_registers_only_attachments_for_what_exists(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = main(["check", *BASE, "--answers", ANSWERS, "--strict-answers", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["summary"]["mandatory"] == 0

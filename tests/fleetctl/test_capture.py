@@ -172,8 +172,9 @@ def test_numbers_arrive_as_floats_with_camel_case_keys() -> None:
     assert inputs["vswitchIds"] == ["vsw-1"]
 
 
-def test_data_sources_without_a_curated_answer_are_synthesized_and_strict_mode_refuses_them(
-) -> None:
+def test_data_sources_without_a_curated_answer_are_synthesized_and_strict_mode_refuses_them() -> (
+    None
+):
     def program() -> None:
         families = alicloud.ecs.get_instance_type_families()
         keys = alicloud.kms.get_keys_output()
@@ -272,7 +273,8 @@ def test_depends_on_follows_dependencies_not_parents(net: Capture) -> None:
 
 
 def test_a_child_waits_on_a_custom_parent_and_its_provider_like_the_deploy_estimate(
-        net: Capture) -> None:
+    net: Capture,
+) -> None:
     from fleetctl.deploytime import estimate
 
     # sw's parent is the VPC (custom): the SDK awaits the parent's URN, i.e. its create.

@@ -48,8 +48,9 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_save_state_writes_a_versioned_state_without_secret_values(saved: Path) -> None:
     doc = json.loads(saved.read_text())
     assert doc["format"] == "fleetctl-state" and doc["version"] == 1
-    assert any(r["type"] == "alicloud:cs/managedKubernetes:ManagedKubernetes"
-               for r in doc["resources"])
+    assert any(
+        r["type"] == "alicloud:cs/managedKubernetes:ManagedKubernetes" for r in doc["resources"]
+    )
     assert "BEGIN" not in saved.read_text() and "client-key-data" not in saved.read_text()
 
 
@@ -61,18 +62,24 @@ def test_no_edit_diffs_to_nothing(saved: Path, capsys: pytest.CaptureFixture[str
     code, out, _ = _run(capsys, "--diff", str(saved), "--json")
     counts = json.loads(out)["diff"]["summary"]
     assert {k: counts[k] for k in ("create", "update", "replace", "delete")} == {
-        "create": 0, "update": 0, "replace": 0, "delete": 0}
+        "create": 0,
+        "update": 0,
+        "replace": 0,
+        "delete": 0,
+    }
 
 
 def test_adding_a_cluster_creates_only_its_own_resources(
-        saved: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def add(fleet: dict[str, Any]) -> None:
         fleet["clusters"]["ack-4"] = {**fleet["clusters"]["ack-3"], "vpc": "vpc-1"}
         fleet["clusters"]["ack-4"].pop("zones", None)
 
     prog = _edited(tmp_path, add)
-    code, out, _ = _run(capsys, "--program", str(prog), "--stack", "example",
-                        "--diff", str(saved), "--json")
+    code, out, _ = _run(
+        capsys, "--program", str(prog), "--stack", "example", "--diff", str(saved), "--json"
+    )
     plan = json.loads(out)["diff"]
     created = [s["name"] for s in plan["steps"] if s["op"] == "create"]
     assert "ack-4" in created
@@ -80,8 +87,16 @@ def test_adding_a_cluster_creates_only_its_own_resources(
     # Day 2: nothing that exists changes when a cluster is added (issue 12 item 1: the mesh's
     # membership used to be one list on the ServiceMesh, whose update detached every member).
     assert touched == [], [(s["op"], s["name"]) for s in touched]
-    code, out, _ = _run(capsys, "--program", str(prog), "--stack", "example",
-                        "--diff", str(saved), "--fail-on-destructive")
+    code, out, _ = _run(
+        capsys,
+        "--program",
+        str(prog),
+        "--stack",
+        "example",
+        "--diff",
+        str(saved),
+        "--fail-on-destructive",
+    )
     assert code == 0, out
 
 
@@ -91,7 +106,8 @@ def test_fail_on_destructive_needs_a_diff(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_a_state_file_that_is_not_one_is_bad_input(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "state.json"
     bad.write_text('{"format": "something-else"}')
     code, _, err = _run(capsys, "--diff", str(bad))
@@ -99,21 +115,45 @@ def test_a_state_file_that_is_not_one_is_bad_input(
 
 
 def test_exemptions_in_force_are_listed_apart_from_the_findings(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "exempt.json"
-    config.write_text(json.dumps({"policy-exemptions": {"exemptions": [
-        {"policy": "pod-cidr-overlaps-pod-cidr", "resource": "alpha", "owner": "team-a",
-         "reason": "copied sandbox, deleted with the Q1 clean-up", "expires": "2099-01-01"}]}}))
+    config.write_text(
+        json.dumps(
+            {
+                "policy-exemptions": {
+                    "exemptions": [
+                        {
+                            "policy": "pod-cidr-overlaps-pod-cidr",
+                            "resource": "alpha",
+                            "owner": "team-a",
+                            "reason": "copied sandbox, deleted with the Q1 clean-up",
+                            "expires": "2099-01-01",
+                        }
+                    ]
+                }
+            }
+        )
+    )
     case = CORPUS / "blame-later-equal-pod"
-    code, out, _ = _run(capsys, "--program", str(case), "--stack", "dev",
-                        "--policy-pack-config", str(config))
+    code, out, _ = _run(
+        capsys, "--program", str(case), "--stack", "dev", "--policy-pack-config", str(config)
+    )
     assert code == 0, out
     assert "exemptions in force (1):" in out
     line = next(x for x in out.splitlines() if "copied sandbox" in x)
     assert "alpha" in line and "pod-cidr-overlaps-pod-cidr" in line
     assert "[mandatory] pod-cidr-overlaps-pod-cidr" not in out
-    code, out, _ = _run(capsys, "--program", str(case), "--stack", "dev",
-                        "--policy-pack-config", str(config), "--json")
+    code, out, _ = _run(
+        capsys,
+        "--program",
+        str(case),
+        "--stack",
+        "dev",
+        "--policy-pack-config",
+        str(config),
+        "--json",
+    )
     assert json.loads(out)["summary"]["exemptionsInForce"] == 1
 
 

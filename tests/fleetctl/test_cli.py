@@ -40,23 +40,30 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 0 and capsys.readouterr().out.strip() == f"fleetctl {__version__}"
 
 
-@pytest.mark.parametrize("argv, example", [
-    (["--help"], "  fleetctl check --program DIR           # offline preview"),
-    (["check", "--help"], "  fleetctl check --program DIR                       # any Python"),
-    (["plan", "--help"], "  fleetctl plan --stack example --write    # record the plan"),
-])
-def test_help_renders_examples_line_by_line(capsys: pytest.CaptureFixture[str],
-                                            argv: list[str], example: str) -> None:
+@pytest.mark.parametrize(
+    "argv, example",
+    [
+        (["--help"], "  fleetctl check --program DIR           # offline preview"),
+        (["check", "--help"], "  fleetctl check --program DIR                       # any Python"),
+        (["plan", "--help"], "  fleetctl plan --stack example --write    # record the plan"),
+    ],
+)
+def test_help_renders_examples_line_by_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], example: str
+) -> None:
     with pytest.raises(SystemExit):
         main(argv)
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith(example) for line in lines), "\n".join(lines)
 
 
-@pytest.mark.parametrize("argv", [
-    ["plan", "--program", "/nonexistent", "--json"],
-    ["check", "--program", "/nonexistent", "--json"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plan", "--program", "/nonexistent", "--json"],
+        ["check", "--program", "/nonexistent", "--json"],
+    ],
+)
 def test_json_errors_have_one_shape(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     assert main(argv) == 2
     out, err = capsys.readouterr()
@@ -75,8 +82,9 @@ def test_a_bug_is_exit_3_with_its_traceback(capsys: pytest.CaptureFixture[str]) 
     assert "fleetctl bug: IndexError" in err and "Traceback" in err
 
 
-def test_plan_labels_capacity_as_capacity(project: Path, capsys: pytest.CaptureFixture[str]
-                                          ) -> None:
+def test_plan_labels_capacity_as_capacity(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _edit(project, lambda f: f["clusters"]["ack-3"].update(maxNodes=40))
     assert main(["plan", "--program", str(project)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -85,12 +93,13 @@ def test_plan_labels_capacity_as_capacity(project: Path, capsys: pytest.CaptureF
     # The spec's maxNodes under MAX NODES, what the plan has room for under NODE CAPACITY.
     start = header.index("MAX NODES")
     assert row[start:].split()[0] == "40"
-    capacity = row[header.index("NODE CAPACITY"):].split()[0]
+    capacity = row[header.index("NODE CAPACITY") :].split()[0]
     assert int(capacity.replace(",", "")) >= 40
 
 
-def test_plan_shows_a_rename_as_released_and_new_keys(project: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_shows_a_rename_as_released_and_new_keys(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lock = json.loads((project / "locks" / "example.json").read_text())["allocations"]
     _edit(project, lambda f: f["clusters"].update({"ack-9": f["clusters"].pop("ack-3")}))
     assert main(["plan", "--program", str(project)]) == 0
@@ -104,8 +113,19 @@ def test_plan_shows_a_rename_as_released_and_new_keys(project: Path,
 
 
 def test_plan_write_error_is_a_message(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "--program", str(project), "--write",
-                 "--lock", str(project / "locks" / "example.json")]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                "--program",
+                str(project),
+                "--write",
+                "--lock",
+                str(project / "locks" / "example.json"),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     (project / "locks" / "example.json").unlink()
     (project / "locks").rmdir()
@@ -115,8 +135,9 @@ def test_plan_write_error_is_a_message(project: Path, capsys: pytest.CaptureFixt
     assert err.startswith("error: --write ") and "Traceback" not in err
 
 
-def test_plan_refuses_a_lock_that_does_not_exist(project: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_refuses_a_lock_that_does_not_exist(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = project / "locks" / "typo.json"
     assert main(["plan", "--program", str(project), "--lock", str(missing)]) == 2
     assert f"{missing}: does not exist" in capsys.readouterr().err

@@ -33,8 +33,13 @@ def svg_text(path: Path) -> str:
     return " ".join(t.strip() for t in root.itertext() if t.strip())
 
 
-def fleet(regions: int, clusters: int, vpcs: int | None = None, connectivity: str = "cen",
-          **fleet_fields: Any) -> Plan:
+def fleet(
+    regions: int,
+    clusters: int,
+    vpcs: int | None = None,
+    connectivity: str = "cen",
+    **fleet_fields: Any,
+) -> Plan:
     """A fleet over the first ``regions`` test regions, VPCs and clusters spread round-robin,
     both CNIs, one to three zones per cluster."""
     names = sorted(REGION_ZONES)[:regions]
@@ -46,14 +51,25 @@ def fleet(regions: int, clusters: int, vpcs: int | None = None, connectivity: st
     cluster_specs = {}
     for n in range(clusters):
         vpc = keys[n % len(keys)]
-        cluster_specs[f"ack-{n}"] = {"vpc": vpc, "cni": "terway" if n % 3 == 0 else "flannel",
-                                     "maxNodes": 20 + 10 * (n % 4),
-                                     "zones": vpc_specs[vpc]["zones"][: 1 + n % 3]}
-    return plan(parse_spec({
-        "name": f"r{regions}c{clusters}", "connectivity": connectivity,
-        "regions": {r: {"zones": REGION_ZONES[r]} for r in names}, "vpcs": vpc_specs,
-        "clusters": cluster_specs, "fleet": {"vpc": keys[0], **fleet_fields},
-        "mesh": {"vpc": keys[-1]}}))
+        cluster_specs[f"ack-{n}"] = {
+            "vpc": vpc,
+            "cni": "terway" if n % 3 == 0 else "flannel",
+            "maxNodes": 20 + 10 * (n % 4),
+            "zones": vpc_specs[vpc]["zones"][: 1 + n % 3],
+        }
+    return plan(
+        parse_spec(
+            {
+                "name": f"r{regions}c{clusters}",
+                "connectivity": connectivity,
+                "regions": {r: {"zones": REGION_ZONES[r]} for r in names},
+                "vpcs": vpc_specs,
+                "clusters": cluster_specs,
+                "fleet": {"vpc": keys[0], **fleet_fields},
+                "mesh": {"vpc": keys[-1]},
+            }
+        )
+    )
 
 
 def assert_topology_right(p: Plan, lay: Layout, opts: Options) -> None:
@@ -99,13 +115,15 @@ def test_three_regions_are_a_triangle_not_a_chain() -> None:
     peers = [link for link in lay.links if link.kind == "peer"]
     assert len(peers) == 3
     for a, b in combinations(peers, 2):  # no segment of one lies on a segment of another
-        assert not any(s.horizontal and t.horizontal and s.y0 == t.y0
-                       for s in a.segments for t in b.segments)
+        assert not any(
+            s.horizontal and t.horizontal and s.y0 == t.y0 for s in a.segments for t in b.segments
+        )
     # The long link (first region to third) passes below the middle router's two links.
     first, _, third = p.regions
     long = next(link for link in peers if link.id == f"peer:{first}:{third}")
-    short_tracks = [s.y0 for link in peers if link is not long for s in link.segments
-                    if s.horizontal]
+    short_tracks = [
+        s.y0 for link in peers if link is not long for s in link.segments if s.horizontal
+    ]
     assert min(s.y0 for s in long.segments if s.horizontal) > max(short_tracks)
 
 
@@ -126,12 +144,15 @@ def test_larger_fleets_one_region_at_a_time_or_without_paths() -> None:
         layout(p, Options(region="cn-nowhere"))
 
 
-def test_the_command_says_how_to_draw_a_large_fleet(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_says_how_to_draw_a_large_fleet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     big = fleet(1, 31)
     write_all(big, tmp_path)
-    assert "note: 31 clusters: a whole-fleet picture stays readable up to 30; draw one region at " \
+    assert (
+        "note: 31 clusters: a whole-fleet picture stays readable up to 30; draw one region at "
         "a time (--region) or without the paths (--no-paths)" in capsys.readouterr().err
+    )
     assert layout(big, Options(paths=False)).notes == ()
     assert layout(fleet(1, 30)).notes == ()
 
@@ -140,8 +161,10 @@ def test_the_command_says_how_to_draw_a_large_fleet(tmp_path: Path,
 @given(raw=fleet_specs(), data=st.data())
 def test_generated_fleets_have_sound_geometry(raw: dict[str, Any], data: st.DataObject) -> None:
     p = plan(parse_spec(raw))
-    opts = Options(paths=data.draw(st.booleans(), label="paths"),
-                   region=data.draw(st.none() | st.sampled_from(p.regions), label="region"))
+    opts = Options(
+        paths=data.draw(st.booleans(), label="paths"),
+        region=data.draw(st.none() | st.sampled_from(p.regions), label="region"),
+    )
     assert_topology_right(p, layout(p, opts), opts)
     assert problems(address.layout(p)) == []
 
@@ -156,11 +179,13 @@ def test_address_space_geometry(shape: tuple[int, int, int]) -> None:
     # Each range is on its bar to scale, and every number above a bar points at one range.
     ranges = [b for b in lay.boxes if b.kind.startswith("seg:") and b.parent]
     assert len(ranges) == sum(len(v.vswitches) for v in p.vpcs.values()) + sum(
-        1 for pool in p.pools for _, net, _ in address._allocations(p)
-        if net in IPNetwork(pool.cidr))
+        1
+        for pool in p.pools
+        for _, net, _ in address._allocations(p)
+        if net in IPNetwork(pool.cidr)
+    )
     for _x0, _y0, x1, y1 in lay.leaders:
-        assert any(r.rect.x - 1e-6 <= x1 <= r.rect.right + 1e-6 and r.rect.y == y1
-                   for r in ranges)
+        assert any(r.rect.x - 1e-6 <= x1 <= r.rect.right + 1e-6 and r.rect.y == y1 for r in ranges)
 
 
 def test_the_checks_can_fail() -> None:
@@ -171,31 +196,54 @@ def test_the_checks_can_fail() -> None:
     c1, c2, *_ = (b for b in base.boxes if b.kind == "cluster")
     moved = replace(c2, rect=replace(c2.rect, x=c1.rect.x + 0.2, y=c1.rect.y + 0.1))
     found = problems(replace(base, boxes=tuple(moved if b is c2 else b for b in base.boxes)))
-    assert any(f"{c1.id} and {c2.id} overlap" in f or f"{c2.id} and {c1.id} overlap" in f
-               for f in found)
+    assert any(
+        f"{c1.id} and {c2.id} overlap" in f or f"{c2.id} and {c1.id} overlap" in f for f in found
+    )
     assert any("runs out of" in f for f in found)  # its labels stayed behind
     vpc = boxes[c1.parent or ""]
     wide = replace(c1, rect=replace(c1.rect, w=vpc.rect.w))
-    assert any(f"{c1.id} is not inside" in f for f in problems(
-        replace(base, boxes=tuple(wide if b is c1 else b for b in base.boxes))))
+    assert any(
+        f"{c1.id} is not inside" in f
+        for f in problems(replace(base, boxes=tuple(wide if b is c1 else b for b in base.boxes)))
+    )
     peer = next(link for link in base.links if link.kind == "peer")
     copy = Link("peer:copy", "peer", peer.segments[-1:], ())
     assert any("share a segment" in f for f in problems(replace(base, links=(*base.links, copy))))
-    through = Link("x", "path", (Segment(c1.rect.x - 0.1, c1.rect.y + 0.3, c1.rect.right + 0.1,
-                                         c1.rect.y + 0.3, c1.parent),), ())
-    assert any(f"runs through box {c1.id}" in f for f in problems(
-        replace(base, links=(*base.links, through))))
-    split = Link("y", "path", (Segment(0.1, 0.1, 0.1, 0.2, None), Segment(5, 0.1, 5, 0.2, None)),
-                 ("legend",))
+    through = Link(
+        "x",
+        "path",
+        (
+            Segment(
+                c1.rect.x - 0.1, c1.rect.y + 0.3, c1.rect.right + 0.1, c1.rect.y + 0.3, c1.parent
+            ),
+        ),
+        (),
+    )
+    assert any(
+        f"runs through box {c1.id}" in f
+        for f in problems(replace(base, links=(*base.links, through)))
+    )
+    split = Link(
+        "y", "path", (Segment(0.1, 0.1, 0.1, 0.2, None), Segment(5, 0.1, 5, 0.2, None)), ("legend",)
+    )
     found = problems(replace(base, links=(*base.links, split)))
     assert "y is not one connected line" in found and "y does not reach legend" in found
     lab = next(lab for lab in base.labels if lab.box == c1.id)
     long = replace(lab, rect=replace(lab.rect, w=c1.rect.w))
-    assert any("runs out of" in f for f in problems(
-        replace(base, labels=tuple(long if x is lab else x for x in base.labels))))
-    tiny = Layout(2, 2, (Box("a", "vpc", Rect(0.1, 0.1, 1, 1)),),
-                  (Label("t", Rect(0.2, 0.2, 0.5, 0.1), "a", 7),
-                   Label("u", Rect(0.3, 0.25, 0.5, 0.1), "a", 7)), ())
+    assert any(
+        "runs out of" in f
+        for f in problems(replace(base, labels=tuple(long if x is lab else x for x in base.labels)))
+    )
+    tiny = Layout(
+        2,
+        2,
+        (Box("a", "vpc", Rect(0.1, 0.1, 1, 1)),),
+        (
+            Label("t", Rect(0.2, 0.2, 0.5, 0.1), "a", 7),
+            Label("u", Rect(0.3, 0.25, 0.5, 0.1), "a", 7),
+        ),
+        (),
+    )
     assert problems(tiny) == ["labels 't' and 'u' overlap"]
 
 
@@ -239,18 +287,25 @@ def test_cli_writes_svg_and_png(tmp_path: Path, capsys: pytest.CaptureFixture[st
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_default_output_is_an_ignored_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_default_output_is_an_ignored_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Drawing any stack must not touch the committed docs/ (make diagram refreshes those).
     monkeypatch.chdir(tmp_path)
     assert main(["diagram", "--stack", "example"]) == 0
     out = tmp_path / "out" / "diagram" / "example"
     assert sorted(p.name for p in out.iterdir()) == [
-        "address-space.png", "address-space.svg", "topology.png", "topology.svg"]
+        "address-space.png",
+        "address-space.svg",
+        "topology.png",
+        "topology.svg",
+    ]
     printed = capsys.readouterr().out.split()
     assert {Path(p).parent for p in printed} == {Path("out/diagram/example")}
-    ignored = subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q",
-                              "out/diagram/example/topology.svg"], check=False)
+    ignored = subprocess.run(
+        ["git", "-C", str(REPO), "check-ignore", "-q", "out/diagram/example/topology.svg"],
+        check=False,
+    )
     assert ignored.returncode == 0, "out/ must be in .gitignore"
 
 
@@ -289,8 +344,9 @@ def test_every_peer_link_is_named_in_the_svg(tmp_path: Path) -> None:
     assert text.count("CEN transit router") == 4
 
 
-def test_one_region_shows_only_its_clusters(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_region_shows_only_its_clusters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = fleet(3, 9)
     region = p.regions[1]
     fig = draw_topology(p, opts=Options(region=region))
@@ -300,19 +356,37 @@ def test_one_region_shows_only_its_clusters(tmp_path: Path,
         assert (f"ACK {c.name} " in text) == (c.region == region), c.name
     assert "ACK One Fleet" in text and "ASM mesh" in text  # the paths' ends stay
     assert text.count("CEN transit router") == 3 and text.count(" <-> ") == 3
-    assert main(["diagram", "--stack", "example", "--region", "cn-nowhere",
-                 "--out", str(tmp_path / "x")]) == 2
-    assert "not a region of stack example (regions: cn-hangzhou, cn-shanghai)" in \
-        capsys.readouterr().err
+    assert (
+        main(
+            [
+                "diagram",
+                "--stack",
+                "example",
+                "--region",
+                "cn-nowhere",
+                "--out",
+                str(tmp_path / "x"),
+            ]
+        )
+        == 2
+    )
+    assert (
+        "not a region of stack example (regions: cn-hangzhou, cn-shanghai)"
+        in capsys.readouterr().err
+    )
 
 
-@pytest.mark.parametrize(("fields", "fleet_ctx", "fleet_name"), [
-    ({}, "r2c2-fleet", "r2c2-fleet"),
-    ({"name": "ops"}, "ops", "ops"),
-    ({"name": "ops", "context": "admin"}, "admin", "ops"),
-])
+@pytest.mark.parametrize(
+    ("fields", "fleet_ctx", "fleet_name"),
+    [
+        ({}, "r2c2-fleet", "r2c2-fleet"),
+        ({"name": "ops"}, "ops", "ops"),
+        ({"name": "ops", "context": "admin"}, "admin", "ops"),
+    ],
+)
 def test_context_names_as_the_program_resolves_them(
-        tmp_path: Path, fields: dict[str, str], fleet_ctx: str, fleet_name: str) -> None:
+    tmp_path: Path, fields: dict[str, str], fleet_ctx: str, fleet_name: str
+) -> None:
     # meshfleet/components/meshfleet.py: context, else the display name, else <name>-fleet.
     fig = draw_topology(fleet(2, 2, **fields))
     fig.savefig(tmp_path / "t.svg", format="svg")

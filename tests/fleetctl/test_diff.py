@@ -36,13 +36,27 @@ def urn(type_: str, name: str, parent_qtype: str = "") -> str:
     return PREFIX + (f"{parent_qtype}${type_}" if parent_qtype else type_) + f"::{name}"
 
 
-def res(type_: str, name: str, props: dict[str, Any] | None = None, *,
-        parent_qtype: str = "", parent: str = STACK, provider: str = HZ, custom: bool = True,
-        deps: dict[str, list[str]] | None = None, **options: Any) -> dict[str, Any]:
+def res(
+    type_: str,
+    name: str,
+    props: dict[str, Any] | None = None,
+    *,
+    parent_qtype: str = "",
+    parent: str = STACK,
+    provider: str = HZ,
+    custom: bool = True,
+    deps: dict[str, list[str]] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
     """One engine-view resource; ``deps`` are its propertyDependencies."""
     out: dict[str, Any] = {
-        "type": type_, "name": name, "urn": urn(type_, name, parent_qtype), "parent": parent,
-        "provider": provider if custom else "", "custom": custom, "properties": props or {},
+        "type": type_,
+        "name": name,
+        "urn": urn(type_, name, parent_qtype),
+        "parent": parent,
+        "provider": provider if custom else "",
+        "custom": custom,
+        "properties": props or {},
         "dependencies": sorted({u for us in (deps or {}).values() for u in us}),
         "propertyDependencies": deps or {},
     }
@@ -62,12 +76,24 @@ def stack() -> dict[str, Any]:
 def network(cidr: str = "10.0.0.0/16", **props: Any) -> list[dict[str, Any]]:
     """A VPC, a vSwitch in it, a cluster on the vSwitch and its node pool."""
     vpc = res(VPC_T, "vpc", {"cidrBlock": cidr, "vpcName": "v", **props})
-    sw = res(SW_T, "sw", {"vpcId": UNKNOWN, "cidrBlock": "10.0.1.0/24", "zoneId": "z-a"},
-             deps={"vpcId": [vpc["urn"]]})
-    k8s = res(K8S_T, "k8s", {"vswitchIds": [UNKNOWN], "podCidr": "172.16.0.0/16",
-                             "serviceCidr": "192.168.0.0/20"}, deps={"vswitchIds": [sw["urn"]]})
-    pool = res(POOL_T, "pool", {"clusterId": UNKNOWN, "vswitchIds": [UNKNOWN], "desiredSize": "3"},
-               deps={"clusterId": [k8s["urn"]], "vswitchIds": [sw["urn"]]})
+    sw = res(
+        SW_T,
+        "sw",
+        {"vpcId": UNKNOWN, "cidrBlock": "10.0.1.0/24", "zoneId": "z-a"},
+        deps={"vpcId": [vpc["urn"]]},
+    )
+    k8s = res(
+        K8S_T,
+        "k8s",
+        {"vswitchIds": [UNKNOWN], "podCidr": "172.16.0.0/16", "serviceCidr": "192.168.0.0/20"},
+        deps={"vswitchIds": [sw["urn"]]},
+    )
+    pool = res(
+        POOL_T,
+        "pool",
+        {"clusterId": UNKNOWN, "vswitchIds": [UNKNOWN], "desiredSize": "3"},
+        deps={"clusterId": [k8s["urn"]], "vswitchIds": [sw["urn"]]},
+    )
     return [stack(), provider(), vpc, sw, k8s, pool]
 
 
@@ -111,11 +137,14 @@ def test_rename_without_alias_is_delete_plus_create() -> None:
     assert plan.steps[-1].op == "delete"  # deletions come last
 
 
-@pytest.mark.parametrize("options", [
-    {"aliasURNs": [urn(SW_T, "sw-a")]},
-    {"aliases": [{"urn": urn(SW_T, "sw-a")}]},
-    {"aliases": [{"spec": {"name": "sw-a"}}]},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"aliasURNs": [urn(SW_T, "sw-a")]},
+        {"aliases": [{"urn": urn(SW_T, "sw-a")}]},
+        {"aliases": [{"spec": {"name": "sw-a"}}]},
+    ],
+)
 def test_rename_with_alias_is_the_same_resource(options: dict[str, Any]) -> None:
     old = [stack(), provider(), res(SW_T, "sw-a", {"cidrBlock": "10.0.1.0/24"})]
     new = [stack(), provider(), res(SW_T, "sw-b", {"cidrBlock": "10.0.1.0/24"}, **options)]
@@ -127,8 +156,9 @@ def test_rename_with_alias_is_the_same_resource(options: dict[str, Any]) -> None
 def test_reparent_without_alias_is_delete_plus_create_and_with_alias_same() -> None:
     comp = res("my:mod:Net", "net", custom=False)
     old = [stack(), provider(), res(SW_T, "sw", {"cidrBlock": "10.0.1.0/24"})]
-    moved = res(SW_T, "sw", {"cidrBlock": "10.0.1.0/24"}, parent_qtype="my:mod:Net",
-                parent=comp["urn"])
+    moved = res(
+        SW_T, "sw", {"cidrBlock": "10.0.1.0/24"}, parent_qtype="my:mod:Net", parent=comp["urn"]
+    )
     plan = diff(old, [stack(), provider(), comp, moved])
     assert [s.op for s in plan.steps if s.name == "sw"] == ["create", "delete"]
     aliased = {**moved, "options": {"aliases": [{"spec": {"noParent": True}}]}}
@@ -141,12 +171,23 @@ def test_children_inherit_the_alias_of_their_parent() -> None:
     """The parent component's type changed (so its children's URNs did) and the child was renamed
     after its parent; only the parent carries an alias."""
     old_comp = res("my:mod:A", "vpc-1", custom=False)
-    old_sw = res(SW_T, "vpc-1-sw", {"cidrBlock": "10.0.1.0/24"}, parent_qtype="my:mod:A",
-                 parent=old_comp["urn"])
-    new_comp = res("my:mod:B", "net-1", custom=False,
-                   aliases=[{"spec": {"type": "my:mod:A", "name": "vpc-1"}}])
-    new_sw = res(SW_T, "net-1-sw", {"cidrBlock": "10.0.1.0/24"}, parent_qtype="my:mod:B",
-                 parent=new_comp["urn"])
+    old_sw = res(
+        SW_T,
+        "vpc-1-sw",
+        {"cidrBlock": "10.0.1.0/24"},
+        parent_qtype="my:mod:A",
+        parent=old_comp["urn"],
+    )
+    new_comp = res(
+        "my:mod:B", "net-1", custom=False, aliases=[{"spec": {"type": "my:mod:A", "name": "vpc-1"}}]
+    )
+    new_sw = res(
+        SW_T,
+        "net-1-sw",
+        {"cidrBlock": "10.0.1.0/24"},
+        parent_qtype="my:mod:B",
+        parent=new_comp["urn"],
+    )
     plan = diff([stack(), provider(), old_comp, old_sw], [stack(), provider(), new_comp, new_sw])
     assert ops(plan) == {"proj-dev": "same", "hz": "same", "net-1": "same", "net-1-sw": "same"}
     assert plan.step("net-1-sw").old_urn == old_sw["urn"]
@@ -159,7 +200,8 @@ def test_update_names_the_input_old_and_new() -> None:
     plan = diff(network(), edit(network(), "pool", desiredSize="5"))
     step = plan.step("pool")
     assert step.op == "update" and [(c.path, c.old, c.new) for c in step.changes] == [
-        ("desiredSize", "3", "5")]
+        ("desiredSize", "3", "5")
+    ]
     assert '~ desiredSize: "3" => "5"' in render(plan)
     assert flag_inputs(step) == set()  # growing is not a risk
 
@@ -168,9 +210,13 @@ def test_force_new_input_replaces_create_before_delete() -> None:
     plan = diff(network(), edit(network(), "sw", zoneId="z-b"))
     step = plan.step("sw")
     assert (step.op, step.replace_keys, step.delete_before_replace) == (
-        "replace", ("zoneId",), False)
+        "replace",
+        ("zoneId",),
+        False,
+    )
     assert "+-alicloud:vpc/switch:Switch: (replace) [replace: zoneId] create-before-delete" in (
-        render(plan))
+        render(plan)
+    )
 
 
 def test_delete_before_replace_option() -> None:
@@ -184,8 +230,14 @@ def test_replacement_cascades_through_unknown_force_new_inputs() -> None:
     """The VPC is replaced, so its id is unknown: the vSwitch's vpcId (ForceNew) changes and the
     vSwitch is replaced; the cluster's vswitchIds and the pool's (not ForceNew) are updates."""
     plan = diff(network(), edit(network(), "vpc", userCidrs=["10.1.0.0/16"]))
-    assert ops(plan) == {"proj-dev": "same", "hz": "same", "vpc": "replace", "sw": "replace",
-                         "k8s": "update", "pool": "update"}
+    assert ops(plan) == {
+        "proj-dev": "same",
+        "hz": "same",
+        "vpc": "replace",
+        "sw": "replace",
+        "k8s": "update",
+        "pool": "update",
+    }
     assert plan.step("vpc").replace_keys == ("userCidrs",)
     assert plan.step("sw").replace_keys == ("vpcId",)
     assert plan.step("sw").unknown_from == (urn(VPC_T, "vpc"),)
@@ -239,7 +291,7 @@ def test_an_input_the_provider_computes_keeps_its_value_when_unset() -> None:
     assert diff(network(), edit(network(), "vpc", vpcName=None)).step("vpc").op == "same"
     plan = diff(network(description="d"), edit(network(description="d"), "vpc", description=None))
     assert plan.step("vpc").op == "update"
-    assert "- description: \"d\"" in render(plan)
+    assert '- description: "d"' in render(plan)
 
 
 def test_replace_on_changes_option() -> None:
@@ -249,9 +301,15 @@ def test_replace_on_changes_option() -> None:
 
 
 def test_nested_force_new_and_nested_risks() -> None:
-    mesh = res(MESH_T, "mesh", {"edition": "Pro", "version": "v1",
-                                "loadBalancer": {"apiServerPublicEip": False,
-                                                 "pilotPublicEipId": "eip-1"}})
+    mesh = res(
+        MESH_T,
+        "mesh",
+        {
+            "edition": "Pro",
+            "version": "v1",
+            "loadBalancer": {"apiServerPublicEip": False, "pilotPublicEipId": "eip-1"},
+        },
+    )
     old = [stack(), provider(), mesh]
     lb = {"apiServerPublicEip": True, "pilotPublicEipId": "eip-1"}
     step = diff(old, edit(old, "mesh", loadBalancer=lb)).step("mesh")
@@ -269,13 +327,17 @@ def test_no_op_update_of_a_field_the_provider_never_handles() -> None:
     assert step.op == "update" and flag_inputs(step, "no-op") == {"ipv4CidrMask"}
 
 
-@pytest.mark.parametrize(("key", "old", "new", "severity"), [
-    ("desiredSize", "3", "2", "risky"),
-    ("nodeCount", 3, 2, "destructive"),
-    ("nodeCount", 2, 3, None),
-])
-def test_node_pool_changes_that_remove_nodes(key: str, old: Any, new: Any,
-                                             severity: str | None) -> None:
+@pytest.mark.parametrize(
+    ("key", "old", "new", "severity"),
+    [
+        ("desiredSize", "3", "2", "risky"),
+        ("nodeCount", 3, 2, "destructive"),
+        ("nodeCount", 2, 3, None),
+    ],
+)
+def test_node_pool_changes_that_remove_nodes(
+    key: str, old: Any, new: Any, severity: str | None
+) -> None:
     before = edit(network(), "pool", **{key: old})
     step = diff(before, edit(before, "pool", **{key: new})).step("pool")
     assert step.op == "update"
@@ -289,8 +351,10 @@ def test_an_upgrade_policy_makes_every_node_pool_update_risky() -> None:
     assert flag_inputs(step, "destructive") == {"upgradePolicy"}
 
 
-@given(st.lists(st.sampled_from(["c-1", "c-2", "c-3", "c-4"]), min_size=1, max_size=4),
-       st.lists(st.sampled_from(["c-1", "c-2", "c-3", "c-4"]), min_size=1, max_size=4))
+@given(
+    st.lists(st.sampled_from(["c-1", "c-2", "c-3", "c-4"]), min_size=1, max_size=4),
+    st.lists(st.sampled_from(["c-1", "c-2", "c-3", "c-4"]), min_size=1, max_size=4),
+)
 def test_cluster_ids_change_is_always_destructive(before: list[str], after: list[str]) -> None:
     """Adding, removing, reordering or swapping members: every change of ServiceMesh.clusterIds
     is flagged destructive (the provider detaches every old member first)."""
@@ -310,8 +374,11 @@ def test_explicit_name_makes_the_bridge_delete_before_replace() -> None:
 
 
 def test_replace_risks_and_protected_deletes() -> None:
-    route = res("alicloud:vpc/routeEntry:RouteEntry", "route",
-                {"destinationCidrblock": "10.1.0.0/16", "nexthopId": "a"})
+    route = res(
+        "alicloud:vpc/routeEntry:RouteEntry",
+        "route",
+        {"destinationCidrblock": "10.1.0.0/16", "nexthopId": "a"},
+    )
     old = [stack(), provider(), route]
     step = diff(old, edit(old, "route", nexthopId="b")).step("route")
     assert step.op == "replace" and any("collide" in f.reason for f in step.flags)
@@ -340,22 +407,36 @@ def test_component_inputs_are_compared() -> None:
 
 # ==== dynamic resources ======================================================================
 
-FF = {"kind": "meshfleet:ackone:FleetFeatures", "fleetId": UNKNOWN, "regionId": "cn-hangzhou",
-      "meshId": UNKNOWN, "enableMesh": True, "deletionProtection": True}
+FF = {
+    "kind": "meshfleet:ackone:FleetFeatures",
+    "fleetId": UNKNOWN,
+    "regionId": "cn-hangzhou",
+    "meshId": UNKNOWN,
+    "enableMesh": True,
+    "deletionProtection": True,
+}
 
 
 def fleet_features() -> list[dict[str, Any]]:
     fleet = res("alicloud:ackone/cluster:Cluster", "fleet", {"clusterName": "f"})
     mesh = res(MESH_T, "mesh", {"version": "v"})
-    ff = res(DYNAMIC_TYPE, "ff", dict(FF), provider=PREFIX + "pulumi:providers:pulumi-python::d",
-             deps={"fleetId": [fleet["urn"]], "meshId": [mesh["urn"]]})
+    ff = res(
+        DYNAMIC_TYPE,
+        "ff",
+        dict(FF),
+        provider=PREFIX + "pulumi:providers:pulumi-python::d",
+        deps={"fleetId": [fleet["urn"]], "meshId": [mesh["urn"]]},
+    )
     return [stack(), provider(), fleet, mesh, ff]
 
 
 def test_fleet_features_other_region_is_delete_before_replace() -> None:
     step = diff(fleet_features(), edit(fleet_features(), "ff", regionId="cn-shanghai")).step("ff")
     assert (step.op, step.replace_keys, step.delete_before_replace) == (
-        "replace", ("regionId",), True)
+        "replace",
+        ("regionId",),
+        True,
+    )
 
 
 def test_fleet_features_of_a_new_fleet_is_create_before_delete() -> None:
@@ -363,7 +444,10 @@ def test_fleet_features_of_a_new_fleet_is_create_before_delete() -> None:
     assert plan.step("fleet").op == "replace"
     step = plan.step("ff")
     assert (step.op, step.replace_keys, step.delete_before_replace) == (
-        "replace", ("fleetId",), False)
+        "replace",
+        ("fleetId",),
+        False,
+    )
 
 
 def test_fleet_features_mesh_switched_off_is_risky() -> None:
@@ -372,8 +456,12 @@ def test_fleet_features_mesh_switched_off_is_risky() -> None:
 
 
 def test_mesh_membership_is_replaced_on_any_input_deleting_first_for_the_same_cluster() -> None:
-    member = {"kind": "meshfleet:servicemesh:MeshMembership", "meshId": "m-1",
-              "clusterId": "c-1", "regionId": "cn-hangzhou"}
+    member = {
+        "kind": "meshfleet:servicemesh:MeshMembership",
+        "meshId": "m-1",
+        "clusterId": "c-1",
+        "regionId": "cn-hangzhou",
+    }
     old = [stack(), res(DYNAMIC_TYPE, "member", member, provider="")]
     step = diff(old, edit(old, "member", regionId="cn-shanghai")).step("member")
     # Its provider deletes first unless the cluster changed: a create-before-delete of the same
@@ -395,8 +483,12 @@ def test_region_change_of_a_provider_updates_it_in_place_and_is_flagged() -> Non
 
 
 def test_moving_to_a_provider_of_another_region_is_flagged() -> None:
-    old = [stack(), provider(), provider("sh", "cn-shanghai"),
-           res(SW_T, "sw", {"cidrBlock": "10.0.1.0/24"})]
+    old = [
+        stack(),
+        provider(),
+        provider("sh", "cn-shanghai"),
+        res(SW_T, "sw", {"cidrBlock": "10.0.1.0/24"}),
+    ]
     new = json.loads(json.dumps(old))
     new[3]["provider"] = PREFIX + f"{PROVIDER_T}::sh"
     step = diff(old, new).step("sw")
@@ -408,8 +500,14 @@ def test_a_provider_replacement_replaces_its_resources(monkeypatch: pytest.Monke
     """Under the other reading (a provider whose region forces replacement) the cascade holds."""
     monkeypatch.setitem(FACTS, PROVIDER_T, TypeFacts(PROVIDER_T, force_new=frozenset({"region"})))
     plan = diff(network(), edit(network(), "hz", region="cn-shanghai"))
-    assert ops(plan) == {"proj-dev": "same", "hz": "replace", "vpc": "replace", "sw": "replace",
-                         "k8s": "replace", "pool": "replace"}
+    assert ops(plan) == {
+        "proj-dev": "same",
+        "hz": "replace",
+        "vpc": "replace",
+        "sw": "replace",
+        "k8s": "replace",
+        "pool": "replace",
+    }
     assert plan.step("vpc").replace_keys == ("provider",)
     assert lifecycle.FACTS is FACTS
 
@@ -427,7 +525,9 @@ def test_a_changed_secret_shows_as_changed_without_its_value() -> None:
     plan = diff(old, new)
     step = plan.step("pool")
     assert step.op == "update" and (step.changes[0].old, step.changes[0].new) == (
-        "[secret]", "[secret]")
+        "[secret]",
+        "[secret]",
+    )
     text, data = render(plan), json.dumps(plan_json(plan))
     for leaked in ("hunter2", "correct-horse"):
         assert leaked not in text and leaked not in data
@@ -435,8 +535,11 @@ def test_a_changed_secret_shows_as_changed_without_its_value() -> None:
 
 
 def test_state_round_trip_keeps_no_secret(tmp_path: Path) -> None:
-    old = [stack(), provider(), res(POOL_T, "pool", {"password": secret("hunter2"), "a": 1},
-                                    protect=True)]
+    old = [
+        stack(),
+        provider(),
+        res(POOL_T, "pool", {"password": secret("hunter2"), "a": 1}, protect=True),
+    ]
     path = tmp_path / "state.json"
     save_state(old, path)
     assert "hunter2" not in path.read_text()
@@ -447,14 +550,19 @@ def test_state_round_trip_keeps_no_secret(tmp_path: Path) -> None:
     assert changed.op == "update" and changed.changes[0].path == "password"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "cannot read the state file"),
-    ('{"format": "other", "version": 1, "resources": []}', "is not 'fleetctl-state'"),
-    ('{"format": "fleetctl-state", "version": 99, "resources": []}', "a newer fleetctl"),
-    ('{"format": "fleetctl-state", "version": 1, "resources": [{"name": "x"}]}',
-     "resource #0 needs string type, urn"),
-    ('{"format": "fleetctl-state", "version": 1, "resources": {}}', "must be a list"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "cannot read the state file"),
+        ('{"format": "other", "version": 1, "resources": []}', "is not 'fleetctl-state'"),
+        ('{"format": "fleetctl-state", "version": 99, "resources": []}', "a newer fleetctl"),
+        (
+            '{"format": "fleetctl-state", "version": 1, "resources": [{"name": "x"}]}',
+            "resource #0 needs string type, urn",
+        ),
+        ('{"format": "fleetctl-state", "version": 1, "resources": {}}', "must be a list"),
+    ],
+)
 def test_bad_state_files_are_named(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "state.json"
     path.write_text(content)
@@ -479,8 +587,7 @@ def test_standing_risks_of_the_program() -> None:
     plan = diff(old, old)
     assert {f.input for f in plan.step("mesh").warnings} == {"version", "clusterIds"}
     assert plan.step("mesh").flags == ()
-    assert "Standing risks" in render(plan) and "Standing risks" not in render(plan,
-                                                                               standing=False)
+    assert "Standing risks" in render(plan) and "Standing risks" not in render(plan, standing=False)
 
 
 # ==== registration options through a real capture =============================================
@@ -491,14 +598,17 @@ def _vpc_program(name: str, tags: dict[str, str], **opts: Any) -> Callable[[], N
         import pulumi
         import pulumi_alicloud as alicloud
 
-        alicloud.vpc.Network(name, cidr_block="10.0.0.0/16", tags=tags,
-                             opts=pulumi.ResourceOptions(**opts))
+        alicloud.vpc.Network(
+            name, cidr_block="10.0.0.0/16", tags=tags, opts=pulumi.ResourceOptions(**opts)
+        )
+
     return program
 
 
 def _view(program: Callable[[], None]) -> list[dict[str, Any]]:
-    return capture_view(run_program(program, project="p", stack="s",
-                                    config={"alicloud:region": "cn-hangzhou"}))
+    return capture_view(
+        run_program(program, project="p", stack="s", config={"alicloud:region": "cn-hangzhou"})
+    )
 
 
 def test_ignore_changes_is_read_from_the_capture() -> None:
@@ -529,9 +639,12 @@ def program_dir(tmp: Path, change: Callable[[dict[str, Any]], None]) -> Path:
 
 
 def add_cluster(fleet: dict[str, Any]) -> None:
-    fleet["clusters"]["ack-4"] = {"vpc": "vpc-1", "cni": "flannel", "maxNodes": 50,
-                                  "nodePools": {"workers": {"instanceTypes": ["ecs.g7.xlarge"],
-                                                            "desiredSize": 2}}}
+    fleet["clusters"]["ack-4"] = {
+        "vpc": "vpc-1",
+        "cni": "flannel",
+        "maxNodes": 50,
+        "nodePools": {"workers": {"instanceTypes": ["ecs.g7.xlarge"], "desiredSize": 2}},
+    }
 
 
 def remove_cluster(fleet: dict[str, Any]) -> None:
@@ -552,15 +665,20 @@ def edited(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str,
     return out
 
 
-def test_every_type_the_example_registers_has_lifecycle_facts(example: list[dict[str, Any]]
-                                                              ) -> None:
-    custom = {(r["type"], r["properties"].get("kind")) for r in example
-              if r["custom"] and r["type"] != "pulumi:providers:pulumi-python"}
+def test_every_type_the_example_registers_has_lifecycle_facts(
+    example: list[dict[str, Any]],
+) -> None:
+    custom = {
+        (r["type"], r["properties"].get("kind"))
+        for r in example
+        if r["custom"] and r["type"] != "pulumi:providers:pulumi-python"
+    }
     assert [t for t in custom if lifecycle.facts_for(t[0], {"kind": t[1]}) is None] == []
 
 
-def test_a_second_run_without_edit_changes_nothing(example: list[dict[str, Any]],
-                                                   tmp_path: Path) -> None:
+def test_a_second_run_without_edit_changes_nothing(
+    example: list[dict[str, Any]], tmp_path: Path
+) -> None:
     again = capture_view(run_program_dir(REPO, stack="example"))
     plan = diff(example, again)
     assert plan.counts()["same"] == len(example) == len(plan.steps)
@@ -568,8 +686,9 @@ def test_a_second_run_without_edit_changes_nothing(example: list[dict[str, Any]]
     assert diff(load_state(tmp_path / "state.json"), again).counts()["same"] == len(example)
 
 
-def test_adding_a_cluster_creates_its_resources(example: list[dict[str, Any]],
-                                                edited: dict[str, list[dict[str, Any]]]) -> None:
+def test_adding_a_cluster_creates_its_resources(
+    example: list[dict[str, Any]], edited: dict[str, list[dict[str, Any]]]
+) -> None:
     plan = diff(example, edited["add"])
     created = {s.name for s in plan.by_op("create")}
     assert {"ack-4", "ack-4-workers", "meshfleet-demo-fleet-ack-4"} <= created
@@ -577,8 +696,11 @@ def test_adding_a_cluster_creates_its_resources(example: list[dict[str, Any]],
     # Everything created is the new cluster's, or a route to its pod CIDR (172.16.128.0/19), or
     # the reading provider of its Kubernetes versions (not in the lock before `plan --write`).
     for s in plan.by_op("create"):
-        assert "ack-4" in s.name or "172.16.128" in json.dumps(s.inputs) or (
-            s.type == "pulumi:providers:alicloud" and "-read-" in s.name), s.urn
+        assert (
+            "ack-4" in s.name
+            or "172.16.128" in json.dumps(s.inputs)
+            or (s.type == "pulumi:providers:alicloud" and "-read-" in s.name)
+        ), s.urn
     _only_the_mesh_is_updated_and_flagged(plan)
 
 
@@ -590,11 +712,13 @@ def _only_the_mesh_is_updated_and_flagged(plan: Plan) -> None:
     assert {s.type for s in updated} <= {MESH_T}
     for s in updated:
         assert ("clusterIds" in flag_inputs(s, "destructive")) is (
-            "clusterIds" in [c.path for c in s.changes])
+            "clusterIds" in [c.path for c in s.changes]
+        )
 
 
 def test_removing_a_cluster_deletes_only_its_resources(
-        example: list[dict[str, Any]], edited: dict[str, list[dict[str, Any]]]) -> None:
+    example: list[dict[str, Any]], edited: dict[str, list[dict[str, Any]]]
+) -> None:
     plan = diff(example, edited["remove"])
     deleted = {s.name for s in plan.by_op("delete")}
     assert {"ack-2", "ack-2-workers", "meshfleet-demo-fleet-ack-2"} <= deleted
@@ -608,8 +732,8 @@ def test_removing_a_cluster_deletes_only_its_resources(
 
 @pytest.mark.parametrize("edit_name", ["add", "remove"])
 def test_adding_or_removing_a_cluster_leaves_the_mesh_alone(
-        example: list[dict[str, Any]], edited: dict[str, list[dict[str, Any]]],
-        edit_name: str) -> None:
+    example: list[dict[str, Any]], edited: dict[str, list[dict[str, Any]]], edit_name: str
+) -> None:
     plan = diff(example, edited[edit_name])
     assert [s.name for s in plan.steps if s.type == MESH_T and s.op != "same"] == []
     assert [s.name for s in plan.steps if s.destructive and s.op != "delete"] == []

@@ -53,7 +53,8 @@ def remove_ack2(project: Path) -> dict[str, str]:
 
 
 def test_write_holds_removed_entries_and_the_table_says_why_and_how_to_free(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     held = remove_ack2(project)
     assert "service:ack-2" in held and "kubernetes:ack-2" not in lock_of(project)["versions"]
     capsys.readouterr()
@@ -67,9 +68,18 @@ def test_write_holds_removed_entries_and_the_table_says_why_and_how_to_free(
     assert {k: r["cidr"] for k, r in rows.items()} == held
     assert "--removal-applied service:ack-2" in rows["service:ack-2"]["free"]
     # A new cluster in the same VPC gets none of the held ranges.
-    edit(project, lambda f: f["clusters"].__setitem__(
-        "ack-9", {"vpc": "vpc-1", "cni": "terway", "zones": ["cn-hangzhou-i", "cn-hangzhou-j"],
-                  "maxNodes": 50}))
+    edit(
+        project,
+        lambda f: f["clusters"].__setitem__(
+            "ack-9",
+            {
+                "vpc": "vpc-1",
+                "cni": "terway",
+                "zones": ["cn-hangzhou-i", "cn-hangzhou-j"],
+                "maxNodes": 50,
+            },
+        ),
+    )
     assert plan(project, "--write") == 0
     allocations = lock_of(project)["allocations"]
     assert not set(held.values()) & {c for k, c in allocations.items() if "ack-9" in k}
@@ -77,7 +87,8 @@ def test_write_holds_removed_entries_and_the_table_says_why_and_how_to_free(
 
 
 def test_removal_applied_frees_some_and_applied_frees_all(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     held = remove_ack2(project)
     assert plan(project, "--removal-applied", "service:ack-2", "--write") == 0
     assert lock_of(project)["held"] == {k: c for k, c in held.items() if k != "service:ack-2"}
@@ -91,22 +102,45 @@ def test_removal_applied_frees_some_and_applied_frees_all(
 
 
 def test_state_frees_what_the_state_no_longer_has(
-        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     held = remove_ack2(project)
     keep = "vswitch:vpc-1:node:ack-2:cn-hangzhou-i"
     # A stack export where only one of ack-2's vSwitches is still there.
-    export = {"version": 3, "deployment": {"resources": [
-        {"urn": "urn:pulumi:example::meshfleet::alicloud:vpc/switch:Switch::x",
-         "type": "alicloud:vpc/switch:Switch", "inputs": {"cidrBlock": held[keep]},
-         "outputs": {"cidrBlock": held[keep], "id": "vsw-1"}}]}}
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:example::meshfleet::alicloud:vpc/switch:Switch::x",
+                    "type": "alicloud:vpc/switch:Switch",
+                    "inputs": {"cidrBlock": held[keep]},
+                    "outputs": {"cidrBlock": held[keep], "id": "vsw-1"},
+                }
+            ]
+        },
+    }
     state = tmp_path / "export.json"
     state.write_text(json.dumps(export))
     assert plan(project, "--state", str(state), "--write") == 0
     assert lock_of(project)["held"] == {keep: held[keep]}
     # A fleetctl state file (`check --save-state`) that has none of them frees the rest.
-    state.write_text(json.dumps({"format": "fleetctl-state", "version": 1, "resources": [
-        {"type": "pulumi:pulumi:Stack", "name": "s",
-         "urn": "urn:pulumi:e::m::pulumi:pulumi:Stack::s", "properties": {}}]}))
+    state.write_text(
+        json.dumps(
+            {
+                "format": "fleetctl-state",
+                "version": 1,
+                "resources": [
+                    {
+                        "type": "pulumi:pulumi:Stack",
+                        "name": "s",
+                        "urn": "urn:pulumi:e::m::pulumi:pulumi:Stack::s",
+                        "properties": {},
+                    }
+                ],
+            }
+        )
+    )
     assert plan(project, "--state", str(state), "--write") == 0
     assert lock_of(project)["held"] == {}
     state.write_text("{}")
@@ -116,7 +150,8 @@ def test_state_frees_what_the_state_no_longer_has(
 
 
 def test_a_v1_lock_is_rewritten_as_v2_with_versions(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = project / "locks" / "example.json"
     path.write_text(json.dumps({"version": 1, "allocations": lock_of(project)["allocations"]}))
     assert plan(project) == 0
@@ -125,6 +160,10 @@ def test_a_v1_lock_is_rewritten_as_v2_with_versions(
     assert plan(project, "--write") == 0
     doc = lock_of(project)
     assert doc["version"] == 2 and doc["held"] == {}
-    assert set(doc["versions"]) == {"kubernetes:ack-1", "kubernetes:ack-2", "kubernetes:ack-3",
-                                    "mesh"}
+    assert set(doc["versions"]) == {
+        "kubernetes:ack-1",
+        "kubernetes:ack-2",
+        "kubernetes:ack-3",
+        "mesh",
+    }
     assert doc == json.loads((ROOT / "locks" / "example.json").read_text())

@@ -32,7 +32,8 @@ def test_installed_sdk_is_in_the_declared_range_and_nothing_moved() -> None:
     assert str(declared), "requirements.txt declares no pulumi range"
     assert installed in declared, f"pulumi {installed} is outside requirements.txt's {declared}"
     assert sdk.problems() == [], (
-        f"pulumi {installed} moved internals fleetctl/capture/sdk.py relies on: {sdk.problems()}")
+        f"pulumi {installed} moved internals fleetctl/capture/sdk.py relies on: {sdk.problems()}"
+    )
 
 
 def test_the_sentinel_is_the_sdks_own() -> None:
@@ -54,9 +55,17 @@ def test_no_other_fleetctl_module_touches_sdk_internals() -> None:
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names if a.name.startswith("pulumi")]
             private = [n for n in names for part in n.split(".") if part.startswith("_")]
-            if private or any(n.startswith(("pulumi.runtime.sync_await", "pulumi.runtime.stack",
-                                             "pulumi.runtime.settings", "pulumi._types"))
-                              for n in names):
+            if private or any(
+                n.startswith(
+                    (
+                        "pulumi.runtime.sync_await",
+                        "pulumi.runtime.stack",
+                        "pulumi.runtime.settings",
+                        "pulumi._types",
+                    )
+                )
+                for n in names
+            ):
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: {names}")
     assert offenders == []
 
@@ -72,9 +81,13 @@ def _example(monkeypatch: Any, sdk_wait: bool) -> Any:
     else:
         monkeypatch.delenv(sdk.SDK_WAIT_ENV, raising=False)
     config = {"alicloud:region": "cn-hangzhou", "meshfleet:fleet": big_fleet()}
-    return run_program(lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
-                       project="meshfleet", stack="fence", config=config,
-                       root_directory=str(REPO))
+    return run_program(
+        lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
+        project="meshfleet",
+        stack="fence",
+        config=config,
+        root_directory=str(REPO),
+    )
 
 
 def test_the_linear_wait_records_what_the_sdks_wait_records(monkeypatch: Any) -> None:
@@ -85,13 +98,20 @@ def test_the_linear_wait_records_what_the_sdks_wait_records(monkeypatch: Any) ->
     def by_urn(cap: Any) -> dict[str, Any]:
         # Registration order and the order of dependency lists follow the event loop's
         # scheduling, which the wait changes; what each resource is and waits on must not.
-        return {r["urn"]: {**r, "dependencies": sorted(r["dependencies"]),
-                           "propertyDependencies": {k: sorted(v) for k, v in
-                                                    r["propertyDependencies"].items()}}
-                for r in cap.engine_view()}
+        return {
+            r["urn"]: {
+                **r,
+                "dependencies": sorted(r["dependencies"]),
+                "propertyDependencies": {
+                    k: sorted(v) for k, v in r["propertyDependencies"].items()
+                },
+            }
+            for r in cap.engine_view()
+        }
 
     assert by_urn(fast) == by_urn(slow)
     assert fast.stack_outputs == slow.stack_outputs
+
     def invokes(cap: Any) -> list[str]:
         import json
 
@@ -104,8 +124,7 @@ def test_the_linear_wait_records_what_the_sdks_wait_records(monkeypatch: Any) ->
 
 
 @pytest.mark.parametrize("sdk_wait", [False, True])
-def test_a_failing_apply_fails_the_run_under_either_wait(monkeypatch: Any,
-                                                          sdk_wait: bool) -> None:
+def test_a_failing_apply_fails_the_run_under_either_wait(monkeypatch: Any, sdk_wait: bool) -> None:
     import pulumi
 
     from fleetctl.capture import ProgramError, run_program

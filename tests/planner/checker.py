@@ -12,8 +12,10 @@ from itertools import combinations
 from typing import Any
 
 PRIVATE = [ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
-FORBIDDEN = [ipaddress.ip_network(c) for c in
-             ("100.64.0.0/10", "224.0.0.0/4", "127.0.0.0/8", "169.254.0.0/16", "7.0.0.0/8")]
+FORBIDDEN = [
+    ipaddress.ip_network(c)
+    for c in ("100.64.0.0/10", "224.0.0.0/4", "127.0.0.0/8", "169.254.0.0/16", "7.0.0.0/8")
+]
 TR_ZONES = {"cn-hangzhou": set("bhijk"), "cn-shanghai": set("bcefglmn")}
 
 
@@ -61,17 +63,23 @@ def check_plan(plan: dict[str, Any], raw: dict[str, Any]) -> list[str]:
             p = net(c["podCidr"])
             if not any(p.subnet_of(r) for r in PRIVATE):
                 bad(f"pod CIDR of {c['name']} not in RFC1918")
-            if not (c["nodeCidrMask"] and 24 <= c["nodeCidrMask"] <= 28
-                    and p.prefixlen < c["nodeCidrMask"]):
+            if not (
+                c["nodeCidrMask"]
+                and 24 <= c["nodeCidrMask"] <= 28
+                and p.prefixlen < c["nodeCidrMask"]
+            ):
                 bad(f"pod CIDR of {c['name']} not shorter than nodeCidrMask")
         else:
             if c["podCidr"] is not None or not c["podVswitches"]:
                 bad(f"Terway cluster {c['name']} needs pod vSwitches and no pod CIDR")
             if {v["zone"] for v in c["podVswitches"]} != {v["zone"] for v in c["nodeVswitches"]}:
                 bad(f"Terway pod vSwitches of {c['name']} not in the node vSwitch zones")
-    every = [net(v["cidr"]) for v in vpcs.values()] + [net(c["serviceCidr"]) for c in clusters] \
-        + [net(c["podCidr"]) for c in clusters if c["podCidr"]] \
+    every = (
+        [net(v["cidr"]) for v in vpcs.values()]
+        + [net(c["serviceCidr"]) for c in clusters]
+        + [net(c["podCidr"]) for c in clusters if c["podCidr"]]
         + [net(s["cidr"]) for v in vpcs.values() for s in v["vswitches"]]
+    )
     for n in every:
         if any(n.overlaps(f) for f in FORBIDDEN):
             bad(f"{n} overlaps a forbidden range")
@@ -109,8 +117,9 @@ def check_plan(plan: dict[str, Any], raw: dict[str, Any]) -> list[str]:
             bad(f"{c['name']} Service CIDR too small")
         if c["podsPerNode"] < want.get("podsPerNode", 64):
             bad(f"{c['name']} pods per node below the request")
-        if {v["zone"] for v in c["nodeVswitches"]} != set(want.get("zones") or
-                                                          vpcs[c["vpc"]]["zones"]):
+        if {v["zone"] for v in c["nodeVswitches"]} != set(
+            want.get("zones") or vpcs[c["vpc"]]["zones"]
+        ):
             bad(f"{c['name']} node vSwitches not in the cluster's zones")
     for v in vpcs.values():
         tr = [s for s in v["vswitches"] if s["role"] == "transit-router"]

@@ -32,8 +32,9 @@ def vpc_pool(region: str) -> str:
 def with_ipam(raw: dict[str, Any]) -> dict[str, Any]:
     raw = copy.deepcopy(raw)
     regions = sorted({v["region"] for v in raw["vpcs"].values()})
-    raw["ipam"] = {"pools": {"vpc": {r: vpc_pool(r) for r in regions}, "pod": POD,
-                             "service": SERVICE}}
+    raw["ipam"] = {
+        "pools": {"vpc": {r: vpc_pool(r) for r in regions}, "pod": POD, "service": SERVICE}
+    }
     return raw
 
 
@@ -44,12 +45,20 @@ def foreign(draw: st.DrawFn, cidr: str, lo: int, hi: int) -> list[PoolAllocation
     for _ in range(draw(st.integers(0, 6))):
         prefix = draw(st.integers(max(lo, net.prefixlen), hi))
         blocks = 2 ** (prefix - net.prefixlen)
-        block = IPNetwork(f"{net.network + draw(st.integers(0, blocks - 1)) * 2 ** (32 - prefix)}"
-                          f"/{prefix}")
+        block = IPNetwork(
+            f"{net.network + draw(st.integers(0, blocks - 1)) * 2 ** (32 - prefix)}/{prefix}"
+        )
         if all(block not in IPNetwork(a.cidr) and IPNetwork(a.cidr) not in block for a in out):
             kind = draw(st.sampled_from(["Custom", "VPC", "IpamPool"]))
-            out.append(PoolAllocation(str(block), "pod:ack-0" if kind == "Custom" else "",
-                                      "team-x/prod", kind, f"res-{len(out)}"))
+            out.append(
+                PoolAllocation(
+                    str(block),
+                    "pod:ack-0" if kind == "Custom" else "",
+                    "team-x/prod",
+                    kind,
+                    f"res-{len(out)}",
+                )
+            )
     return out
 
 
@@ -61,12 +70,20 @@ def fleets_on_pools(draw: st.DrawFn) -> tuple[dict[str, Any], Inventory]:
     for i, region in enumerate(sorted(raw["ipam"]["pools"]["vpc"])):
         cidr = f"10.{64 * i}.0.0/10"
         lo, hi = draw(st.integers(8, 16)), draw(st.integers(24, 28))
-        pools[vpc_pool(region)] = IpamPool(vpc_pool(region), region, (cidr,),
-                                           tuple(draw(foreign(cidr, 12, 20))), lo, hi)
-    pools[POD] = IpamPool(POD, "cn-hangzhou", ("172.16.0.0/12",),
-                          tuple(draw(foreign("172.16.0.0/12", 14, 20))))
-    pools[SERVICE] = IpamPool(SERVICE, "cn-hangzhou", ("192.168.0.0/16", "172.31.0.0/16"),
-                              tuple(draw(foreign("192.168.0.0/16", 17, 22))), 16, 24)
+        pools[vpc_pool(region)] = IpamPool(
+            vpc_pool(region), region, (cidr,), tuple(draw(foreign(cidr, 12, 20))), lo, hi
+        )
+    pools[POD] = IpamPool(
+        POD, "cn-hangzhou", ("172.16.0.0/12",), tuple(draw(foreign("172.16.0.0/12", 14, 20)))
+    )
+    pools[SERVICE] = IpamPool(
+        SERVICE,
+        "cn-hangzhou",
+        ("192.168.0.0/16", "172.31.0.0/16"),
+        tuple(draw(foreign("192.168.0.0/16", 17, 22))),
+        16,
+        24,
+    )
     return raw, Inventory(pools=pools, owner=OWNER)
 
 
@@ -86,14 +103,21 @@ def own_allocations(p: Plan) -> Inventory:
         pools[pool_id].append(PoolAllocation(p.vpcs[name].cidr, "", OWNER, "VPC", f"vpc-{name}"))
     for r in p.ipam.reservations:
         pools[r.pool_id].append(PoolAllocation(r.cidr, r.key, OWNER, "Custom"))
-    return Inventory(pools={i: IpamPool(pool.id, pool.region, pool.cidrs, tuple(pools[i]),
-                                        pool.min_mask, pool.max_mask)
-                            for i, pool in p.inventory.pools.items()}, owner=OWNER)
+    return Inventory(
+        pools={
+            i: IpamPool(
+                pool.id, pool.region, pool.cidrs, tuple(pools[i]), pool.min_mask, pool.max_mask
+            )
+            for i, pool in p.inventory.pools.items()
+        },
+        owner=OWNER,
+    )
 
 
 @given(fleets_on_pools())
 def test_the_plan_stays_in_its_pools_and_off_foreign_allocations(
-        case: tuple[dict[str, Any], Inventory]) -> None:
+    case: tuple[dict[str, Any], Inventory],
+) -> None:
     raw, inventory = case
     try:
         p = plan(parse_spec(raw), {}, inventory)
@@ -118,33 +142,42 @@ def test_the_plan_stays_in_its_pools_and_off_foreign_allocations(
 
 
 def inventory(**allocations: tuple[PoolAllocation, ...]) -> Inventory:
-    pools = {vpc_pool("cn-hangzhou"): IpamPool(vpc_pool("cn-hangzhou"), "cn-hangzhou",
-                                               ("10.0.0.0/12",), allocations.get("vpc_hz", ()),
-                                               16, 24),
-             vpc_pool("cn-shanghai"): IpamPool(vpc_pool("cn-shanghai"), "cn-shanghai",
-                                               ("10.16.0.0/12",), (), 16, 24),
-             POD: IpamPool(POD, "cn-hangzhou", ("172.16.0.0/12",), allocations.get("pod", ())),
-             SERVICE: IpamPool(SERVICE, "cn-beijing", ("192.168.0.0/16",),
-                               allocations.get("service", ()), 16, 24)}
+    pools = {
+        vpc_pool("cn-hangzhou"): IpamPool(
+            vpc_pool("cn-hangzhou"),
+            "cn-hangzhou",
+            ("10.0.0.0/12",),
+            allocations.get("vpc_hz", ()),
+            16,
+            24,
+        ),
+        vpc_pool("cn-shanghai"): IpamPool(
+            vpc_pool("cn-shanghai"), "cn-shanghai", ("10.16.0.0/12",), (), 16, 24
+        ),
+        POD: IpamPool(POD, "cn-hangzhou", ("172.16.0.0/12",), allocations.get("pod", ())),
+        SERVICE: IpamPool(
+            SERVICE, "cn-beijing", ("192.168.0.0/16",), allocations.get("service", ()), 16, 24
+        ),
+    }
     return Inventory(pools=pools, owner=OWNER)
 
 
 def test_reservations_go_to_the_pools_region_and_vpcs_to_their_regions_pool() -> None:
     p = plan(parse_spec(with_ipam(BASE)), {}, inventory())
     assert p.ipam is not None
-    assert dict(p.ipam.vpc_pools) == {"hz": vpc_pool("cn-hangzhou"),
-                                      "sh": vpc_pool("cn-shanghai")}
+    assert dict(p.ipam.vpc_pools) == {"hz": vpc_pool("cn-hangzhou"), "sh": vpc_pool("cn-shanghai")}
     assert {(r.key, r.pool_id, r.region) for r in p.ipam.reservations} == {
-        ("pod:a", POD, "cn-hangzhou"), ("service:a", SERVICE, "cn-beijing"),
-        ("service:b", SERVICE, "cn-beijing")}
+        ("pod:a", POD, "cn-hangzhou"),
+        ("service:a", SERVICE, "cn-beijing"),
+        ("service:b", SERVICE, "cn-beijing"),
+    }
     assert p.supernets == ("10.0.0.0/12", "10.16.0.0/12", "172.16.0.0/12")  # pools, not RFC 1918
 
 
 def test_a_foreign_allocation_is_never_allocated_and_own_ones_are_not_foreign() -> None:
     taken = PoolAllocation("172.16.0.0/13", "pod:a", "team-x/prod", "Custom")
     mine = PoolAllocation("172.24.0.0/19", "pod:a", OWNER, "Custom")
-    p = plan(parse_spec(with_ipam(BASE)), {"pod:a": "172.24.0.0/19"},
-             inventory(pod=(taken, mine)))
+    p = plan(parse_spec(with_ipam(BASE)), {"pod:a": "172.24.0.0/19"}, inventory(pod=(taken, mine)))
     assert p.clusters["a"].pod_cidr == "172.24.0.0/19"
     assert p.ipam is not None and p.ipam.taken == ()
     fresh = plan(parse_spec(with_ipam(BASE)), {}, inventory(pod=(taken,)))
@@ -172,23 +205,56 @@ def test_a_locked_range_another_owner_took_is_reported_with_the_way_out() -> Non
     assert keys_to_release(lock, p.ipam.taken) == ("service:a",)
 
 
-@pytest.mark.parametrize(("edit", "lock", "error", "path", "fragment"), [
-    (lambda r: r["vpcs"]["hz"].update(cidr="10.1.0.0/22"), {}, PinConflictError,
-     "vpcs.hz.cidr", "pin a free range"),
-    (lambda r: None, {"vpc:hz": "10.128.0.0/22"}, PinConflictError, "vpcs.hz.cidr",
-     "lies outside IPAM pool"),
-    (lambda r: None, {"vpc:hz": "10.2.0.0/26"}, PinConflictError, "vpcs.hz.cidr",
-     "has a mask IPAM pool"),
-    (lambda r: r["vpcs"]["hz"].update(prefix=12), {}, ExhaustedError, "vpcs.hz.cidr",
-     "is larger than IPAM pool"),
-    (lambda r: r["ipam"]["pools"].update(pod="ipam-pool-gone"), {}, PlanError,
-     "ipam.pools.pod", "was not found"),
-    (lambda r: r["ipam"]["pools"]["vpc"].update({"cn-hangzhou": vpc_pool("cn-shanghai")}), {},
-     PlanError, "ipam.pools.vpc.cn-hangzhou", "effective region cn-shanghai"),
-])
-def test_each_rule_names_the_field_and_the_value(edit: Any, lock: dict[str, str],
-                                                 error: type[Exception], path: str,
-                                                 fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("edit", "lock", "error", "path", "fragment"),
+    [
+        (
+            lambda r: r["vpcs"]["hz"].update(cidr="10.1.0.0/22"),
+            {},
+            PinConflictError,
+            "vpcs.hz.cidr",
+            "pin a free range",
+        ),
+        (
+            lambda r: None,
+            {"vpc:hz": "10.128.0.0/22"},
+            PinConflictError,
+            "vpcs.hz.cidr",
+            "lies outside IPAM pool",
+        ),
+        (
+            lambda r: None,
+            {"vpc:hz": "10.2.0.0/26"},
+            PinConflictError,
+            "vpcs.hz.cidr",
+            "has a mask IPAM pool",
+        ),
+        (
+            lambda r: r["vpcs"]["hz"].update(prefix=12),
+            {},
+            ExhaustedError,
+            "vpcs.hz.cidr",
+            "is larger than IPAM pool",
+        ),
+        (
+            lambda r: r["ipam"]["pools"].update(pod="ipam-pool-gone"),
+            {},
+            PlanError,
+            "ipam.pools.pod",
+            "was not found",
+        ),
+        (
+            lambda r: r["ipam"]["pools"]["vpc"].update({"cn-hangzhou": vpc_pool("cn-shanghai")}),
+            {},
+            PlanError,
+            "ipam.pools.vpc.cn-hangzhou",
+            "effective region cn-shanghai",
+        ),
+    ],
+)
+def test_each_rule_names_the_field_and_the_value(
+    edit: Any, lock: dict[str, str], error: type[Exception], path: str, fragment: str
+) -> None:
     raw = with_ipam(BASE)
     edit(raw)
     other = PoolAllocation("10.1.0.0/16", "", "team-x/prod", "VPC", "vpc-x")
@@ -203,27 +269,46 @@ def test_an_inventory_without_its_reader_is_refused() -> None:
         plan(parse_spec(with_ipam(BASE)), {}, Inventory(pools=inventory().pools))
 
 
-@pytest.mark.parametrize(("edit", "path", "fragment"), [
-    (lambda r: r["ipam"]["pools"]["vpc"].pop("cn-shanghai"), "ipam.pools.vpc.cn-shanghai",
-     "is missing: VPC(s) sh are in cn-shanghai"),
-    (lambda r: r["ipam"]["pools"]["vpc"].update({"cn-beijing": "ipam-pool-bj"}),
-     "ipam.pools.vpc.cn-beijing", "names a region where the spec has no VPC"),
-    (lambda r: r["ipam"]["pools"].update(service="pool-1"), "ipam.pools.service",
-     "is not an IPAM pool id"),
-    (lambda r: r["ipam"]["pools"].pop("pod"), "ipam.pools.pod",
-     "Flannel cluster(s) a need a pod CIDR"),
-    (lambda r: r["ipam"]["pools"].update(node="ipam-pool-x"), "ipam.pools.node",
-     "is not a known field"),
-    (lambda r: r.update(pools={"vpc": ["10.0.0.0/8"]}), "pools", "is replaced by ipam.pools"),
-    (lambda r: r["ipam"].update(pools={}), "ipam.pools", "must name the pools"),
-])
+@pytest.mark.parametrize(
+    ("edit", "path", "fragment"),
+    [
+        (
+            lambda r: r["ipam"]["pools"]["vpc"].pop("cn-shanghai"),
+            "ipam.pools.vpc.cn-shanghai",
+            "is missing: VPC(s) sh are in cn-shanghai",
+        ),
+        (
+            lambda r: r["ipam"]["pools"]["vpc"].update({"cn-beijing": "ipam-pool-bj"}),
+            "ipam.pools.vpc.cn-beijing",
+            "names a region where the spec has no VPC",
+        ),
+        (
+            lambda r: r["ipam"]["pools"].update(service="pool-1"),
+            "ipam.pools.service",
+            "is not an IPAM pool id",
+        ),
+        (
+            lambda r: r["ipam"]["pools"].pop("pod"),
+            "ipam.pools.pod",
+            "Flannel cluster(s) a need a pod CIDR",
+        ),
+        (
+            lambda r: r["ipam"]["pools"].update(node="ipam-pool-x"),
+            "ipam.pools.node",
+            "is not a known field",
+        ),
+        (lambda r: r.update(pools={"vpc": ["10.0.0.0/8"]}), "pools", "is replaced by ipam.pools"),
+        (lambda r: r["ipam"].update(pools={}), "ipam.pools", "must name the pools"),
+    ],
+)
 def test_spec_errors_name_path_and_value(edit: Any, path: str, fragment: str) -> None:
     raw = with_ipam(BASE)
     edit(raw)
     with pytest.raises(SpecError) as exc:
         parse_spec(raw)
-    assert any(p.path == path and fragment in p.message for p in exc.value.problems), \
+    assert any(p.path == path and fragment in p.message for p in exc.value.problems), (
         exc.value.problems
+    )
 
 
 def test_a_terway_only_fleet_needs_no_pod_pool() -> None:
@@ -233,5 +318,4 @@ def test_a_terway_only_fleet_needs_no_pod_pool() -> None:
     spec = parse_spec(raw)
     assert spec.ipam is not None and spec.ipam.pod is None
     p = plan(spec, {}, inventory())
-    assert p.ipam is not None and {r.key for r in p.ipam.reservations} == {"service:a",
-                                                                           "service:b"}
+    assert p.ipam is not None and {r.key for r in p.ipam.reservations} == {"service:a", "service:b"}

@@ -53,24 +53,47 @@ def test_v2_round_trip_keeps_versions_and_held(tmp_path: Path) -> None:
     path.write_text(dump_lock(allocations, versions, held))
     lock = load_lock(path)
     assert (lock.read_as, dict(lock), dict(lock.versions), dict(lock.held)) == (
-        2, allocations, versions, held)
+        2,
+        allocations,
+        versions,
+        held,
+    )
     assert json.loads(path.read_text())["version"] == 2
     assert dict(lock.free(["service:gone"]).held) == {} and dict(lock.free([])) == allocations
 
 
-@pytest.mark.parametrize(("doc", "paths"), [
-    ({"version": 2, "allocations": {}, "held": {"service:x": "10.0.0.0/8"}},
-     {"f.json.held.service:x"}),
-    ({"version": 2, "allocations": {}, "held": {"bogus": "192.168.0.0/20"}},
-     {"f.json.held.bogus"}),
-    ({"version": 2, "allocations": {}, "versions": {"kubernetes:a": "latest", "k8s": "1.30.1"}},
-     {"f.json.versions.kubernetes:a", "f.json.versions.k8s"}),
-    ({"version": 2, "allocations": {"service:a": "192.168.0.0/20"},
-      "held": {"service:a": "192.168.16.0/20"}}, {"f.json.held.service:a"}),
-    ({"version": 1, "allocations": {}, "versions": {}}, {"f.json.versions"}),
-    ({"version": 2, "allocations": {}, "extra": 1}, {"f.json.extra"}),
-    ({"version": 2, "allocations": {}, "held": []}, {"f.json.held"}),
-])
+@pytest.mark.parametrize(
+    ("doc", "paths"),
+    [
+        (
+            {"version": 2, "allocations": {}, "held": {"service:x": "10.0.0.0/8"}},
+            {"f.json.held.service:x"},
+        ),
+        (
+            {"version": 2, "allocations": {}, "held": {"bogus": "192.168.0.0/20"}},
+            {"f.json.held.bogus"},
+        ),
+        (
+            {
+                "version": 2,
+                "allocations": {},
+                "versions": {"kubernetes:a": "latest", "k8s": "1.30.1"},
+            },
+            {"f.json.versions.kubernetes:a", "f.json.versions.k8s"},
+        ),
+        (
+            {
+                "version": 2,
+                "allocations": {"service:a": "192.168.0.0/20"},
+                "held": {"service:a": "192.168.16.0/20"},
+            },
+            {"f.json.held.service:a"},
+        ),
+        ({"version": 1, "allocations": {}, "versions": {}}, {"f.json.versions"}),
+        ({"version": 2, "allocations": {}, "extra": 1}, {"f.json.extra"}),
+        ({"version": 2, "allocations": {}, "held": []}, {"f.json.held"}),
+    ],
+)
 def test_every_bad_entry_is_named_with_file_and_key(doc: dict[str, Any], paths: set[str]) -> None:
     with pytest.raises(LockError) as info:
         parse_lock(doc, "f.json")
@@ -102,29 +125,42 @@ def test_a_re_added_key_takes_back_exactly_its_own_cidr() -> None:
     bigger["clusters"]["b"]["serviceIps"] = 65536
     with pytest.raises(PinConflictError, match="held in the lock") as info:
         plan(parse_spec(bigger), lock)
-    assert any("service:b" in p.message and "--removal-applied" in p.message
-               for p in info.value.problems)
+    assert any(
+        "service:b" in p.message and "--removal-applied" in p.message for p in info.value.problems
+    )
 
 
 def test_a_pin_on_a_held_range_is_refused() -> None:
     first = plan(parse_spec(BASE))
     lock = written(plan(parse_spec(without(BASE, "b")), written(first)))
     raw = copy.deepcopy(without(BASE, "b"))
-    raw["clusters"]["c"] = {"vpc": "sh", "cni": "flannel",
-                            "serviceCidr": first.allocations()["service:b"]}
+    raw["clusters"]["c"] = {
+        "vpc": "sh",
+        "cni": "flannel",
+        "serviceCidr": first.allocations()["service:b"],
+    }
     with pytest.raises(PinConflictError, match="reserved for service:b"):
         plan(parse_spec(raw), lock)
 
 
-NEW_CLUSTERS = st.lists(st.fixed_dictionaries({
-    "vpc": st.sampled_from(["hz", "sh"]), "cni": st.sampled_from(["flannel", "terway"]),
-    "maxNodes": st.sampled_from([3, 10, 50, 100]),
-    "serviceIps": st.sampled_from([256, 4096, 16384])}), min_size=1, max_size=3)
+NEW_CLUSTERS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "vpc": st.sampled_from(["hz", "sh"]),
+            "cni": st.sampled_from(["flannel", "terway"]),
+            "maxNodes": st.sampled_from([3, 10, 50, 100]),
+            "serviceIps": st.sampled_from([256, 4096, 16384]),
+        }
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 @given(removed=st.sampled_from(["a", "b"]), added=NEW_CLUSTERS, renamed=st.booleans())
 def test_additions_never_get_a_held_cidr_until_the_removal_is_confirmed(
-        removed: str, added: list[dict[str, Any]], renamed: bool) -> None:
+    removed: str, added: list[dict[str, Any]], renamed: bool
+) -> None:
     """Remove a cluster and `--write`; whatever is added afterwards (over any number of later
     writes) never overlaps a held CIDR, unless it is the same key taking its own back; after
     `--applied` nothing is held."""
@@ -147,10 +183,11 @@ def test_additions_never_get_a_held_cidr_until_the_removal_is_confirmed(
                 assert key in later.reclaimed  # its own CIDR, the same resource
                 continue
             space = key.startswith("vswitch:")
-            assert not any(IPNetwork(cidr) in IPNetwork(h) or IPNetwork(h) in IPNetwork(cidr)
-                           for hk, h in held.items()
-                           if hk.startswith("vswitch:") == space and hk not in later.reclaimed
-                           ), (key, cidr, held)
+            assert not any(
+                IPNetwork(cidr) in IPNetwork(h) or IPNetwork(h) in IPNetwork(cidr)
+                for hk, h in held.items()
+                if hk.startswith("vswitch:") == space and hk not in later.reclaimed
+            ), (key, cidr, held)
         lock = written(later)
         held = {k: c for k, c in held.items() if k not in later.reclaimed}
         assert dict(lock.held) == held

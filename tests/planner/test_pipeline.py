@@ -46,7 +46,8 @@ def test_plan_stack_raises_the_spec_error_before_reading_the_lock(tmp_path: Path
         plan_stack(bad, lock)
     assert not isinstance(info.value, LockError)
     assert [str(p) for p in info.value.problems] == [
-        "clusters: {} must declare at least one cluster"]
+        "clusters: {} must declare at least one cluster"
+    ]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod-eu.2", "A_b", "x" * 100])
@@ -54,8 +55,9 @@ def test_lock_path_of_a_pulumi_stack_name(stack: str) -> None:
     assert lock_path("/p", stack) == Path("/p/locks") / f"{stack}.json"
 
 
-@pytest.mark.parametrize("stack", ["", "a/b", "../x", "org/proj/dev", "dev stack", "x" * 101,
-                                   "dév"])
+@pytest.mark.parametrize(
+    "stack", ["", "a/b", "../x", "org/proj/dev", "dev stack", "x" * 101, "dév"]
+)
 def test_lock_path_refuses_what_pulumi_refuses(stack: str) -> None:
     with pytest.raises(StackNameError) as info:
         lock_path("/p", stack)
@@ -66,9 +68,20 @@ def test_lock_path_refuses_what_pulumi_refuses(stack: str) -> None:
 
 def test_lock_entries_are_held_to_the_rule_of_their_kind(tmp_path: Path) -> None:
     lock = tmp_path / "dev.json"
-    lock.write_text(json.dumps({"version": 1, "allocations": {
-        "vpc:hz": "100.64.0.0/16", "service:a": "11.0.0.0/20", "pod:a": "172.16.0.0/28",
-        "vswitch:hz:node:a:cn-hangzhou-h": "10.0.0.0/15", "vpc:sh": "10.1.0.0/16"}}))
+    lock.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "allocations": {
+                    "vpc:hz": "100.64.0.0/16",
+                    "service:a": "11.0.0.0/20",
+                    "pod:a": "172.16.0.0/28",
+                    "vswitch:hz:node:a:cn-hangzhou-h": "10.0.0.0/15",
+                    "vpc:sh": "10.1.0.0/16",
+                },
+            }
+        )
+    )
     with pytest.raises(LockError) as info:
         plan_stack(BASE, lock)
     got = {p.path.rsplit(".allocations.", 1)[1]: p.message for p in info.value.problems}
@@ -83,8 +96,9 @@ def test_plan_notices_name_the_lock_command(tmp_path: Path) -> None:
     p = plan_stack(BASE, tmp_path / "none.json")
     notices = plan_notices(p, "prod")
     assert len(notices) == 1
-    assert notices[0].startswith(f"{len(p.allocations())} allocations are not in the lock "
-                                 "locks/prod.json yet")
+    assert notices[0].startswith(
+        f"{len(p.allocations())} allocations are not in the lock locks/prod.json yet"
+    )
     assert "python -m fleetctl plan --stack prod --write" in notices[0]
     locked = dict(p.allocations(), **{"service:gone": "192.168.200.0/24"})
     lock = tmp_path / "prod.json"

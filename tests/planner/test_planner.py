@@ -70,8 +70,9 @@ def test_transit_router_vswitches_only_with_cen_in_supported_zones() -> None:
     assert sorted(s["zone"] for s in tr) == ["cn-hangzhou-h", "cn-hangzhou-i"]  # not -a
     public = copy.deepcopy(BASE)
     public["connectivity"] = "public"
-    assert not [s for v in planned(public)["vpcs"] for s in v["vswitches"]
-                if s["role"] == "transit-router"]
+    assert not [
+        s for v in planned(public)["vpcs"] for s in v["vswitches"] if s["role"] == "transit-router"
+    ]
 
 
 def test_deterministic_and_order_independent() -> None:
@@ -93,15 +94,21 @@ def test_reserved_ranges_are_never_allocated() -> None:
 def test_pins_are_honoured() -> None:
     raw = copy.deepcopy(BASE)
     raw["vpcs"]["hz"]["cidr"] = "10.20.0.0/16"
-    raw["clusters"]["a"].update(podCidr="172.20.0.0/16", serviceCidr="192.168.100.0/24",
-                                serviceIps=256,
-                                vswitches={"cn-hangzhou-h": "10.20.5.0/24"})
+    raw["clusters"]["a"].update(
+        podCidr="172.20.0.0/16",
+        serviceCidr="192.168.100.0/24",
+        serviceIps=256,
+        vswitches={"cn-hangzhou-h": "10.20.5.0/24"},
+    )
     p = plan(parse_spec(raw))
     assert p.vpcs["hz"].cidr == "10.20.0.0/16"
-    assert (p.clusters["a"].pod_cidr, p.clusters["a"].service_cidr) == ("172.20.0.0/16",
-                                                                        "192.168.100.0/24")
-    assert {v.zone: v.cidr for v in p.clusters["a"].node_vswitches}["cn-hangzhou-h"] == \
-        "10.20.5.0/24"
+    assert (p.clusters["a"].pod_cidr, p.clusters["a"].service_cidr) == (
+        "172.20.0.0/16",
+        "192.168.100.0/24",
+    )
+    assert {v.zone: v.cidr for v in p.clusters["a"].node_vswitches}[
+        "cn-hangzhou-h"
+    ] == "10.20.5.0/24"
     assert check_plan(p.to_dict(), raw) == []
 
 
@@ -172,8 +179,11 @@ def test_a_full_vpc_gaining_a_nat_vswitch_names_the_way_out() -> None:
 
 def test_nested_pools_share_addresses() -> None:
     raw = copy.deepcopy(BASE)
-    raw["pools"] = {"vpc": ["10.0.0.0/8"], "pod": ["10.1.0.0/16", "10.0.0.0/8"],
-                    "service": ["10.2.0.0/16"]}
+    raw["pools"] = {
+        "vpc": ["10.0.0.0/8"],
+        "pod": ["10.1.0.0/16", "10.0.0.0/8"],
+        "service": ["10.2.0.0/16"],
+    }
     p = plan(parse_spec(raw))
     assert p.clusters["a"].pod_cidr is not None
     assert IPNetwork(p.clusters["a"].pod_cidr) in IPNetwork("10.1.0.0/16")
@@ -185,8 +195,10 @@ def test_flannel_route_quota_warning() -> None:
     raw["clusters"]["a"]["maxNodes"] = 150
     raw["clusters"]["c"] = {"vpc": "hz", "maxNodes": 100}
     p = plan(parse_spec(raw))
-    assert any("route table quota is 200" in w and "250 nodes" in w and "adds 1 routes" in w
-               for w in p.warnings)
+    assert any(
+        "route table quota is 200" in w and "250 nodes" in w and "adds 1 routes" in w
+        for w in p.warnings
+    )
 
 
 def test_lock_keeps_allocations_and_reports_new_and_released() -> None:
@@ -215,7 +227,10 @@ def test_lock_file_round_trip_and_errors(tmp_path: Any) -> None:
     with pytest.raises(LockError) as info:
         parse_lock({"version": 3, "allocations": {"vpc:x": "10.0.0.1/8", "bogus": "10.0.0.0/8"}})
     assert {p.path for p in info.value.problems} == {
-        "lock.version", "lock.allocations.vpc:x", "lock.allocations.bogus"}
+        "lock.version",
+        "lock.allocations.vpc:x",
+        "lock.allocations.bogus",
+    }
     assert isinstance(info.value, SpecError)  # a bad lock is bad input, exit 2
 
 
@@ -239,10 +254,26 @@ def test_property_any_valid_spec_plans_to_a_compliant_plan(raw: dict[str, Any]) 
     assert check_plan(p.to_dict(), raw) == []
 
 
-EDITS = st.lists(st.tuples(st.sampled_from(
-    ["add-cluster", "remove-cluster", "reorder", "add-vpc", "remove-vpc", "rename-cluster",
-     "add-zone", "add-region", "resize-cluster"]), st.integers(0, 10_000)), min_size=1,
-    max_size=12)
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "add-cluster",
+                "remove-cluster",
+                "reorder",
+                "add-vpc",
+                "remove-vpc",
+                "rename-cluster",
+                "add-zone",
+                "add-region",
+                "resize-cluster",
+            ]
+        ),
+        st.integers(0, 10_000),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 def apply_edit(raw: dict[str, Any], edit: str, n: int) -> None:
@@ -250,11 +281,16 @@ def apply_edit(raw: dict[str, Any], edit: str, n: int) -> None:
     from tests.strategies import REGION_ZONES, tr_ok
 
     clusters, vpcs = raw["clusters"], raw["vpcs"]
-    if edit == "add-cluster" or (edit in ("remove-cluster", "rename-cluster") and
-                                 len(clusters) < 2):
+    if edit == "add-cluster" or (
+        edit in ("remove-cluster", "rename-cluster") and len(clusters) < 2
+    ):
         vpc = sorted(vpcs)[n % len(vpcs)]
-        clusters[f"new-{n}-{len(clusters)}"] = {"vpc": vpc, "cni": ["flannel", "terway"][n % 2],
-                                "zones": vpcs[vpc]["zones"][:1], "maxNodes": 2 + n % 40}
+        clusters[f"new-{n}-{len(clusters)}"] = {
+            "vpc": vpc,
+            "cni": ["flannel", "terway"][n % 2],
+            "zones": vpcs[vpc]["zones"][:1],
+            "maxNodes": 2 + n % 40,
+        }
     elif edit == "remove-cluster":
         del clusters[sorted(clusters)[n % len(clusters)]]
     elif edit == "rename-cluster":
@@ -269,8 +305,9 @@ def apply_edit(raw: dict[str, Any], edit: str, n: int) -> None:
         raw["regions"] = dict(reversed(list(raw["regions"].items())))
     elif edit == "add-vpc":
         region = sorted(raw["regions"])[n % len(raw["regions"])]
-        vpcs.setdefault(f"vpc-new-{n}", {"region": region,
-                                         "zones": tr_ok(region, REGION_ZONES[region])})
+        vpcs.setdefault(
+            f"vpc-new-{n}", {"region": region, "zones": tr_ok(region, REGION_ZONES[region])}
+        )
     elif edit == "remove-vpc":
         used = {raw["fleet"]["vpc"], raw["mesh"]["vpc"]}
         spare = [v for v in sorted(vpcs) if v not in used]
@@ -290,16 +327,18 @@ def apply_edit(raw: dict[str, Any], edit: str, n: int) -> None:
         if spare:
             region = spare[n % len(spare)]
             raw["regions"][region] = {"zones": REGION_ZONES[region]}
-            vpcs.setdefault(f"vpc-r-{n}", {"region": region,
-                                           "zones": tr_ok(region, REGION_ZONES[region])})
+            vpcs.setdefault(
+                f"vpc-r-{n}", {"region": region, "zones": tr_ok(region, REGION_ZONES[region])}
+            )
     elif edit == "resize-cluster":  # shrinking never renumbers (growing past the lock is an error)
         c = clusters[sorted(clusters)[n % len(clusters)]]
         c["maxNodes"] = pool_floor(c)
 
 
 @given(fleet_specs(max_regions=3, max_vpcs=4, max_clusters=8), EDITS)
-def test_property_edits_with_the_lock_renumber_nothing(raw: dict[str, Any],
-                                                       edits: list[tuple[str, int]]) -> None:
+def test_property_edits_with_the_lock_renumber_nothing(
+    raw: dict[str, Any], edits: list[tuple[str, int]]
+) -> None:
     lock = plan(parse_spec(raw)).allocations()
     for edit, n in edits:
         apply_edit(raw, edit, n)
@@ -315,18 +354,44 @@ def test_property_edits_with_the_lock_renumber_nothing(raw: dict[str, Any],
         lock = now  # what `fleetctl plan --write` records: released keys leave the lock
 
 
-JSONISH = st.recursive(st.none() | st.booleans() | st.integers(-5, 70_000) | st.floats(
-    allow_nan=False) | st.text(max_size=20) | st.sampled_from(
-    ["10.0.0.0/8", "10.0.0.0/33", "cn-hangzhou", "cn-hangzhou-h", "flannel", "terway", "hz"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-        ["vpc", "cni", "zones", "cidr", "region", "maxNodes", "podCidr", "hz", "a"]) | st.text(
-        max_size=8), inner, max_size=5), max_leaves=30)
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 70_000)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.sampled_from(
+        ["10.0.0.0/8", "10.0.0.0/33", "cn-hangzhou", "cn-hangzhou-h", "flannel", "terway", "hz"]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["vpc", "cni", "zones", "cidr", "region", "maxNodes", "podCidr", "hz", "a"]
+            )
+            | st.text(max_size=8),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
 
 
-@given(st.one_of(JSONISH, fleet_specs(max_regions=2, max_vpcs=3, max_clusters=4).flatmap(
-    lambda raw: st.tuples(st.just(raw), st.sampled_from(
-        ["regions", "vpcs", "clusters", "fleet", "mesh", "pools", "reserved"]), JSONISH).map(
-        lambda t: {**t[0], t[1]: t[2]}))))
+@given(
+    st.one_of(
+        JSONISH,
+        fleet_specs(max_regions=2, max_vpcs=3, max_clusters=4).flatmap(
+            lambda raw: st.tuples(
+                st.just(raw),
+                st.sampled_from(
+                    ["regions", "vpcs", "clusters", "fleet", "mesh", "pools", "reserved"]
+                ),
+                JSONISH,
+            ).map(lambda t: {**t[0], t[1]: t[2]})
+        ),
+    )
+)
 def test_property_any_input_plans_or_raises_spec_or_plan_error(raw: Any) -> None:
     try:
         p = plan(parse_spec(raw))
@@ -340,8 +405,17 @@ def test_plan_json_has_the_documented_keys() -> None:
     doc = json.loads(json.dumps(planned(BASE)))
     assert set(doc["vpcs"][0]) >= {"name", "region", "cidr", "vswitches"}
     assert set(doc["vpcs"][0]["vswitches"][0]) >= {"name", "zone", "cidr", "role"}
-    assert set(doc["clusters"][0]) >= {"name", "region", "vpc", "cni", "podCidr", "podVswitches",
-                                       "serviceCidr", "nodeCidrMask", "maxNodes"}
+    assert set(doc["clusters"][0]) >= {
+        "name",
+        "region",
+        "vpc",
+        "cni",
+        "podCidr",
+        "podVswitches",
+        "serviceCidr",
+        "nodeCidrMask",
+        "maxNodes",
+    }
 
 
 def _home(p: Any) -> dict[str, list[str]]:
@@ -354,7 +428,8 @@ def _home(p: Any) -> dict[str, list[str]]:
 
 @given(fleet_specs(max_regions=4, max_vpcs=8, max_clusters=20))
 def test_property_summary_routes_cover_the_rest_of_the_fleet_and_never_the_vpc(
-        raw: dict[str, Any]) -> None:
+    raw: dict[str, Any],
+) -> None:
     p = plan(parse_spec(raw))
     pools = [c for k in ("vpc", "pod") for c in p.spec.pools[k]]
     # The plan carries exactly what the pure functions give for its CIDRs (none without CEN).
@@ -366,14 +441,17 @@ def test_property_summary_routes_cover_the_rest_of_the_fleet_and_never_the_vpc(
     supernets = [IPNetwork(s) for s in supernets_of]
     for c in p.clusters.values():
         for r in [IPNetwork(v.cidr) for v in p.vpcs.values()] + (
-                [IPNetwork(c.pod_cidr)] if c.pod_cidr else []):
+            [IPNetwork(c.pod_cidr)] if c.pod_cidr else []
+        ):
             assert sum(r in s for s in supernets) == 1
     for v in p.vpcs.values():
         got = [IPNetwork(d) for d in summary[v.name]]
-        local = [IPNetwork(v.cidr)] + [IPNetwork(c.pod_cidr) for c in p.clusters.values()
-                                       if c.vpc == v.name and c.pod_cidr]
+        local = [IPNetwork(v.cidr)] + [
+            IPNetwork(c.pod_cidr) for c in p.clusters.values() if c.vpc == v.name and c.pod_cidr
+        ]
         remote = [IPNetwork(o.cidr) for o in p.vpcs.values() if o.name != v.name] + [
-            IPNetwork(c.pod_cidr) for c in p.clusters.values() if c.vpc != v.name and c.pod_cidr]
+            IPNetwork(c.pod_cidr) for c in p.clusters.values() if c.vpc != v.name and c.pod_cidr
+        ]
         for r in remote:
             assert sum(r in d for d in got) == 1, (v.name, r)
         for d in got:
@@ -386,8 +464,12 @@ def test_summary_routes_match_the_set_difference_they_stand_for() -> None:
     ranges as aligned blocks, kept where a remote range starts inside."""
     from netaddr import IPSet
 
-    home = {"a": ["10.0.0.0/22", "172.16.0.0/19"], "b": ["10.0.8.0/21", "172.16.64.0/18"],
-            "c": ["192.168.4.0/24"], "d": ["10.200.0.0/16", "172.20.0.0/16"]}
+    home = {
+        "a": ["10.0.0.0/22", "172.16.0.0/19"],
+        "b": ["10.0.8.0/21", "172.16.64.0/18"],
+        "c": ["192.168.4.0/24"],
+        "d": ["10.200.0.0/16", "172.20.0.0/16"],
+    }
     pools = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
     every = [IPNetwork(r) for rs in home.values() for r in rs]
     for vpc, own in home.items():
@@ -397,4 +479,5 @@ def test_summary_routes_match_the_set_difference_they_stand_for() -> None:
                 if any(r in block for r in every if str(r) not in own):
                     expected.append(str(block))
         assert routes.summary_routes(home, pools)[vpc] == tuple(
-            str(n) for n in sorted(map(IPNetwork, expected))), vpc
+            str(n) for n in sorted(map(IPNetwork, expected))
+        ), vpc

@@ -55,14 +55,18 @@ class Outcome:
     seconds: float = 0.0
 
     def found(self, level: str | None = None) -> set[tuple[str, str]]:
-        return {(d["policyName"], d["urn"].rsplit("::", 1)[-1] if d["urn"] else "")
-                for d in self.diagnostics if level is None or d["enforcementLevel"] == level}
+        return {
+            (d["policyName"], d["urn"].rsplit("::", 1)[-1] if d["urn"] else "")
+            for d in self.diagnostics
+            if level is None or d["enforcementLevel"] == level
+        }
 
     @property
     def crashed(self) -> bool:
         return self.exit not in (0, 1) or any(
             "internal error in policy" in d["message"] or "can't run policy" in d["message"]
-            for d in self.diagnostics)
+            for d in self.diagnostics
+        )
 
     def problems(self) -> list[str]:
         """Every way this run differs from the expected verdict (empty: right)."""
@@ -83,13 +87,15 @@ class Outcome:
         for key in sorted(self.found("mandatory") - want_mandatory):
             out.append(f"unexpected mandatory {key[0]} on {key[1]}")
         for r in exp.get("absent") or []:
-            hits = [k for k in self.found() if k[0] == r["policy"]
-                    and r["resource"] in ("*", k[1])]
+            hits = [k for k in self.found() if k[0] == r["policy"] and r["resource"] in ("*", k[1])]
             if hits:
                 out.append(f"reported although it must not be: {hits}")
         for t in exp.get("text") or []:
-            bodies = [d["message"] for d in self.diagnostics if d["policyName"] == t["policy"]
-                      and d["urn"].rsplit("::", 1)[-1] == t["resource"]]
+            bodies = [
+                d["message"]
+                for d in self.diagnostics
+                if d["policyName"] == t["policy"] and d["urn"].rsplit("::", 1)[-1] == t["resource"]
+            ]
             body = "\n".join(b.split("\n", 1)[-1] for b in bodies)
             if "contains" in t and t["contains"] not in body:
                 out.append(f"{t['policy']} on {t['resource']}: no {t['contains']!r}")
@@ -114,8 +120,17 @@ def expected(case: Path) -> dict[str, Any]:
 def run_case(case: Path, pack: Path | None = None) -> Outcome:
     """``fleetctl check --json`` on one case, as a user runs it."""
     exp = expected(case)
-    cmd = [sys.executable, "-m", "fleetctl", "check", "--program", str(case),
-           "--stack", str(exp.get("stack", "dev")), "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fleetctl",
+        "check",
+        "--program",
+        str(case),
+        "--stack",
+        str(exp.get("stack", "dev")),
+        "--json",
+    ]
     if pack is not None:
         cmd += ["--policy-pack", str(pack)]
     started = time.monotonic()
@@ -130,8 +145,14 @@ def run_case(case: Path, pack: Path | None = None) -> Outcome:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
         return Outcome(case.name, exp, proc.returncode, [], proc.stderr or proc.stdout, seconds)
-    return Outcome(case.name, exp, proc.returncode, report.get("diagnostics", []),
-                   proc.stderr if proc.returncode not in (0, 1) else "", seconds)
+    return Outcome(
+        case.name,
+        exp,
+        proc.returncode,
+        report.get("diagnostics", []),
+        proc.stderr if proc.returncode not in (0, 1) else "",
+        seconds,
+    )
 
 
 def run_all(pack: Path | None = None, workers: int = 2) -> list[Outcome]:
@@ -140,8 +161,10 @@ def run_all(pack: Path | None = None, workers: int = 2) -> list[Outcome]:
 
 
 def table(outcomes: Sequence[Outcome]) -> list[str]:
-    rows = ["| case | expected | exit | rules reported (mandatory; advisory) | verdict |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| case | expected | exit | rules reported (mandatory; advisory) | verdict |",
+        "|---|---|---|---|---|",
+    ]
     totals = {"caught": 0, "missed": 0, "false positives": 0, "crashes": 0, "right": 0}
     for o in outcomes:
         mandatory = sorted({p for p, _ in o.found("mandatory")})
@@ -160,14 +183,19 @@ def table(outcomes: Sequence[Outcome]) -> list[str]:
         rules = ", ".join(mandatory) or "-"
         if advisory:
             rules += "; " + ", ".join(advisory)
-        rows.append(f"| {o.case} | {o.expected['exit']} | {o.exit} | {rules} | {verdict}"
-                    + (f": {'; '.join(problems)}" if problems else "") + " |")
+        rows.append(
+            f"| {o.case} | {o.expected['exit']} | {o.exit} | {rules} | {verdict}"
+            + (f": {'; '.join(problems)}" if problems else "")
+            + " |"
+        )
     n_broken = sum(1 for o in outcomes if o.expected["exit"] == 1)
     rows.append("")
-    rows.append(f"{len(outcomes)} cases ({n_broken} broken, {len(outcomes) - n_broken} "
-                f"correct): caught {totals['caught']}/{n_broken}, missed {totals['missed']}, "
-                f"false positives {totals['false positives']}, crashes {totals['crashes']}; "
-                f"correct stacks passed {totals['right']}/{len(outcomes) - n_broken}")
+    rows.append(
+        f"{len(outcomes)} cases ({n_broken} broken, {len(outcomes) - n_broken} "
+        f"correct): caught {totals['caught']}/{n_broken}, missed {totals['missed']}, "
+        f"false positives {totals['false positives']}, crashes {totals['crashes']}; "
+        f"correct stacks passed {totals['right']}/{len(outcomes) - n_broken}"
+    )
     return rows
 
 

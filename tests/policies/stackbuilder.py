@@ -64,15 +64,25 @@ RefLike = Ref | str
 class StackBuilder:
     """Accumulates resources; ``resources`` is the engine-view list (a deep copy)."""
 
-    def __init__(self, project: str = "meshfleet", stack: str = "test",
-                 ids_known: bool = False) -> None:
+    def __init__(
+        self, project: str = "meshfleet", stack: str = "test", ids_known: bool = False
+    ) -> None:
         self.project, self.stack, self.ids_known = project, stack, ids_known
         self._resources: list[dict[str, Any]] = []
         self.stack_urn = self.urn("pulumi:pulumi:Stack", f"{project}-{stack}")
-        self._resources.append({
-            "type": "pulumi:pulumi:Stack", "name": f"{project}-{stack}", "urn": self.stack_urn,
-            "parent": "", "provider": "", "custom": False, "properties": {},
-            "dependencies": [], "propertyDependencies": {}})
+        self._resources.append(
+            {
+                "type": "pulumi:pulumi:Stack",
+                "name": f"{project}-{stack}",
+                "urn": self.stack_urn,
+                "parent": "",
+                "provider": "",
+                "custom": False,
+                "properties": {},
+                "dependencies": [],
+                "propertyDependencies": {},
+            }
+        )
 
     @property
     def resources(self) -> list[dict[str, Any]]:
@@ -82,18 +92,32 @@ class StackBuilder:
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
     # -- generic -------------------------------------------------------------------------------
-    def add(self, type_: str, name: str, properties: Mapping[str, Any],
-            provider: Ref | None = None, deps: Mapping[str, Sequence[Ref]] | None = None,
-            ids_known: bool | None = None) -> Ref:
+    def add(
+        self,
+        type_: str,
+        name: str,
+        properties: Mapping[str, Any],
+        provider: Ref | None = None,
+        deps: Mapping[str, Sequence[Ref]] | None = None,
+        ids_known: bool | None = None,
+    ) -> Ref:
         """Add any resource; ``deps`` become propertyDependencies (and dependencies)."""
         urn = self.urn(type_, name)
         prop_deps = {k: [r.urn for r in v] for k, v in (deps or {}).items() if v}
         flat = sorted({u for v in prop_deps.values() for u in v})
-        self._resources.append({
-            "type": type_, "name": name, "urn": urn, "parent": self.stack_urn,
-            "provider": provider.urn if provider else "", "custom": True,
-            "properties": dict(properties), "dependencies": flat,
-            "propertyDependencies": prop_deps})
+        self._resources.append(
+            {
+                "type": type_,
+                "name": name,
+                "urn": urn,
+                "parent": self.stack_urn,
+                "provider": provider.urn if provider else "",
+                "custom": True,
+                "properties": dict(properties),
+                "dependencies": flat,
+                "propertyDependencies": prop_deps,
+            }
+        )
         known = self.ids_known if ids_known is None else ids_known
         return Ref(urn, f"{name}-id" if known else UNKNOWN, name)
 
@@ -140,8 +164,10 @@ class StackBuilder:
 
     @staticmethod
     def _ids(refs: Sequence[RefLike]) -> tuple[list[str], list[Ref]]:
-        return ([r.id if isinstance(r, Ref) else r for r in refs],
-                [r for r in refs if isinstance(r, Ref)])
+        return (
+            [r.id if isinstance(r, Ref) else r for r in refs],
+            [r for r in refs if isinstance(r, Ref)],
+        )
 
     @staticmethod
     def _id(ref: RefLike | None) -> tuple[str | None, list[Ref]]:
@@ -152,11 +178,19 @@ class StackBuilder:
     # -- alicloud ------------------------------------------------------------------------------
     def provider(self, name: str, region: str | None) -> Ref:
         urn = self.urn("pulumi:providers:alicloud", name)
-        self._resources.append({
-            "type": "pulumi:providers:alicloud", "name": name, "urn": urn,
-            "parent": self.stack_urn, "provider": "", "custom": True,
-            "properties": {} if region is None else {"region": region, "version": "4.0.0"},
-            "dependencies": [], "propertyDependencies": {}})
+        self._resources.append(
+            {
+                "type": "pulumi:providers:alicloud",
+                "name": name,
+                "urn": urn,
+                "parent": self.stack_urn,
+                "provider": "",
+                "custom": True,
+                "properties": {} if region is None else {"region": region, "version": "4.0.0"},
+                "dependencies": [],
+                "propertyDependencies": {},
+            }
+        )
         return Ref(urn, f"{urn}::provider-id", name)
 
     def vpc(self, name: str, cidr: str | None, provider: Ref | None = None, **extra: Any) -> Ref:
@@ -165,12 +199,24 @@ class StackBuilder:
             props["cidrBlock"] = cidr
         return self.add(T_VPC, name, props, provider)
 
-    def vswitch(self, name: str, vpc: RefLike, cidr: str, zone: str,
-                provider: Ref | None = None, **extra: Any) -> Ref:
+    def vswitch(
+        self,
+        name: str,
+        vpc: RefLike,
+        cidr: str,
+        zone: str,
+        provider: Ref | None = None,
+        **extra: Any,
+    ) -> Ref:
         vid, deps = self._id(vpc)
         provider = provider or self._provider_of(vpc)
-        return self.add(T_VSWITCH, name, {"vswitchName": name, "vpcId": vid, "cidrBlock": cidr,
-                                          "zoneId": zone, **extra}, provider, {"vpcId": deps})
+        return self.add(
+            T_VSWITCH,
+            name,
+            {"vswitchName": name, "vpcId": vid, "cidrBlock": cidr, "zoneId": zone, **extra},
+            provider,
+            {"vpcId": deps},
+        )
 
     def _provider_of(self, ref: RefLike) -> Ref | None:
         if not isinstance(ref, Ref):
@@ -180,12 +226,22 @@ class StackBuilder:
                 return Ref(r["provider"], "", r["provider"].rsplit("::", 1)[-1])
         return None
 
-    def cluster(self, name: str, vswitches: Sequence[RefLike], *,
-                pod_cidr: str | None = None, service_cidr: str | None = "192.168.0.0/20",
-                node_cidr_mask: int | None = 26, pod_vswitches: Sequence[RefLike] = (),
-                slb_internet_enabled: bool | None = False, deletion_protection: bool | None = True,
-                addons: Sequence[str] = (), dedicated: bool = False,
-                provider: Ref | None = None, **extra: Any) -> Ref:
+    def cluster(
+        self,
+        name: str,
+        vswitches: Sequence[RefLike],
+        *,
+        pod_cidr: str | None = None,
+        service_cidr: str | None = "192.168.0.0/20",
+        node_cidr_mask: int | None = 26,
+        pod_vswitches: Sequence[RefLike] = (),
+        slb_internet_enabled: bool | None = False,
+        deletion_protection: bool | None = True,
+        addons: Sequence[str] = (),
+        dedicated: bool = False,
+        provider: Ref | None = None,
+        **extra: Any,
+    ) -> Ref:
         """A cs.ManagedKubernetes (or cs.Kubernetes with ``dedicated``); Terway when
         ``pod_vswitches`` is given."""
         ids, deps = self._ids(vswitches)
@@ -212,55 +268,97 @@ class StackBuilder:
         provider = provider or (self._provider_of(vswitches[0]) if vswitches else None)
         return self.add(T_DEDICATED if dedicated else T_MANAGED, name, props, provider, dep_map)
 
-    def node_pool(self, name: str, cluster: RefLike, vswitches: Sequence[RefLike],
-                  provider: Ref | None = None) -> Ref:
+    def node_pool(
+        self, name: str, cluster: RefLike, vswitches: Sequence[RefLike], provider: Ref | None = None
+    ) -> Ref:
         cid, cdeps = self._id(cluster)
         ids, deps = self._ids(vswitches)
-        return self.add(T_NODE_POOL, name, {"nodePoolName": name, "clusterId": cid,
-                                             "vswitchIds": ids, "desiredSize": "2"},
-                        provider, {"clusterId": cdeps, "vswitchIds": deps})
+        return self.add(
+            T_NODE_POOL,
+            name,
+            {"nodePoolName": name, "clusterId": cid, "vswitchIds": ids, "desiredSize": "2"},
+            provider,
+            {"clusterId": cdeps, "vswitchIds": deps},
+        )
 
-    def fleet(self, name: str, vpc: RefLike, vswitches: Sequence[RefLike],
-              provider: Ref | None = None) -> Ref:
+    def fleet(
+        self, name: str, vpc: RefLike, vswitches: Sequence[RefLike], provider: Ref | None = None
+    ) -> Ref:
         vid, vdeps = self._id(vpc)
         ids, deps = self._ids(vswitches)
-        return self.add(T_FLEET, name, {"clusterName": name, "profile": "Default",
-                                         "network": {"vpcId": vid, "vswitches": ids}},
-                        provider or self._provider_of(vpc), {"network": vdeps + deps})
+        return self.add(
+            T_FLEET,
+            name,
+            {
+                "clusterName": name,
+                "profile": "Default",
+                "network": {"vpcId": vid, "vswitches": ids},
+            },
+            provider or self._provider_of(vpc),
+            {"network": vdeps + deps},
+        )
 
-    def membership(self, name: str, fleet: RefLike, cluster: RefLike,
-                   provider: Ref | None = None) -> Ref:
+    def membership(
+        self, name: str, fleet: RefLike, cluster: RefLike, provider: Ref | None = None
+    ) -> Ref:
         fid, fdeps = self._id(fleet)
         cid, cdeps = self._id(cluster)
-        return self.add(T_MEMBERSHIP, name, {"clusterId": fid, "subClusterId": cid}, provider,
-                        {"clusterId": fdeps, "subClusterId": cdeps})
+        return self.add(
+            T_MEMBERSHIP,
+            name,
+            {"clusterId": fid, "subClusterId": cid},
+            provider,
+            {"clusterId": fdeps, "subClusterId": cdeps},
+        )
 
-    def mesh(self, name: str, vpc: RefLike, vswitches: Sequence[RefLike],
-             clusters: Sequence[RefLike], *, public_eip: bool | None = False,
-             provider: Ref | None = None) -> Ref:
+    def mesh(
+        self,
+        name: str,
+        vpc: RefLike,
+        vswitches: Sequence[RefLike],
+        clusters: Sequence[RefLike],
+        *,
+        public_eip: bool | None = False,
+        provider: Ref | None = None,
+    ) -> Ref:
         vid, vdeps = self._id(vpc)
         vsw_ids, vsw_deps = self._ids(vswitches)
         cids, cdeps = self._ids(clusters)
         joined = UNKNOWN if UNKNOWN in vsw_ids else ",".join(vsw_ids)
-        props: dict[str, Any] = {"serviceMeshName": name, "edition": "Pro",
-                                 "network": {"vpcId": vid, "vswitcheList": joined},
-                                 "clusterIds": cids}
+        props: dict[str, Any] = {
+            "serviceMeshName": name,
+            "edition": "Pro",
+            "network": {"vpcId": vid, "vswitcheList": joined},
+            "clusterIds": cids,
+        }
         if public_eip is not None:
             props["loadBalancer"] = {"apiServerPublicEip": public_eip}
-        return self.add(T_MESH, name, props, provider or self._provider_of(vpc),
-                        {"network": vdeps + vsw_deps, "clusterIds": cdeps})
+        return self.add(
+            T_MESH,
+            name,
+            props,
+            provider or self._provider_of(vpc),
+            {"network": vdeps + vsw_deps, "clusterIds": cdeps},
+        )
 
     def cen(self, name: str) -> Ref:
         return self.add(T_CEN, name, {"cenInstanceName": name})
 
     def transit_router(self, name: str, cen: RefLike, provider: Ref) -> Ref:
         cid, deps = self._id(cen)
-        return self.add(T_TR, name, {"cenId": cid, "transitRouterName": name}, provider,
-                        {"cenId": deps})
+        return self.add(
+            T_TR, name, {"cenId": cid, "transitRouterName": name}, provider, {"cenId": deps}
+        )
 
-    def tr_vpc_attachment(self, name: str, cen: RefLike, tr: RefLike, vpc: RefLike,
-                          zone_vswitches: Sequence[tuple[str, RefLike]],
-                          provider: Ref) -> Ref:
+    def tr_vpc_attachment(
+        self,
+        name: str,
+        cen: RefLike,
+        tr: RefLike,
+        vpc: RefLike,
+        zone_vswitches: Sequence[tuple[str, RefLike]],
+        provider: Ref,
+    ) -> Ref:
         cid, cdeps = self._id(cen)
         tid, tdeps = self._id(tr)
         vid, vdeps = self._id(vpc)
@@ -269,53 +367,108 @@ class StackBuilder:
             sid, sdeps = self._id(vsw)
             mappings.append({"zoneId": zone, "vswitchId": sid})
             mdeps += sdeps
-        return self.add(T_TR_VPC, name, {"cenId": cid, "transitRouterId": tid, "vpcId": vid,
-                                          "zoneMappings": mappings,
-                                          "autoPublishRouteEnabled": True}, provider,
-                        {"cenId": cdeps, "transitRouterId": tdeps, "vpcId": vdeps,
-                         "zoneMappings": mdeps})
+        return self.add(
+            T_TR_VPC,
+            name,
+            {
+                "cenId": cid,
+                "transitRouterId": tid,
+                "vpcId": vid,
+                "zoneMappings": mappings,
+                "autoPublishRouteEnabled": True,
+            },
+            provider,
+            {"cenId": cdeps, "transitRouterId": tdeps, "vpcId": vdeps, "zoneMappings": mdeps},
+        )
 
-    def tr_peer_attachment(self, name: str, cen: RefLike, tr: RefLike, peer_tr: RefLike,
-                           peer_region: str | None, provider: Ref) -> Ref:
+    def tr_peer_attachment(
+        self,
+        name: str,
+        cen: RefLike,
+        tr: RefLike,
+        peer_tr: RefLike,
+        peer_region: str | None,
+        provider: Ref,
+    ) -> Ref:
         cid, cdeps = self._id(cen)
         tid, tdeps = self._id(tr)
         pid, pdeps = self._id(peer_tr)
-        props: dict[str, Any] = {"cenId": cid, "transitRouterId": tid,
-                                 "peerTransitRouterId": pid, "bandwidthType": "DataTransfer",
-                                 "bandwidth": 10.0}
+        props: dict[str, Any] = {
+            "cenId": cid,
+            "transitRouterId": tid,
+            "peerTransitRouterId": pid,
+            "bandwidthType": "DataTransfer",
+            "bandwidth": 10.0,
+        }
         if peer_region is not None:
             props["peerTransitRouterRegionId"] = peer_region
-        return self.add(T_TR_PEER, name, props, provider,
-                        {"cenId": cdeps, "transitRouterId": tdeps, "peerTransitRouterId": pdeps})
+        return self.add(
+            T_TR_PEER,
+            name,
+            props,
+            provider,
+            {"cenId": cdeps, "transitRouterId": tdeps, "peerTransitRouterId": pdeps},
+        )
 
-    def cen_instance_attachment(self, name: str, cen: RefLike, vpc: RefLike, region: str,
-                                provider: Ref | None = None) -> Ref:
+    def cen_instance_attachment(
+        self, name: str, cen: RefLike, vpc: RefLike, region: str, provider: Ref | None = None
+    ) -> Ref:
         cid, cdeps = self._id(cen)
         vid, vdeps = self._id(vpc)
-        return self.add(T_CEN_ATTACH, name, {"instanceId": cid, "childInstanceId": vid,
-                                              "childInstanceType": "VPC",
-                                              "childInstanceRegionId": region}, provider,
-                        {"instanceId": cdeps, "childInstanceId": vdeps})
+        return self.add(
+            T_CEN_ATTACH,
+            name,
+            {
+                "instanceId": cid,
+                "childInstanceId": vid,
+                "childInstanceType": "VPC",
+                "childInstanceRegionId": region,
+            },
+            provider,
+            {"instanceId": cdeps, "childInstanceId": vdeps},
+        )
 
-    def fleet_features(self, name: str, fleet: RefLike, *, public: bool,
-                       region: str = "cn-hangzhou") -> Ref:
+    def fleet_features(
+        self, name: str, fleet: RefLike, *, public: bool, region: str = "cn-hangzhou"
+    ) -> Ref:
         fid, deps = self._id(fleet)
-        return self.add(T_DYNAMIC, name, {
-            "kind": "meshfleet:ackone:FleetFeatures", "fleetId": fid, "regionId": region,
-            "meshId": UNKNOWN, "enableMesh": True, "publicApiServerEnabled": public,
-            "deletionProtection": True, "privateKubeconfig": True, "__provider": "pickled"},
-            None, {"fleetId": deps})
+        return self.add(
+            T_DYNAMIC,
+            name,
+            {
+                "kind": "meshfleet:ackone:FleetFeatures",
+                "fleetId": fid,
+                "regionId": region,
+                "meshId": UNKNOWN,
+                "enableMesh": True,
+                "publicApiServerEnabled": public,
+                "deletionProtection": True,
+                "privateKubeconfig": True,
+                "__provider": "pickled",
+            },
+            None,
+            {"fleetId": deps},
+        )
 
-
-    def mesh_membership(self, name: str, mesh: RefLike, cluster: RefLike,
-                        region: str = "cn-hangzhou") -> Ref:
+    def mesh_membership(
+        self, name: str, mesh: RefLike, cluster: RefLike, region: str = "cn-hangzhou"
+    ) -> Ref:
         """meshfleet's MeshMembership dynamic resource: makes the cluster a mesh member."""
         mid, mdeps = self._id(mesh)
         cid, cdeps = self._id(cluster)
-        return self.add(T_DYNAMIC, name, {
-            "kind": "meshfleet:servicemesh:MeshMembership", "meshId": mid, "clusterId": cid,
-            "regionId": region, "__provider": "pickled"}, None,
-            {"meshId": mdeps, "clusterId": cdeps})
+        return self.add(
+            T_DYNAMIC,
+            name,
+            {
+                "kind": "meshfleet:servicemesh:MeshMembership",
+                "meshId": mid,
+                "clusterId": cid,
+                "regionId": region,
+                "__provider": "pickled",
+            },
+            None,
+            {"meshId": mdeps, "clusterId": cdeps},
+        )
 
 
 def two_region_fleet(ids_known: bool = False) -> tuple[StackBuilder, dict[str, Ref]]:
@@ -336,13 +489,20 @@ def two_region_fleet(ids_known: bool = False) -> tuple[StackBuilder, dict[str, R
     r["tr1b"] = sb.vswitch("tr-1-i", r["vpc1"], "10.0.255.16/28", "cn-hangzhou-i")
     r["tr2a"] = sb.vswitch("tr-2-b", r["vpc2"], "10.1.255.0/28", "cn-shanghai-b")
     r["tr2b"] = sb.vswitch("tr-2-c", r["vpc2"], "10.1.255.16/28", "cn-shanghai-c")
-    r["c1"] = sb.cluster("ack-1", [r["n1"]], pod_cidr="172.16.0.0/16",
-                         service_cidr="192.168.0.0/20")
-    r["c2"] = sb.cluster("ack-2", [r["n2"]], pod_cidr="172.17.0.0/16",
-                         service_cidr="192.168.16.0/20")
-    r["c3"] = sb.cluster("ack-3", [r["n3"]], pod_vswitches=[r["p3"]],
-                         service_cidr="192.168.32.0/20", node_cidr_mask=None,
-                         addons=["terway-eniip"])
+    r["c1"] = sb.cluster(
+        "ack-1", [r["n1"]], pod_cidr="172.16.0.0/16", service_cidr="192.168.0.0/20"
+    )
+    r["c2"] = sb.cluster(
+        "ack-2", [r["n2"]], pod_cidr="172.17.0.0/16", service_cidr="192.168.16.0/20"
+    )
+    r["c3"] = sb.cluster(
+        "ack-3",
+        [r["n3"]],
+        pod_vswitches=[r["p3"]],
+        service_cidr="192.168.32.0/20",
+        node_cidr_mask=None,
+        addons=["terway-eniip"],
+    )
     r["fleet"] = sb.fleet("fleet", r["vpc1"], [r["n1"]])
     for i in (1, 2, 3):
         r[f"m{i}"] = sb.membership(f"member-{i}", r["fleet"], r[f"c{i}"], hz)
@@ -350,12 +510,23 @@ def two_region_fleet(ids_known: bool = False) -> tuple[StackBuilder, dict[str, R
     r["cen"] = sb.cen("cen")
     r["trhz"] = sb.transit_router("tr-hz", r["cen"], hz)
     r["trsh"] = sb.transit_router("tr-sh", r["cen"], sh)
-    r["att1"] = sb.tr_vpc_attachment("att-1", r["cen"], r["trhz"], r["vpc1"],
-                                     [("cn-hangzhou-h", r["tr1a"]), ("cn-hangzhou-i", r["tr1b"])],
-                                     hz)
-    r["att2"] = sb.tr_vpc_attachment("att-2", r["cen"], r["trsh"], r["vpc2"],
-                                     [("cn-shanghai-b", r["tr2a"]), ("cn-shanghai-c", r["tr2b"])],
-                                     sh)
-    r["peer"] = sb.tr_peer_attachment("peer-hz-sh", r["cen"], r["trhz"], r["trsh"],
-                                      "cn-shanghai", hz)
+    r["att1"] = sb.tr_vpc_attachment(
+        "att-1",
+        r["cen"],
+        r["trhz"],
+        r["vpc1"],
+        [("cn-hangzhou-h", r["tr1a"]), ("cn-hangzhou-i", r["tr1b"])],
+        hz,
+    )
+    r["att2"] = sb.tr_vpc_attachment(
+        "att-2",
+        r["cen"],
+        r["trsh"],
+        r["vpc2"],
+        [("cn-shanghai-b", r["tr2a"]), ("cn-shanghai-c", r["tr2b"])],
+        sh,
+    )
+    r["peer"] = sb.tr_peer_attachment(
+        "peer-hz-sh", r["cen"], r["trhz"], r["trsh"], "cn-shanghai", hz
+    )
     return sb, r

@@ -55,7 +55,7 @@ def test_unknown_vpc_membership_is_advisory_by_default(pack: PolicyPackRunner) -
     assert {d.enforcement_level for d in diags} == {"advisory"}
     assert {d.urn.rsplit("::", 1)[-1] for d in diags} == {"ack-1"}
     (body,) = [d.message.split("\n", 1)[1] for d in diags]  # one unknown value: one diagnostic
-    assert "pod-cidr-overlaps-vpc-cidr (on \"ack-1\")" in body and "unknown at preview" in body
+    assert 'pod-cidr-overlaps-vpc-cidr (on "ack-1")' in body and "unknown at preview" in body
 
 
 def test_unknowns_mandatory_reports_under_the_rule(configured: PolicyPackRunner) -> None:
@@ -63,10 +63,12 @@ def test_unknowns_mandatory_reports_under_the_rule(configured: PolicyPackRunner)
     diags = configured.analyze_stack(_cluster_without_vpc().resources)
     mine = [d for d in diags if d.policy_name == "pod-cidr-overlaps-vpc-cidr"]
     assert [(d.enforcement_level, d.urn.rsplit("::", 1)[-1]) for d in mine] == [
-        ("mandatory", "ack-1")]
+        ("mandatory", "ack-1")
+    ]
     assert "not verifiable at preview" in mine[0].message
-    assert not any("pod-cidr-overlaps-vpc-cidr (on" in d.message for d in diags
-                   if d.policy_name == COMPANION)
+    assert not any(
+        "pod-cidr-overlaps-vpc-cidr (on" in d.message for d in diags if d.policy_name == COMPANION
+    )
 
 
 def test_unknowns_skip_reports_nothing(configured: PolicyPackRunner) -> None:
@@ -103,21 +105,37 @@ def test_unknown_cidr_does_not_abort_other_resources(pack: PolicyPackRunner) -> 
     diags = pack.analyze_stack(sb.resources)
     assert ("pod-cidr-overlaps-pod-cidr", "ack-2") in found(diags)
     assert {d.policy_name for d in diags if d.enforcement_level == "mandatory"} == {
-        "pod-cidr-overlaps-pod-cidr"}
+        "pod-cidr-overlaps-pod-cidr"
+    }
     assert {(d.urn.rsplit("::", 1)[-1]) for d in diags if d.policy_name == COMPANION} == {
-        "vpc-2", "ack-1"}
+        "vpc-2",
+        "ack-1",
+    }
     assert not any("can't run policy" in d.message for d in diags)
 
 
-@pytest.mark.parametrize(("key", "value", "policy", "resource"), [
-    ("c1", {"slbInternetEnabled": UNKNOWN_BOOL}, "api-server-public", "ack-1"),
-    ("c1", {"deletionProtection": UNKNOWN_BOOL}, "cluster-deletion-protection-disabled", "ack-1"),
-    ("mesh", {"loadBalancer": UNKNOWN_OBJECT}, "api-server-public", "mesh"),
-    ("c1", {"nodeCidrMask": "3eeb2bf0-c639-47a8-9e75-3b44932eb421"}, "node-cidr-mask-invalid",
-     "ack-1"),
-])
-def test_typed_unknown_sentinels(pack: PolicyPackRunner, key: str, value: dict[str, str],
-                                 policy: str, resource: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "value", "policy", "resource"),
+    [
+        ("c1", {"slbInternetEnabled": UNKNOWN_BOOL}, "api-server-public", "ack-1"),
+        (
+            "c1",
+            {"deletionProtection": UNKNOWN_BOOL},
+            "cluster-deletion-protection-disabled",
+            "ack-1",
+        ),
+        ("mesh", {"loadBalancer": UNKNOWN_OBJECT}, "api-server-public", "mesh"),
+        (
+            "c1",
+            {"nodeCidrMask": "3eeb2bf0-c639-47a8-9e75-3b44932eb421"},
+            "node-cidr-mask-invalid",
+            "ack-1",
+        ),
+    ],
+)
+def test_typed_unknown_sentinels(
+    pack: PolicyPackRunner, key: str, value: dict[str, str], policy: str, resource: str
+) -> None:
     sb, r = two_region_fleet()
     sb.set(r[key], **value)
     diags = pack.analyze_stack(sb.resources)
@@ -166,8 +184,11 @@ def test_security_policy_can_be_mandatory(configured: PolicyPackRunner) -> None:
     sb, r = two_region_fleet()
     sb.set(r["c1"], slbInternetEnabled=True)
     (d,) = configured.analyze_stack(sb.resources)
-    assert (d.policy_name, d.enforcement_level, d.urn) == ("api-server-public", "mandatory",
-                                                           r["c1"].urn)
+    assert (d.policy_name, d.enforcement_level, d.urn) == (
+        "api-server-public",
+        "mandatory",
+        r["c1"].urn,
+    )
 
 
 def test_fleet_public_endpoint_from_config(configured: PolicyPackRunner) -> None:
@@ -176,18 +197,28 @@ def test_fleet_public_endpoint_from_config(configured: PolicyPackRunner) -> None
     for key in ("c1", "c2", "c3"):  # the members reach each other over their public endpoints
         sb.set(r[key], slbInternetEnabled=True)
     assert ("cluster-cannot-reach-fleet", "ack-3") in found(configured.analyze_stack(sb.resources))
-    configured.reconfigure({"cluster-cannot-reach-fleet": {"fleetPublicEndpoint": True},
-                            "api-server-public": "disabled"})
+    configured.reconfigure(
+        {
+            "cluster-cannot-reach-fleet": {"fleetPublicEndpoint": True},
+            "api-server-public": "disabled",
+        }
+    )
     assert configured.analyze_stack(sb.resources) == []
 
 
 def test_reserved_cidrs(configured: PolicyPackRunner) -> None:
-    configured.reconfigure({"cidr-overlaps-reserved-cidrs": {
-        "reservedCidrs": ["10.1.0.0/17 shanghai-dc", "192.168.200.0/24"]}})
+    configured.reconfigure(
+        {
+            "cidr-overlaps-reserved-cidrs": {
+                "reservedCidrs": ["10.1.0.0/17 shanghai-dc", "192.168.200.0/24"]
+            }
+        }
+    )
     sb, _ = two_region_fleet()
     diags = configured.analyze_stack(sb.resources)
-    assert found(diags) == {("cidr-overlaps-reserved-cidrs", n)
-                            for n in ("vpc-2", "node-3-b", "pod-3-b")}
+    assert found(diags) == {
+        ("cidr-overlaps-reserved-cidrs", n) for n in ("vpc-2", "node-3-b", "pod-3-b")
+    }
     assert all("shanghai-dc" in d.message for d in diags)
 
 
@@ -209,6 +240,7 @@ def test_consecutive_requests_with_same_urns_do_not_share_an_index(pack: PolicyP
 
 # --- the stock SDK servicer gives the same answers ----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def stock_pack() -> Iterator[PolicyPackRunner]:
     with PolicyPackRunner(PACK_DIR, env={"MESHFLEET_POLICY_FASTPATH": "0"}) as runner:
@@ -216,51 +248,73 @@ def stock_pack() -> Iterator[PolicyPackRunner]:
 
 
 def test_stock_servicer_agrees_with_shared_deserialisation(
-        pack: PolicyPackRunner, stock_pack: PolicyPackRunner) -> None:
+    pack: PolicyPackRunner, stock_pack: PolicyPackRunner
+) -> None:
     sb, r = two_region_fleet()
     sb.remove(r["peer"])
     sb.set(r["c2"], podCidr="172.16.0.0/16", serviceCidr="10.0.16.0/22")
     sb.set(r["vpc2"], cidrBlock=UNKNOWN)
     sb.unset(r["c1"], "deletionProtection")
     stack = sb.resources
-    fast = sorted((d.policy_name, d.urn, d.message, d.enforcement_level)
-                  for d in pack.analyze_stack(stack))
-    stock = sorted((d.policy_name, d.urn, d.message, d.enforcement_level)
-                   for d in stock_pack.analyze_stack(stack))
+    fast = sorted(
+        (d.policy_name, d.urn, d.message, d.enforcement_level) for d in pack.analyze_stack(stack)
+    )
+    stock = sorted(
+        (d.policy_name, d.urn, d.message, d.enforcement_level)
+        for d in stock_pack.analyze_stack(stack)
+    )
     assert fast == stock and len(fast) > 5
     sb.set(r["c2"], podCidr="172.17.0.0/16")  # same URNs, new values: no stale index
-    assert ("pod-cidr-overlaps-pod-cidr", "ack-2") not in found(stock_pack.analyze_stack(
-        sb.resources))
+    assert ("pod-cidr-overlaps-pod-cidr", "ack-2") not in found(
+        stock_pack.analyze_stack(sb.resources)
+    )
 
 
 # --- config resolution and start-up ----------------------------------------------------------
 
-INFO = AnalyzerInfo("p", "1", (
-    PolicyInfo("a", "d", "mandatory", config_schema={
-        "unknowns": {"type": "string", "enum": ["skip", "advisory", "mandatory"],
-                     "default": "advisory"},
-        "reservedCidrs": {"type": "array", "items": {"type": "string"}, "default": []}}),
-    PolicyInfo("b", "d", "advisory"),
-))
+INFO = AnalyzerInfo(
+    "p",
+    "1",
+    (
+        PolicyInfo(
+            "a",
+            "d",
+            "mandatory",
+            config_schema={
+                "unknowns": {
+                    "type": "string",
+                    "enum": ["skip", "advisory", "mandatory"],
+                    "default": "advisory",
+                },
+                "reservedCidrs": {"type": "array", "items": {"type": "string"}, "default": []},
+            },
+        ),
+        PolicyInfo("b", "d", "advisory"),
+    ),
+)
 
 
 def test_resolve_config_fills_defaults_and_levels() -> None:
     assert resolve_config(INFO, None) == {
         "a": {"enforcementLevel": "mandatory", "unknowns": "advisory", "reservedCidrs": []},
-        "b": {"enforcementLevel": "advisory"}}
+        "b": {"enforcementLevel": "advisory"},
+    }
     got = resolve_config(INFO, {"all": "disabled", "a": {"unknowns": "skip"}, "b": "mandatory"})
     assert got["a"] == {"enforcementLevel": "disabled", "unknowns": "skip", "reservedCidrs": []}
     assert got["b"] == {"enforcementLevel": "mandatory"}
 
 
-@pytest.mark.parametrize(("config", "fragment"), [
-    ({"nope": "advisory"}, "'nope'"),
-    ({"a": "loud"}, "'loud'"),
-    ({"a": {"unknowns": "sometimes"}}, "a.unknowns"),
-    ({"a": {"reservedCidrs": [1]}}, "a.reservedCidrs[0]"),
-    ({"a": {"typo": 1}}, "'typo'"),
-    ({"all": {"unknowns": "skip"}}, "'all'"),
-])
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        ({"nope": "advisory"}, "'nope'"),
+        ({"a": "loud"}, "'loud'"),
+        ({"a": {"unknowns": "sometimes"}}, "a.unknowns"),
+        ({"a": {"reservedCidrs": [1]}}, "a.reservedCidrs[0]"),
+        ({"a": {"typo": 1}}, "'typo'"),
+        ({"all": {"unknowns": "skip"}}, "'all'"),
+    ],
+)
 def test_resolve_config_errors_name_the_key(config: dict[str, object], fragment: str) -> None:
     with pytest.raises(ValueError) as e:
         resolve_config(INFO, config)
@@ -269,31 +323,60 @@ def test_resolve_config_errors_name_the_key(config: dict[str, object], fragment:
 
 def test_resolve_config_reports_every_error_at_once() -> None:
     with pytest.raises(PolicyConfigError) as e:
-        resolve_config(INFO, {"a": {"unknowns": "sometimes", "reservedCidrs": [1, 2]},
-                              "b": "loud", "nope": "advisory"})
+        resolve_config(
+            INFO,
+            {
+                "a": {"unknowns": "sometimes", "reservedCidrs": [1, 2]},
+                "b": "loud",
+                "nope": "advisory",
+            },
+        )
     assert len(e.value.errors) == 5, e.value.errors
     for fragment in ("a.unknowns", "a.reservedCidrs[0]", "a.reservedCidrs[1]", "'loud'", "'nope'"):
         assert fragment in str(e.value)
 
 
-SCHEMA_INFO = AnalyzerInfo("p", "1", (PolicyInfo("x", "d", "advisory", required=("items",),
-    config_schema={"items": {"type": "array", "minItems": 1, "uniqueItems": True,
-                             "items": {"type": "object", "required": ["reason"],
-                                       "additionalProperties": False,
-                                       "properties": {"reason": {"type": "string",
-                                                                 "minLength": 1},
-                                                      "expires": {"type": "string",
-                                                                  "format": "date"}}}}}),))
+SCHEMA_INFO = AnalyzerInfo(
+    "p",
+    "1",
+    (
+        PolicyInfo(
+            "x",
+            "d",
+            "advisory",
+            required=("items",),
+            config_schema={
+                "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {
+                        "type": "object",
+                        "required": ["reason"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "reason": {"type": "string", "minLength": 1},
+                            "expires": {"type": "string", "format": "date"},
+                        },
+                    },
+                }
+            },
+        ),
+    ),
+)
 
 
-@pytest.mark.parametrize(("value", "fragment"), [
-    ([], "x.items: [] should be non-empty"),
-    ([{"reason": "a"}, {"reason": "a"}], "has non-unique elements"),
-    ([{}], "x.items[0]: 'reason' is a required property"),
-    ([{"reason": ""}], "x.items[0].reason"),
-    ([{"reason": "r", "expires": "31/12/2030"}], "is not a 'date'"),
-    ([{"reason": "r", "owner": "me"}], "x.items[0]: has no config key 'owner'"),
-])
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ([], "x.items: [] should be non-empty"),
+        ([{"reason": "a"}, {"reason": "a"}], "has non-unique elements"),
+        ([{}], "x.items[0]: 'reason' is a required property"),
+        ([{"reason": ""}], "x.items[0].reason"),
+        ([{"reason": "r", "expires": "31/12/2030"}], "is not a 'date'"),
+        ([{"reason": "r", "owner": "me"}], "x.items[0]: has no config key 'owner'"),
+    ],
+)
 def test_resolve_config_applies_every_json_schema_keyword(value: object, fragment: str) -> None:
     """Keywords the hand-written subset used to ignore (minItems, uniqueItems, required,
     minLength, format, nested additionalProperties) are enforced as the CLI enforces them."""
@@ -334,11 +417,14 @@ def test_example_config_file(configured: PolicyPackRunner) -> None:
     assert len(diags) == len(config["policy-exemptions"]["exemptions"])
     sb.unlink(r["mesh"], "clusterIds", r["c2"])
     sb.vswitch("dc-overlap", r["vpc1"], "10.0.200.0/24", "cn-hangzhou-h")
-    configured.reconfigure({**config, "cidr-overlaps-reserved-cidrs": {
-        "reservedCidrs": ["10.0.200.0/22 dc"]}})
+    configured.reconfigure(
+        {**config, "cidr-overlaps-reserved-cidrs": {"reservedCidrs": ["10.0.200.0/22 dc"]}}
+    )
     assert found(configured.analyze_stack(sb.resources)) == {
-        ("cidr-overlaps-reserved-cidrs", "dc-overlap"), ("cidr-overlaps-reserved-cidrs", "vpc-1"),
-        ("policy-exemptions", "")}
+        ("cidr-overlaps-reserved-cidrs", "dc-overlap"),
+        ("cidr-overlaps-reserved-cidrs", "vpc-1"),
+        ("policy-exemptions", ""),
+    }
 
 
 def test_per_resource_analyze_round_trip(pack: PolicyPackRunner) -> None:

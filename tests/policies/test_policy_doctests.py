@@ -16,8 +16,9 @@ from tests.conftest import PACK_DIR
 sys.path.insert(0, str(PACK_DIR))
 import meshfleet_policies  # noqa: E402
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(meshfleet_policies.__path__,
-                                                       "meshfleet_policies."))
+MODULES = sorted(
+    m.name for m in pkgutil.iter_modules(meshfleet_policies.__path__, "meshfleet_policies.")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)

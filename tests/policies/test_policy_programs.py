@@ -12,16 +12,19 @@ from tests.policies.test_policy_rules import found
 
 REPO = Path(__file__).resolve().parents[2]
 RAW = REPO / "tests" / "fixtures" / "raw_overlap"
-NO_PROTECTION = {("cluster-deletion-protection-disabled", "cluster-a"),
-                 ("cluster-deletion-protection-disabled", "cluster-b")}
+NO_PROTECTION = {
+    ("cluster-deletion-protection-disabled", "cluster-a"),
+    ("cluster-deletion-protection-disabled", "cluster-b"),
+}
 
 
 def test_meshfleet_example_stack_passes_every_policy(pack: PolicyPackRunner) -> None:
     stack = run_program_dir(REPO, stack="example").engine_view()
-    assert {r["type"] for r in stack} >= {"alicloud:ackone/cluster:Cluster",
-                                          "alicloud:servicemesh/serviceMesh:ServiceMesh",
-                                          "alicloud:cen/transitRouterPeerAttachment:"
-                                          "TransitRouterPeerAttachment"}
+    assert {r["type"] for r in stack} >= {
+        "alicloud:ackone/cluster:Cluster",
+        "alicloud:servicemesh/serviceMesh:ServiceMesh",
+        "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment",
+    }
     assert pack.analyze_stack(stack) == []
 
 

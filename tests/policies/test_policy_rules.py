@@ -88,8 +88,11 @@ def _mesh_without(key: str) -> Mutation:
     return lambda sb, r: sb.unlink(r["mesh"], "clusterIds", r[key])
 
 
-REACH3 = {("fleet-cannot-reach-cluster", "ack-3"), ("cluster-cannot-reach-fleet", "ack-3"),
-          ("mesh-cannot-reach-cluster", "ack-3")}
+REACH3 = {
+    ("fleet-cannot-reach-cluster", "ack-3"),
+    ("cluster-cannot-reach-fleet", "ack-3"),
+    ("mesh-cannot-reach-cluster", "ack-3"),
+}
 # Without the Hangzhou-Shanghai link the members cannot reach each other's API servers either.
 MUTUAL = {("cluster-cannot-reach-cluster", c) for c in ("ack-1", "ack-2", "ack-3")}
 
@@ -99,14 +102,17 @@ def _extra_vpc_in_cen(cidr: str) -> Mutation:
         v = sb.vpc("vpc-3", cidr, r["hz"])
         a = sb.vswitch("tr-3-h", v, cidr.replace("/20", "/28"), "cn-hangzhou-h")
         b = sb.vswitch("tr-3-i", v, cidr.rsplit(".", 2)[0] + ".0.16/28", "cn-hangzhou-i")
-        sb.tr_vpc_attachment("att-3", r["cen"], r["trhz"], v,
-                             [("cn-hangzhou-h", a), ("cn-hangzhou-i", b)], r["hz"])
+        sb.tr_vpc_attachment(
+            "att-3", r["cen"], r["trhz"], v, [("cn-hangzhou-h", a), ("cn-hangzhou-i", b)], r["hz"]
+        )
+
     return mutate
 
 
 def _one_zone_attachment(zones: tuple[str, ...]) -> Mutation:
-    return lambda sb, r: sb.set(r["att1"], zoneMappings=[
-        {"zoneId": z, "vswitchId": r["tr1a"].id} for z in zones])
+    return lambda sb, r: sb.set(
+        r["att1"], zoneMappings=[{"zoneId": z, "vswitchId": r["tr1a"].id} for z in zones]
+    )
 
 
 def _lone_cluster(sb: StackBuilder, r: dict[str, Ref]) -> None:
@@ -122,10 +128,19 @@ def _sandbox_next_to_the_fleet(sb: StackBuilder, r: dict[str, Ref]) -> None:
 
 def _serverless_member(sb: StackBuilder, r: dict[str, Ref]) -> None:
     n = sb.vswitch("ask-h", r["vpc1"], "10.0.64.0/20", "cn-hangzhou-h")
-    ask = sb.add(T_SERVERLESS, "ask-1", {"name": "ask-1", "vswitchIds": [n.id], "vpcId":
-                                         r["vpc1"].id, "serviceCidr": "192.168.64.0/20",
-                                         "deletionProtection": True}, r["hz"],
-                 {"vswitchIds": [n], "vpcId": [r["vpc1"]]})
+    ask = sb.add(
+        T_SERVERLESS,
+        "ask-1",
+        {
+            "name": "ask-1",
+            "vswitchIds": [n.id],
+            "vpcId": r["vpc1"].id,
+            "serviceCidr": "192.168.64.0/20",
+            "deletionProtection": True,
+        },
+        r["hz"],
+        {"vswitchIds": [n], "vpcId": [r["vpc1"]]},
+    )
     add_member(sb, r, ask)
 
 
@@ -135,134 +150,288 @@ def _all_public(sb: StackBuilder, r: dict[str, Ref]) -> None:
         sb.set(r[key], slbInternetEnabled=True)
     sb.fleet_features("fleet-features", r["fleet"], public=True)
 
+
 # (policy under test, mutation of the compliant topology, every (policy, resource) expected)
 VIOLATIONS: list[tuple[str, Mutation, set[tuple[str, str]]]] = [
-    ("pod-cidr-overlaps-pod-cidr", _set("c2", podCidr="172.16.128.0/17"),
-     {("pod-cidr-overlaps-pod-cidr", "ack-2")}),
-    ("pod-cidr-overlaps-pod-cidr-across-vpcs", _add_flannel_in_vpc2,
-     {("pod-cidr-overlaps-pod-cidr-across-vpcs", "ack-4")}),
-    ("pod-cidr-overlaps-vpc-cidr", _set("c2", podCidr="10.0.64.0/18"),
-     {("pod-cidr-overlaps-vpc-cidr", "ack-2")}),
-    ("vswitch-cidr-overlaps-vswitch-cidr", _extra_vswitch("10.0.8.0/24"),
-     {("vswitch-cidr-overlaps-vswitch-cidr", "x-extra")}),
+    (
+        "pod-cidr-overlaps-pod-cidr",
+        _set("c2", podCidr="172.16.128.0/17"),
+        {("pod-cidr-overlaps-pod-cidr", "ack-2")},
+    ),
+    (
+        "pod-cidr-overlaps-pod-cidr-across-vpcs",
+        _add_flannel_in_vpc2,
+        {("pod-cidr-overlaps-pod-cidr-across-vpcs", "ack-4")},
+    ),
+    (
+        "pod-cidr-overlaps-vpc-cidr",
+        _set("c2", podCidr="10.0.64.0/18"),
+        {("pod-cidr-overlaps-vpc-cidr", "ack-2")},
+    ),
+    (
+        "vswitch-cidr-overlaps-vswitch-cidr",
+        _extra_vswitch("10.0.8.0/24"),
+        {("vswitch-cidr-overlaps-vswitch-cidr", "x-extra")},
+    ),
     # the smaller block, inside the larger, is the one that breaks the rule
-    ("vswitch-cidr-overlaps-pod-cidr", _set("c2", podCidr="10.0.16.0/21"),
-     {("vswitch-cidr-overlaps-pod-cidr", "ack-2"), ("pod-cidr-overlaps-vpc-cidr", "ack-2")}),
-    ("vswitch-cidr-overlaps-pod-cidr", _set("c2", podCidr="10.0.0.0/17"),
-     {("vswitch-cidr-overlaps-pod-cidr", "node-1-h"),
-      ("vswitch-cidr-overlaps-pod-cidr", "node-2-i"),
-      ("pod-cidr-overlaps-vpc-cidr", "ack-2")}),
-    ("vswitch-cidr-overlaps-service-cidr", _set("c2", serviceCidr="10.0.16.0/22"),
-     {("vswitch-cidr-overlaps-service-cidr", "ack-2"),
-      ("service-cidr-overlaps-vpc-cidr", "ack-2")}),
-    ("service-cidr-overlaps-service-cidr", _set("c2", serviceCidr="192.168.0.0/20"),
-     {("service-cidr-overlaps-service-cidr", "ack-2")}),
-    ("service-cidr-overlaps-service-cidr",
-     lambda sb, r: (sb.unset(r["c1"], "serviceCidr"), sb.unset(r["c2"], "serviceCidr"))[0],
-     {("service-cidr-overlaps-service-cidr", "ack-2")}),
-    ("service-cidr-overlaps-vpc-cidr", _set("c1", serviceCidr="10.0.128.0/20"),
-     {("service-cidr-overlaps-vpc-cidr", "ack-1")}),
-    ("vpc-cidr-overlaps-vpc-cidr", _extra_vpc_in_cen("10.0.0.0/20"),
-     {("vpc-cidr-overlaps-vpc-cidr", "vpc-3")}),
+    (
+        "vswitch-cidr-overlaps-pod-cidr",
+        _set("c2", podCidr="10.0.16.0/21"),
+        {("vswitch-cidr-overlaps-pod-cidr", "ack-2"), ("pod-cidr-overlaps-vpc-cidr", "ack-2")},
+    ),
+    (
+        "vswitch-cidr-overlaps-pod-cidr",
+        _set("c2", podCidr="10.0.0.0/17"),
+        {
+            ("vswitch-cidr-overlaps-pod-cidr", "node-1-h"),
+            ("vswitch-cidr-overlaps-pod-cidr", "node-2-i"),
+            ("pod-cidr-overlaps-vpc-cidr", "ack-2"),
+        },
+    ),
+    (
+        "vswitch-cidr-overlaps-service-cidr",
+        _set("c2", serviceCidr="10.0.16.0/22"),
+        {
+            ("vswitch-cidr-overlaps-service-cidr", "ack-2"),
+            ("service-cidr-overlaps-vpc-cidr", "ack-2"),
+        },
+    ),
+    (
+        "service-cidr-overlaps-service-cidr",
+        _set("c2", serviceCidr="192.168.0.0/20"),
+        {("service-cidr-overlaps-service-cidr", "ack-2")},
+    ),
+    (
+        "service-cidr-overlaps-service-cidr",
+        lambda sb, r: (sb.unset(r["c1"], "serviceCidr"), sb.unset(r["c2"], "serviceCidr"))[0],
+        {("service-cidr-overlaps-service-cidr", "ack-2")},
+    ),
+    (
+        "service-cidr-overlaps-vpc-cidr",
+        _set("c1", serviceCidr="10.0.128.0/20"),
+        {("service-cidr-overlaps-vpc-cidr", "ack-1")},
+    ),
+    (
+        "vpc-cidr-overlaps-vpc-cidr",
+        _extra_vpc_in_cen("10.0.0.0/20"),
+        {("vpc-cidr-overlaps-vpc-cidr", "vpc-3")},
+    ),
     # a Terway member's Service CIDR in the mesh VPC is also inside a member's VPC (vpc-1)
-    ("terway-service-cidr-overlaps-mesh-vpc", _set("c3", serviceCidr="10.0.128.0/20"),
-     {("terway-service-cidr-overlaps-mesh-vpc", "ack-3"),
-      ("service-cidr-overlaps-vpc-cidr", "ack-3")}),
-    ("member-vpc-overlaps-mesh-vpc", _set("vpc2", cidrBlock="10.0.0.0/15"),
-     {("member-vpc-overlaps-mesh-vpc", "ack-3"), ("vpc-cidr-overlaps-vpc-cidr", "vpc-1")}),
-    ("pod-cidr-overlaps-vpc-cidr", _set("c1", podCidr="10.1.0.0/16"),  # = the other member's VPC
-     {("pod-cidr-overlaps-vpc-cidr", "ack-1")}),
-    ("service-cidr-overlaps-vpc-cidr", _set("c2", serviceCidr="10.1.128.0/20"),
-     {("service-cidr-overlaps-vpc-cidr", "ack-2")}),
-    ("pod-cidr-overlaps-service-cidr", _set("c1", serviceCidr="172.16.0.0/20"),
-     {("pod-cidr-overlaps-service-cidr", "ack-1")}),
-    ("pod-cidr-overlaps-service-cidr",  # serviceCidr unset: 172.19.0.0/20, inside the pod CIDR
-     lambda sb, r: (sb.unset(r["c1"], "serviceCidr"), sb.set(r["c1"], podCidr="172.18.0.0/15"))[0],
-     {("pod-cidr-overlaps-service-cidr", "ack-1")}),
-    ("pod-cidr-overlaps-service-cidr", _set("c2", serviceCidr="172.16.16.0/20"),
-     {("pod-cidr-overlaps-service-cidr", "ack-2")}),
+    (
+        "terway-service-cidr-overlaps-mesh-vpc",
+        _set("c3", serviceCidr="10.0.128.0/20"),
+        {
+            ("terway-service-cidr-overlaps-mesh-vpc", "ack-3"),
+            ("service-cidr-overlaps-vpc-cidr", "ack-3"),
+        },
+    ),
+    (
+        "member-vpc-overlaps-mesh-vpc",
+        _set("vpc2", cidrBlock="10.0.0.0/15"),
+        {("member-vpc-overlaps-mesh-vpc", "ack-3"), ("vpc-cidr-overlaps-vpc-cidr", "vpc-1")},
+    ),
+    (
+        "pod-cidr-overlaps-vpc-cidr",
+        _set("c1", podCidr="10.1.0.0/16"),  # = the other member's VPC
+        {("pod-cidr-overlaps-vpc-cidr", "ack-1")},
+    ),
+    (
+        "service-cidr-overlaps-vpc-cidr",
+        _set("c2", serviceCidr="10.1.128.0/20"),
+        {("service-cidr-overlaps-vpc-cidr", "ack-2")},
+    ),
+    (
+        "pod-cidr-overlaps-service-cidr",
+        _set("c1", serviceCidr="172.16.0.0/20"),
+        {("pod-cidr-overlaps-service-cidr", "ack-1")},
+    ),
+    (
+        "pod-cidr-overlaps-service-cidr",  # serviceCidr unset: 172.19.0.0/20, inside the pod CIDR
+        lambda sb, r: (sb.unset(r["c1"], "serviceCidr"), sb.set(r["c1"], podCidr="172.18.0.0/15"))[
+            0
+        ],
+        {("pod-cidr-overlaps-service-cidr", "ack-1")},
+    ),
+    (
+        "pod-cidr-overlaps-service-cidr",
+        _set("c2", serviceCidr="172.16.16.0/20"),
+        {("pod-cidr-overlaps-service-cidr", "ack-2")},
+    ),
     ("vpc-cidr-invalid", _extra_vpc("192.168.200.0/29"), {("vpc-cidr-invalid", "vpc-3")}),
     ("vpc-cidr-invalid", _extra_vpc("10.300.0.0/16"), {("vpc-cidr-invalid", "vpc-3")}),
     ("cidr-in-reserved-range", _extra_vpc("100.64.0.0/16"), {("cidr-in-reserved-range", "vpc-3")}),
     ("cidr-in-reserved-range", _extra_vpc("7.0.0.0/16"), {("cidr-in-reserved-range", "vpc-3")}),
-    ("vswitch-cidr-invalid", _extra_vswitch("10.0.254.0/30"),
-     {("vswitch-cidr-invalid", "x-extra")}),
+    (
+        "vswitch-cidr-invalid",
+        _extra_vswitch("10.0.254.0/30"),
+        {("vswitch-cidr-invalid", "x-extra")},
+    ),
     ("vswitch-outside-vpc", _extra_vswitch("10.2.0.0/24"), {("vswitch-outside-vpc", "x-extra")}),
-    ("service-cidr-invalid", _set("c1", serviceCidr="192.168.64.0/25"),
-     {("service-cidr-invalid", "ack-1")}),
-    ("service-cidr-invalid", _set("c1", serviceCidr="30.0.0.0/20"),
-     {("service-cidr-invalid", "ack-1")}),
-    ("flannel-pod-cidr-invalid", _set("c1", podCidr="172.16.0.0/26"),
-     {("flannel-pod-cidr-invalid", "ack-1")}),
-    ("flannel-pod-cidr-invalid", _set("c1", podCidr="30.0.0.0/16"),
-     {("flannel-pod-cidr-invalid", "ack-1")}),
-    ("node-cidr-mask-invalid", _set("c1", nodeCidrMask=30.0),
-     {("node-cidr-mask-invalid", "ack-1")}),
-    ("terway-pod-vswitch-zone-mismatch", _terway_zone_gap,
-     {("terway-pod-vswitch-zone-mismatch", "ack-3")}),
-    ("terway-pod-vswitch-zone-mismatch", _terway_zone_gap_by_node_pool,
-     {("terway-pod-vswitch-zone-mismatch", "ack-3")}),
+    (
+        "service-cidr-invalid",
+        _set("c1", serviceCidr="192.168.64.0/25"),
+        {("service-cidr-invalid", "ack-1")},
+    ),
+    (
+        "service-cidr-invalid",
+        _set("c1", serviceCidr="30.0.0.0/20"),
+        {("service-cidr-invalid", "ack-1")},
+    ),
+    (
+        "flannel-pod-cidr-invalid",
+        _set("c1", podCidr="172.16.0.0/26"),
+        {("flannel-pod-cidr-invalid", "ack-1")},
+    ),
+    (
+        "flannel-pod-cidr-invalid",
+        _set("c1", podCidr="30.0.0.0/16"),
+        {("flannel-pod-cidr-invalid", "ack-1")},
+    ),
+    (
+        "node-cidr-mask-invalid",
+        _set("c1", nodeCidrMask=30.0),
+        {("node-cidr-mask-invalid", "ack-1")},
+    ),
+    (
+        "terway-pod-vswitch-zone-mismatch",
+        _terway_zone_gap,
+        {("terway-pod-vswitch-zone-mismatch", "ack-3")},
+    ),
+    (
+        "terway-pod-vswitch-zone-mismatch",
+        _terway_zone_gap_by_node_pool,
+        {("terway-pod-vswitch-zone-mismatch", "ack-3")},
+    ),
     ("fleet-cannot-reach-cluster", _no_peer, REACH3 | MUTUAL),
     ("fleet-cannot-reach-cluster", _vpc2_not_attached, REACH3 | MUTUAL),
     ("fleet-cannot-reach-cluster", _peer_in_other_cen, REACH3 | MUTUAL),
-    ("cluster-cannot-reach-fleet", _no_peer_public_cluster,
-     {("cluster-cannot-reach-fleet", "ack-3"), ("api-server-public", "ack-3"),
-      ("cluster-cannot-reach-cluster", "ack-1"), ("cluster-cannot-reach-cluster", "ack-2")}),
+    (
+        "cluster-cannot-reach-fleet",
+        _no_peer_public_cluster,
+        {
+            ("cluster-cannot-reach-fleet", "ack-3"),
+            ("api-server-public", "ack-3"),
+            ("cluster-cannot-reach-cluster", "ack-1"),
+            ("cluster-cannot-reach-cluster", "ack-2"),
+        },
+    ),
     ("mesh-cannot-reach-cluster", _no_peer, REACH3 | MUTUAL),
     # a public member in Shanghai cannot reach the private members in Hangzhou without CEN
-    ("cluster-cannot-reach-cluster", _no_peer_all_public,
-     {("api-server-public", "ack-3"), ("api-server-public", "fleet"),
-      ("cluster-cannot-reach-cluster", "ack-1"), ("cluster-cannot-reach-cluster", "ack-2")}),
-    ("cen-vpc-attachment-zones", _one_zone_attachment(("cn-hangzhou-h",)),
-     {("cen-vpc-attachment-zones", "att-1")}),
-    ("cen-vpc-attachment-zones", _one_zone_attachment(("cn-hangzhou-h", "cn-hangzhou-g")),
-     {("cen-vpc-attachment-zones", "att-1")}),
-    ("cen-peer-attachment-bandwidth",
-     lambda sb, r: sb.unset(r["peer"], "bandwidthType", "bandwidth"),
-     {("cen-peer-attachment-bandwidth", "peer-hz-sh")}),
-    ("cen-peer-attachment-bandwidth", _set("peer", bandwidthType="BandwidthPackage"),
-     {("cen-peer-attachment-bandwidth", "peer-hz-sh")}),
+    (
+        "cluster-cannot-reach-cluster",
+        _no_peer_all_public,
+        {
+            ("api-server-public", "ack-3"),
+            ("api-server-public", "fleet"),
+            ("cluster-cannot-reach-cluster", "ack-1"),
+            ("cluster-cannot-reach-cluster", "ack-2"),
+        },
+    ),
+    (
+        "cen-vpc-attachment-zones",
+        _one_zone_attachment(("cn-hangzhou-h",)),
+        {("cen-vpc-attachment-zones", "att-1")},
+    ),
+    (
+        "cen-vpc-attachment-zones",
+        _one_zone_attachment(("cn-hangzhou-h", "cn-hangzhou-g")),
+        {("cen-vpc-attachment-zones", "att-1")},
+    ),
+    (
+        "cen-peer-attachment-bandwidth",
+        lambda sb, r: sb.unset(r["peer"], "bandwidthType", "bandwidth"),
+        {("cen-peer-attachment-bandwidth", "peer-hz-sh")},
+    ),
+    (
+        "cen-peer-attachment-bandwidth",
+        _set("peer", bandwidthType="BandwidthPackage"),
+        {("cen-peer-attachment-bandwidth", "peer-hz-sh")},
+    ),
     ("cluster-not-managed", _lone_cluster, {("cluster-not-managed", "ack-9")}),
     # another team's cluster, its VPC and CIDRs a copy of VPC 1's: only the advisory
     ("cluster-not-managed", _sandbox_next_to_the_fleet, {("cluster-not-managed", "team-ack")}),
     ("cluster-not-in-fleet", lambda sb, r: sb.remove(r["m2"]), {("cluster-not-in-fleet", "ack-2")}),
     ("cluster-not-in-mesh", _mesh_without("c2"), {("cluster-not-in-mesh", "ack-2")}),
-    ("cluster-deletion-protection-disabled", _set("c1", deletionProtection=False),
-     {("cluster-deletion-protection-disabled", "ack-1")}),
-    ("cluster-deletion-protection-disabled", lambda sb, r: sb.unset(r["c1"], "deletionProtection"),
-     {("cluster-deletion-protection-disabled", "ack-1")}),
-    ("api-server-public", lambda sb, r: sb.unset(r["c1"], "slbInternetEnabled"),
-     {("api-server-public", "ack-1")}),
-    ("api-server-public",
-     lambda sb, r: sb.set(r["mesh"], loadBalancer={"apiServerPublicEip": True}),
-     {("api-server-public", "mesh")}),
+    (
+        "cluster-deletion-protection-disabled",
+        _set("c1", deletionProtection=False),
+        {("cluster-deletion-protection-disabled", "ack-1")},
+    ),
+    (
+        "cluster-deletion-protection-disabled",
+        lambda sb, r: sb.unset(r["c1"], "deletionProtection"),
+        {("cluster-deletion-protection-disabled", "ack-1")},
+    ),
+    (
+        "api-server-public",
+        lambda sb, r: sb.unset(r["c1"], "slbInternetEnabled"),
+        {("api-server-public", "ack-1")},
+    ),
+    (
+        "api-server-public",
+        lambda sb, r: sb.set(r["mesh"], loadBalancer={"apiServerPublicEip": True}),
+        {("api-server-public", "mesh")},
+    ),
 ]
 
 COMPLIANT: list[tuple[str, Mutation]] = [
     ("adjacent pod CIDRs", _set("c2", podCidr="172.17.0.0/16")),
     ("adjacent vSwitch", _extra_vswitch("10.0.32.0/20")),
     ("another disjoint VPC", _extra_vpc("10.2.0.0/16")),
-    ("flannel cluster in VPC 2 with its own pod CIDR",
-     lambda sb, r: add_member(sb, r, sb.cluster("ack-4", [r["n3"]], pod_cidr="172.18.0.0/16",
-                                                service_cidr="192.168.48.0/20"))),
+    (
+        "flannel cluster in VPC 2 with its own pod CIDR",
+        lambda sb, r: add_member(
+            sb,
+            r,
+            sb.cluster(
+                "ack-4", [r["n3"]], pod_cidr="172.18.0.0/16", service_cidr="192.168.48.0/20"
+            ),
+        ),
+    ),
     ("every API server public, no CEN", _all_public),
     ("nodeCidrMask unset: the provider sends 24", lambda sb, r: sb.unset(r["c1"], "nodeCidrMask")),
     ("a VPC overlapping VPC 1 outside CEN and the fleet", _extra_vpc("10.0.0.0/20")),
-    ("a vSwitch in a secondary CIDR block", lambda sb, r: (
-        sb.set(r["vpc1"], secondaryCidrBlocks=["10.50.0.0/16"]),
-        sb.vswitch("x-secondary", r["vpc1"], "10.50.1.0/24", "cn-hangzhou-h"))[0]),
+    (
+        "a vSwitch in a secondary CIDR block",
+        lambda sb, r: (
+            sb.set(r["vpc1"], secondaryCidrBlocks=["10.50.0.0/16"]),
+            sb.vswitch("x-secondary", r["vpc1"], "10.50.1.0/24", "cn-hangzhou-h"),
+        )[0],
+    ),
     ("an ACK Serverless member", _serverless_member),
-    ("peer attachment on a bandwidth package", lambda sb, r: (
-        sb.unset(r["peer"], "bandwidthType", "bandwidth"),
-        sb.set(r["peer"], cenBandwidthPackageId="cenbwp-existing"))[0]),
+    (
+        "peer attachment on a bandwidth package",
+        lambda sb, r: (
+            sb.unset(r["peer"], "bandwidthType", "bandwidth"),
+            sb.set(r["peer"], cenBandwidthPackageId="cenbwp-existing"),
+        )[0],
+    ),
     ("legacy CEN instead of transit routers", lambda sb, r: _legacy_cen(sb, r)),
-    ("terway pod vswitches in every node zone",
-     lambda sb, r: (_terway_zone_gap(sb, r),
-                    sb.link(r["c3"], "podVswitchIds",
-                            sb.vswitch("pod-3-c", r["vpc2"], "10.1.96.0/19", "cn-shanghai-c")))),
-    ("dedicated cluster", lambda sb, r: add_member(sb, r, sb.cluster(
-        "ack-5", [r["n2"]], pod_cidr="172.19.0.0/16", service_cidr="192.168.64.0/20",
-        dedicated=True))),
+    (
+        "terway pod vswitches in every node zone",
+        lambda sb, r: (
+            _terway_zone_gap(sb, r),
+            sb.link(
+                r["c3"],
+                "podVswitchIds",
+                sb.vswitch("pod-3-c", r["vpc2"], "10.1.96.0/19", "cn-shanghai-c"),
+            ),
+        ),
+    ),
+    (
+        "dedicated cluster",
+        lambda sb, r: add_member(
+            sb,
+            r,
+            sb.cluster(
+                "ack-5",
+                [r["n2"]],
+                pod_cidr="172.19.0.0/16",
+                service_cidr="192.168.64.0/20",
+                dedicated=True,
+            ),
+        ),
+    ),
 ]
 
 
@@ -284,17 +453,23 @@ def test_compliant_topology_with_known_ids_reports_nothing(pack: PolicyPackRunne
 
 
 def test_every_policy_has_a_violation_case(pack: PolicyPackRunner) -> None:
-    names = {p.name for p in pack.info().policies} - {"value-unknown-at-preview",
-                                                        "cidr-overlaps-reserved-cidrs",
-                                                        "ipam-pool-allocations",  # config:
-                                                        "policy-exemptions"}  # test_policy_ipam
+    names = {p.name for p in pack.info().policies} - {
+        "value-unknown-at-preview",
+        "cidr-overlaps-reserved-cidrs",
+        "ipam-pool-allocations",  # config:
+        "policy-exemptions",
+    }  # test_policy_ipam
     assert names <= {policy for policy, _, _ in VIOLATIONS}
 
 
-@pytest.mark.parametrize(("policy", "mutate", "expected"), VIOLATIONS,
-                         ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(VIOLATIONS)])
-def test_violation(pack: PolicyPackRunner, policy: str, mutate: Mutation,
-                   expected: set[tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("policy", "mutate", "expected"),
+    VIOLATIONS,
+    ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(VIOLATIONS)],
+)
+def test_violation(
+    pack: PolicyPackRunner, policy: str, mutate: Mutation, expected: set[tuple[str, str]]
+) -> None:
     sb, r = two_region_fleet()
     mutate(sb, r)
     diags = pack.analyze_stack(sb.resources)
@@ -308,11 +483,14 @@ def test_violation(pack: PolicyPackRunner, policy: str, mutate: Mutation,
         assert d.message.startswith(pack.info().policy(policy).description)
 
 
-@pytest.mark.parametrize(("policy", "mutate", "expected"), VIOLATIONS,
-                         ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(VIOLATIONS)])
-def test_reports_do_not_depend_on_resource_order(pack: PolicyPackRunner, policy: str,
-                                                 mutate: Mutation,
-                                                 expected: set[tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("policy", "mutate", "expected"),
+    VIOLATIONS,
+    ids=[f"{p}-{i}" for i, (p, _, _) in enumerate(VIOLATIONS)],
+)
+def test_reports_do_not_depend_on_resource_order(
+    pack: PolicyPackRunner, policy: str, mutate: Mutation, expected: set[tuple[str, str]]
+) -> None:
     """Pulumi registers resources as their inputs resolve: the engine's order is not stable."""
     sb, r = two_region_fleet()
     mutate(sb, r)
@@ -379,21 +557,33 @@ def test_vswitches_of_one_existing_vpc_named_by_id(pack: PolicyPackRunner) -> No
     diags = pack.analyze_stack(sb.resources)
     # The VPCs' CIDRs are not declared here: one advisory per VPC says so (never "unknown at
     # preview": they will not become known after the update either).
-    assert found(diags) == {("vswitch-cidr-overlaps-vswitch-cidr", "b"),
-                            ("value-unknown-at-preview", "a"), ("value-unknown-at-preview", "c")}
-    notes = [d.message.split("\n", 1)[1] for d in diags
-             if d.policy_name == "value-unknown-at-preview"]
-    assert all("not declared in this stack" in m and "unknown at preview" not in m
-               for m in notes), notes
-    assert any('vpc-bp1existing' in m and '"b"' in m for m in notes), notes
+    assert found(diags) == {
+        ("vswitch-cidr-overlaps-vswitch-cidr", "b"),
+        ("value-unknown-at-preview", "a"),
+        ("value-unknown-at-preview", "c"),
+    }
+    notes = [
+        d.message.split("\n", 1)[1] for d in diags if d.policy_name == "value-unknown-at-preview"
+    ]
+    assert all(
+        "not declared in this stack" in m and "unknown at preview" not in m for m in notes
+    ), notes
+    assert any("vpc-bp1existing" in m and '"b"' in m for m in notes), notes
 
 
 def test_unrelated_types_and_components_are_ignored(pack: PolicyPackRunner) -> None:
     sb, _ = two_region_fleet()
     sb.add("meshfleet:index:MeshFleet", "fleet-component", {})
-    sb.add("alicloud:vpc/routeEntry:RouteEntry", "route", {
-        "routeTableId": UNKNOWN, "destinationCidrblock": "172.16.0.0/16",
-        "nexthopType": "Attachment", "nexthopId": UNKNOWN})
+    sb.add(
+        "alicloud:vpc/routeEntry:RouteEntry",
+        "route",
+        {
+            "routeTableId": UNKNOWN,
+            "destinationCidrblock": "172.16.0.0/16",
+            "nexthopType": "Attachment",
+            "nexthopId": UNKNOWN,
+        },
+    )
     sb.add("pulumi-python:dynamic:Resource", "other-dynamic", {"kind": "something-else"})
     sb.add(T_MANAGED.replace("managedKubernetes", "serverlessKubernetes"), "ask", {})
     assert pack.analyze_stack(sb.resources) == []

@@ -36,7 +36,8 @@ def test_mesh_memberships_make_members_as_cluster_ids_do(pack: PolicyPackRunner)
     assert pack.analyze_stack(sb.resources) == []
     sb.set(r["c3"], serviceCidr="10.0.128.0/20")  # a Terway member's Service CIDR in the mesh VPC
     assert ("terway-service-cidr-overlaps-mesh-vpc", "ack-3") in found(
-        pack.analyze_stack(sb.resources))
+        pack.analyze_stack(sb.resources)
+    )
 
 
 def test_mesh_membership_dropped_is_an_advisory(pack: PolicyPackRunner) -> None:
@@ -58,10 +59,18 @@ def test_mesh_member_outside_the_fleet_breaks_path_4(pack: PolicyPackRunner) -> 
 def test_serverless_member_is_checked_not_dropped(pack: PolicyPackRunner) -> None:
     sb, r = two_region_fleet()
     n = sb.vswitch("ask-h", r["vpc1"], "10.0.64.0/20", "cn-hangzhou-h")
-    ask = sb.add(T_SERVERLESS, "ask-1", {"name": "ask-1", "vswitchIds": [n.id],
-                                         "serviceCidr": "192.168.0.0/20",  # = ack-1's
-                                         "deletionProtection": True}, r["hz"],
-                 {"vswitchIds": [n]})
+    ask = sb.add(
+        T_SERVERLESS,
+        "ask-1",
+        {
+            "name": "ask-1",
+            "vswitchIds": [n.id],
+            "serviceCidr": "192.168.0.0/20",  # = ack-1's
+            "deletionProtection": True,
+        },
+        r["hz"],
+        {"vswitchIds": [n]},
+    )
     sb.membership("member-ask", r["fleet"], ask, r["hz"])
     sb.link(r["mesh"], "clusterIds", ask)
     diags = pack.analyze_stack(sb.resources)
@@ -71,15 +80,25 @@ def test_serverless_member_is_checked_not_dropped(pack: PolicyPackRunner) -> Non
 
 def test_edge_member_pod_cidr_across_vpcs(pack: PolicyPackRunner) -> None:
     sb, r = two_region_fleet()
-    edge = sb.add(T_EDGE, "edge-1", {"name": "edge-1", "workerVswitchIds": [r["n3"].id],
-                                      "podCidr": "172.16.0.0/20", "serviceCidr":
-                                      "192.168.48.0/20", "slbInternetEnabled": False,
-                                      "deletionProtection": True}, r["sh"],
-                  {"workerVswitchIds": [r["n3"]]})
+    edge = sb.add(
+        T_EDGE,
+        "edge-1",
+        {
+            "name": "edge-1",
+            "workerVswitchIds": [r["n3"].id],
+            "podCidr": "172.16.0.0/20",
+            "serviceCidr": "192.168.48.0/20",
+            "slbInternetEnabled": False,
+            "deletionProtection": True,
+        },
+        r["sh"],
+        {"workerVswitchIds": [r["n3"]]},
+    )
     sb.membership("member-edge", r["fleet"], edge, r["hz"])
     sb.link(r["mesh"], "clusterIds", edge)
     assert found(pack.analyze_stack(sb.resources)) == {
-        ("pod-cidr-overlaps-pod-cidr-across-vpcs", "edge-1")}
+        ("pod-cidr-overlaps-pod-cidr-across-vpcs", "edge-1")
+    }
 
 
 def test_tenant_sandboxes_never_meet(pack: PolicyPackRunner) -> None:
@@ -89,8 +108,7 @@ def test_tenant_sandboxes_never_meet(pack: PolicyPackRunner) -> None:
     for t in ("a", "b", "c"):
         v = sb.vpc(f"tenant-{t}", "10.0.0.0/16", hz)
         n = sb.vswitch(f"tenant-{t}-node", v, "10.0.0.0/20", "cn-hangzhou-h")
-        sb.cluster(f"tenant-{t}-ack", [n], pod_cidr="172.16.0.0/16",
-                   service_cidr="192.168.0.0/20")
+        sb.cluster(f"tenant-{t}-ack", [n], pod_cidr="172.16.0.0/16", service_cidr="192.168.0.0/20")
     assert pack.analyze_stack(sb.resources) == []
 
 
@@ -118,8 +136,13 @@ def test_one_unknown_value_one_advisory(pack: PolicyPackRunner) -> None:
         for res in sb._resources:
             if res["urn"] == sw.urn:
                 res["propertyDependencies"]["cidrBlock"] = [vpc.urn]
-    sb.cluster("ack", switches, pod_vswitches=switches, service_cidr="192.168.0.0/20",
-               addons=["terway-eniip"])
+    sb.cluster(
+        "ack",
+        switches,
+        pod_vswitches=switches,
+        service_cidr="192.168.0.0/20",
+        addons=["terway-eniip"],
+    )
     diags = pack.analyze_stack(sb.resources)
     assert found(diags) == {(COMPANION, "ipam-vpc")}, [d.message for d in diags]
     body = diags[0].message.split("\n", 1)[1]
@@ -128,6 +151,7 @@ def test_one_unknown_value_one_advisory(pack: PolicyPackRunner) -> None:
 
 # --- exemptions ---------------------------------------------------------------------------------
 
+
 def _overlapping_members() -> list[dict[str, object]]:
     sb, r = two_region_fleet()
     sb.set(r["c2"], podCidr="172.16.128.0/17")
@@ -135,8 +159,13 @@ def _overlapping_members() -> list[dict[str, object]]:
 
 
 def _exempt(**fields: object) -> dict[str, object]:
-    entry = {"policy": "pod-cidr-overlaps-pod-cidr", "resource": "ack-2",
-             "reason": "renumbered in the Q3 window (NET-42)", "owner": "netops", **fields}
+    entry = {
+        "policy": "pod-cidr-overlaps-pod-cidr",
+        "resource": "ack-2",
+        "reason": "renumbered in the Q3 window (NET-42)",
+        "owner": "netops",
+        **fields,
+    }
     return {EXEMPTIONS: {"exemptions": [entry]}}
 
 
@@ -144,11 +173,18 @@ def _bodies(diags: list, policy: str) -> list[str]:  # type: ignore[type-arg]
     return [d.message.split("\n", 1)[1] for d in diags if d.policy_name == policy]
 
 
-@pytest.mark.parametrize("resource", [
-    "ack-2", "ack-*", "alicloud:cs/managedKubernetes:ManagedKubernetes",
-    "urn:pulumi:test::meshfleet::alicloud:cs/managedKubernetes:ManagedKubernetes::ack-2"])
-def test_exemption_in_force_silences_and_is_listed(configured: PolicyPackRunner,
-                                                   resource: str) -> None:
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "ack-2",
+        "ack-*",
+        "alicloud:cs/managedKubernetes:ManagedKubernetes",
+        "urn:pulumi:test::meshfleet::alicloud:cs/managedKubernetes:ManagedKubernetes::ack-2",
+    ],
+)
+def test_exemption_in_force_silences_and_is_listed(
+    configured: PolicyPackRunner, resource: str
+) -> None:
     configured.reconfigure(_exempt(resource=resource, expires="2999-12-31"))
     diags = configured.analyze_stack(_overlapping_members())
     assert found(diags) == {(EXEMPTIONS, "ack-2")}
@@ -176,21 +212,34 @@ def test_unused_exemption_is_reported(configured: PolicyPackRunner) -> None:
 
 
 def test_exemptions_off_with_the_policy(configured: PolicyPackRunner) -> None:
-    configured.reconfigure({**_exempt(), EXEMPTIONS: {"enforcementLevel": "disabled",
-                                                     **_exempt()[EXEMPTIONS]}})
+    configured.reconfigure(
+        {**_exempt(), EXEMPTIONS: {"enforcementLevel": "disabled", **_exempt()[EXEMPTIONS]}}
+    )
     assert found(configured.analyze_stack(_overlapping_members())) == {
-        ("pod-cidr-overlaps-pod-cidr", "ack-2")}
+        ("pod-cidr-overlaps-pod-cidr", "ack-2")
+    }
 
 
-@pytest.mark.parametrize(("entry", "fragment"), [
-    ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "ack-2"}, "'reason' is a required"),
-    ({"policy": "no-such-policy", "resource": "x", "reason": "r"}, "expected one of"),
-    ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "x", "reason": "r",
-      "expires": "31.12.2030"}, "expires"),
-    ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "x", "reason": "  "}, "reason"),
-])
-def test_exemption_config_is_validated(configured: PolicyPackRunner, entry: dict[str, str],
-                                       fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("entry", "fragment"),
+    [
+        ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "ack-2"}, "'reason' is a required"),
+        ({"policy": "no-such-policy", "resource": "x", "reason": "r"}, "expected one of"),
+        (
+            {
+                "policy": "pod-cidr-overlaps-pod-cidr",
+                "resource": "x",
+                "reason": "r",
+                "expires": "31.12.2030",
+            },
+            "expires",
+        ),
+        ({"policy": "pod-cidr-overlaps-pod-cidr", "resource": "x", "reason": "  "}, "reason"),
+    ],
+)
+def test_exemption_config_is_validated(
+    configured: PolicyPackRunner, entry: dict[str, str], fragment: str
+) -> None:
     with pytest.raises(PolicyConfigError, match=fragment):
         configured.reconfigure({EXEMPTIONS: {"exemptions": [entry]}})
 
@@ -200,12 +249,16 @@ def test_exemptions_on_the_stock_servicer(configured: PolicyPackRunner) -> None:
     when the shared-deserialisation fast path cannot install) gives the same diagnostics."""
     config = _exempt(expires="2999-12-31")
     config[EXEMPTIONS]["exemptions"].append(  # type: ignore[index]
-        {"policy": "api-server-public", "resource": "ack-9", "reason": "unused",
-         "expires": "2000-01-01"})
+        {
+            "policy": "api-server-public",
+            "resource": "ack-9",
+            "reason": "unused",
+            "expires": "2000-01-01",
+        }
+    )
     configured.reconfigure(config)
     stack = _overlapping_members()
     fast = sorted((d.policy_name, d.urn, d.message) for d in configured.analyze_stack(stack))
-    with PolicyPackRunner(PACK_DIR, config=config,
-                          env={"MESHFLEET_POLICY_FASTPATH": "0"}) as stock:
+    with PolicyPackRunner(PACK_DIR, config=config, env={"MESHFLEET_POLICY_FASTPATH": "0"}) as stock:
         slow = sorted((d.policy_name, d.urn, d.message) for d in stock.analyze_stack(stack))
     assert fast == slow and len(fast) == 2, fast

@@ -68,8 +68,13 @@ def write_raw_lock(directory: Path, stack: str, text: str) -> None:
     path.write_text(text)
 
 
-def run_fleet(raw: Any, *, stack: str = "reliability", directory: Path | None = None,
-              extra_config: Mapping[str, Any] | None = None) -> Capture:
+def run_fleet(
+    raw: Any,
+    *,
+    stack: str = "reliability",
+    directory: Path | None = None,
+    extra_config: Mapping[str, Any] | None = None,
+) -> Capture:
     """Run the stack program for fleet spec ``raw`` (config ``meshfleet:fleet``) in preview.
 
     ``directory`` holds the program (see :func:`program_dir`); default: the repository's (with
@@ -83,8 +88,13 @@ def run_fleet(raw: Any, *, stack: str = "reliability", directory: Path | None = 
 def run_config(config: Mapping[str, Any], *, stack: str, directory: Path | None = None) -> Capture:
     """Run the stack program with this full stack config (keys such as ``meshfleet:fleet``)."""
     main = (directory or REPO) / "__main__.py"
-    return run_program(lambda: runpy.run_path(str(main), run_name="__main__"),
-                       project=PROJECT, stack=stack, config=config, strict_invokes=True)
+    return run_program(
+        lambda: runpy.run_path(str(main), run_name="__main__"),
+        project=PROJECT,
+        stack=stack,
+        config=config,
+        strict_invokes=True,
+    )
 
 
 def registered_allocations(cap: Capture, p: Plan) -> dict[str, str]:
@@ -121,8 +131,11 @@ def mandatory(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 def show(diags: Sequence[Diagnostic], limit: int = 8) -> str:
     """Diagnostics as short lines for assertion messages."""
-    lines = [f"{d.enforcement_level} {d.policy_name} @ {d.urn.rsplit('::', 1)[-1]}: "
-             f"{d.message.splitlines()[-1][:300]}" for d in diags[:limit]]
+    lines = [
+        f"{d.enforcement_level} {d.policy_name} @ {d.urn.rsplit('::', 1)[-1]}: "
+        f"{d.message.splitlines()[-1][:300]}"
+        for d in diags[:limit]
+    ]
     more = f"\n... and {len(diags) - limit} more" if len(diags) > limit else ""
     return "\n".join(lines) + more
 
@@ -132,8 +145,9 @@ def ci() -> bool:
     return bool(os.environ.get("CI"))
 
 
-def assert_compliant(pack: PolicyPackRunner, cap: Capture, p: Plan,
-                     strict: bool = True) -> list[Diagnostic]:
+def assert_compliant(
+    pack: PolicyPackRunner, cap: Capture, p: Plan, strict: bool = True
+) -> list[Diagnostic]:
     """The pack over a planned fleet's capture, with the spec's reserved ranges as its
     ``reservedCidrs``: cen mode gets no diagnostic at all; public mode is compliant but its API
     servers are public by design, which the advisory api-server-public says for every cluster,
@@ -147,16 +161,24 @@ def assert_compliant(pack: PolicyPackRunner, cap: Capture, p: Plan,
     reserved = {"reservedCidrs": list(p.spec.reserved)}
     configs: list[dict[str, Any]] = [{"cidr-overlaps-reserved-cidrs": reserved}]
     if strict:
-        configs.append({q.name: {"unknowns": "mandatory"} for q in pack.info().policies
-                        if "unknowns" in q.config_schema})
+        configs.append(
+            {
+                q.name: {"unknowns": "mandatory"}
+                for q in pack.info().policies
+                if "unknowns" in q.config_schema
+            }
+        )
         configs[-1]["cidr-overlaps-reserved-cidrs"].update(reserved)
     expected: set[tuple[str, str]] = set()
     if p.spec.connectivity == "public":
         public = [r.urn for r in cap.registrations if r.type in (T_ACK, T_FLEET, T_MESH)]
         expected = {("api-server-public", urn) for urn in public}
     unprotected = {c.name for c in p.clusters.values() if not c.spec.deletion_protection}
-    expected |= {("cluster-deletion-protection-disabled", r.urn) for r in cap.registrations
-                 if r.type == T_ACK and r.name in unprotected}
+    expected |= {
+        ("cluster-deletion-protection-disabled", r.urn)
+        for r in cap.registrations
+        if r.type == T_ACK and r.name in unprotected
+    }
     view = cap.engine_view()
     diags: list[Diagnostic] = []
     for config in configs:
@@ -168,5 +190,6 @@ def assert_compliant(pack: PolicyPackRunner, cap: Capture, p: Plan,
         said = {(d.policy_name, d.urn) for d in diags}
         assert said == expected and all(d.enforcement_level == "advisory" for d in diags), (
             f"pack ({config}) on a planned {p.spec.connectivity} fleet of {len(p.clusters)} "
-            f"clusters:\n{show(diags)}")
+            f"clusters:\n{show(diags)}"
+        )
     return diags

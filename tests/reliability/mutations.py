@@ -109,13 +109,19 @@ class EngineStack:
     def used(self) -> IPSet:
         """Every vSwitch, pod and Service CIDR of the stack (VPC ranges are containers: callers
         that must stay outside them say so)."""
-        nets = [r["properties"][k] for r in self.resources for k in CIDR_KEYS
-                if r["type"] != T_VPC
-                and isinstance(r["properties"].get(k), str) and "/" in r["properties"][k]]
+        nets = [
+            r["properties"][k]
+            for r in self.resources
+            for k in CIDR_KEYS
+            if r["type"] != T_VPC
+            and isinstance(r["properties"].get(k), str)
+            and "/" in r["properties"][k]
+        ]
         return IPSet(nets)
 
-    def free_block(self, within: str | Iterable[str], prefix: int,
-                   also_avoid: Iterable[str] = ()) -> str:
+    def free_block(
+        self, within: str | Iterable[str], prefix: int, also_avoid: Iterable[str] = ()
+    ) -> str:
         """The first aligned /prefix block in ``within`` that overlaps nothing the stack uses."""
         space = IPSet([within] if isinstance(within, str) else within)
         free = space - self.used() - IPSet(also_avoid)
@@ -139,9 +145,12 @@ class EngineStack:
     def drop_from_mesh(self, cluster: Res) -> None:
         """Take ``cluster`` out of the mesh, however the stack made it a member: its
         MeshMembership resources (meshfleet), or its entry in ``clusterIds`` (raw stacks)."""
-        memberships = [m for m in self.of(T_DYNAMIC)
-                       if m["properties"].get("kind") == MESH_MEMBERSHIP_KIND
-                       and cluster["urn"] in m["propertyDependencies"].get("clusterId", [])]
+        memberships = [
+            m
+            for m in self.of(T_DYNAMIC)
+            if m["properties"].get("kind") == MESH_MEMBERSHIP_KIND
+            and cluster["urn"] in m["propertyDependencies"].get("clusterId", [])
+        ]
         for m in memberships:
             self.remove(m["urn"])
         if not memberships:
@@ -213,8 +222,11 @@ def _flannel_with_peer(s: EngineStack, same_vpc: bool) -> tuple[Res, Res]:
     """A Flannel cluster A and another cluster B (same VPC or another); B becomes Flannel."""
     for a in s.clusters(cni="flannel"):
         va = s.vpc_of(a)
-        others = [b for b in s.clusters() if b["urn"] != a["urn"]
-                  and (s.vpc_of(b)["urn"] == va["urn"]) == same_vpc]
+        others = [
+            b
+            for b in s.clusters()
+            if b["urn"] != a["urn"] and (s.vpc_of(b)["urn"] == va["urn"]) == same_vpc
+        ]
         if others:
             b = others[0]
             if s.cni(b) == "terway":
@@ -250,6 +262,7 @@ def _far_clusters(s: EngineStack) -> list[Res]:
 
 # ---- the mutations, by policy ------------------------------------------------------------------
 
+
 def pod_pod_same_vpc(s: EngineStack) -> Outcome:
     a, b = _flannel_with_peer(s, same_vpc=True)
     b["properties"]["podCidr"] = a["properties"]["podCidr"]
@@ -274,8 +287,7 @@ def pod_service_own(s: EngineStack) -> Outcome:
 
 def pod_in_vpc(s: EngineStack) -> Outcome:
     a = _flannel(s)
-    a["properties"]["podCidr"] = s.free_block(s.vpc_of(a)["properties"]["cidrBlock"],
-                                              _mask(a) - 1)
+    a["properties"]["podCidr"] = s.free_block(s.vpc_of(a)["properties"]["cidrBlock"], _mask(a) - 1)
     return Outcome(a["urn"])
 
 
@@ -296,8 +308,7 @@ def vswitch_pod(s: EngineStack) -> Outcome:
     net = IPNetwork(sw["properties"]["cidrBlock"])
     prefix = min(net.prefixlen, _mask(a) - 1)
     pod = a["properties"]["podCidr"] = str(IPNetwork(f"{net.network}/{prefix}").cidr)
-    return Outcome(s.blamed(sw, str(net), a, pod)["urn"],
-                   frozenset({"pod-cidr-overlaps-vpc-cidr"}))
+    return Outcome(s.blamed(sw, str(net), a, pod)["urn"], frozenset({"pod-cidr-overlaps-vpc-cidr"}))
 
 
 def vswitch_service(s: EngineStack) -> Outcome:
@@ -306,8 +317,9 @@ def vswitch_service(s: EngineStack) -> Outcome:
     net = IPNetwork(sw["properties"]["cidrBlock"])
     prefix = max(16, min(24, net.prefixlen))  # a valid Service CIDR size
     svc = a["properties"]["serviceCidr"] = str(IPNetwork(f"{net.network}/{prefix}").cidr)
-    return Outcome(s.blamed(sw, str(net), a, svc)["urn"],
-                   frozenset({"service-cidr-overlaps-vpc-cidr"}))
+    return Outcome(
+        s.blamed(sw, str(net), a, svc)["urn"], frozenset({"service-cidr-overlaps-vpc-cidr"})
+    )
 
 
 def service_service(s: EngineStack) -> Outcome:
@@ -338,15 +350,29 @@ def vpc_vpc(s: EngineStack) -> Outcome:
     """One of two VPCs (the one the pack reports a pair on) grows to their common supernet (its
     vSwitches stay inside), for the pair whose supernet covers no third VPC."""
     vpcs = s.of(T_VPC)
-    pairs = sorted(((IPNetwork(_supernet(a["properties"]["cidrBlock"],
-                                         b["properties"]["cidrBlock"])).size, i, j)
-                    for i, a in enumerate(vpcs) for j, b in enumerate(vpcs) if i < j))
+    pairs = sorted(
+        (
+            (
+                IPNetwork(
+                    _supernet(a["properties"]["cidrBlock"], b["properties"]["cidrBlock"])
+                ).size,
+                i,
+                j,
+            )
+            for i, a in enumerate(vpcs)
+            for j, b in enumerate(vpcs)
+            if i < j
+        )
+    )
     for _, i, j in pairs:
         v1, v2 = vpcs[i], vpcs[j]
         grown = _supernet(v1["properties"]["cidrBlock"], v2["properties"]["cidrBlock"])
         others = [v for v in vpcs if v is not v1 and v is not v2]
-        if any(IPNetwork(grown) in IPNetwork(v["properties"]["cidrBlock"])
-               or IPNetwork(v["properties"]["cidrBlock"]) in IPNetwork(grown) for v in others):
+        if any(
+            IPNetwork(grown) in IPNetwork(v["properties"]["cidrBlock"])
+            or IPNetwork(v["properties"]["cidrBlock"]) in IPNetwork(grown)
+            for v in others
+        ):
             continue
         new = s.later(v1, v2)
         old = v1 if new is v2 else v2
@@ -365,8 +391,11 @@ def member_vpc_mesh_vpc(s: EngineStack) -> Outcome:
             continue
         grown = _supernet(own["properties"]["cidrBlock"], mesh_vpc["properties"]["cidrBlock"])
         others = [v for v in vpcs if v["urn"] not in (own["urn"], mesh_vpc["urn"])]
-        if any(IPNetwork(grown) in IPNetwork(v["properties"]["cidrBlock"])
-               or IPNetwork(v["properties"]["cidrBlock"]) in IPNetwork(grown) for v in others):
+        if any(
+            IPNetwork(grown) in IPNetwork(v["properties"]["cidrBlock"])
+            or IPNetwork(v["properties"]["cidrBlock"]) in IPNetwork(grown)
+            for v in others
+        ):
             continue
         own["properties"]["cidrBlock"] = grown
         return Outcome(c["urn"], frozenset({"vpc-cidr-overlaps-vpc-cidr"}))
@@ -379,8 +408,7 @@ def terway_service_mesh_vpc(s: EngineStack) -> Outcome:
     t["properties"]["serviceCidr"] = s.free_block(mesh_vpc["properties"]["cidrBlock"], 24)
     # Inside the mesh's VPC, which is its own or a fellow member's: that rule breaks too.
     holds_member = any(s.vpc_of(c)["urn"] == mesh_vpc["urn"] for c in s.clusters())
-    return Outcome(t["urn"], frozenset({"service-cidr-overlaps-vpc-cidr"} if holds_member
-                                       else ()))
+    return Outcome(t["urn"], frozenset({"service-cidr-overlaps-vpc-cidr"} if holds_member else ()))
 
 
 def vpc_invalid(s: EngineStack) -> Outcome:
@@ -459,11 +487,17 @@ def fleet_reach(s: EngineStack) -> Outcome:
     region than the mesh), path (2) does not."""
     far = _far_clusters(s)
     _drop_peers(s)
-    features = [r for r in s.of(T_DYNAMIC) if r["properties"].get("kind")
-                == "meshfleet:ackone:FleetFeatures"]
+    features = [
+        r
+        for r in s.of(T_DYNAMIC)
+        if r["properties"].get("kind") == "meshfleet:ackone:FleetFeatures"
+    ]
     mesh_region = s.region_of(s.vpc_of(s.mesh()))
-    also = ({"mesh-cannot-reach-cluster"} if any(
-        s.region_of(s.vpc_of(c)) != mesh_region for c in s.clusters()) else set())
+    also = (
+        {"mesh-cannot-reach-cluster"}
+        if any(s.region_of(s.vpc_of(c)) != mesh_region for c in s.clusters())
+        else set()
+    )
     also.add("cluster-cannot-reach-cluster")  # the members across the dropped link, too
     config: dict[str, Any] = {}
     if features:
@@ -491,15 +525,25 @@ def mesh_reach(s: EngineStack) -> Outcome:
     if not far:
         raise NotApplicable("no cluster far from the Fleet outside the mesh VPC")
     vpc = s.vpc_of(far[0])
-    attachments = [a for a in s.of(T_TR_VPC) if vpc["urn"] in
-                   a.get("propertyDependencies", {}).get("vpcId", [])]
+    attachments = [
+        a
+        for a in s.of(T_TR_VPC)
+        if vpc["urn"] in a.get("propertyDependencies", {}).get("vpcId", [])
+    ]
     if not attachments:
         raise NotApplicable("no VPC attachment")
     for a in attachments:
         s.remove(a["urn"])
-    return Outcome(far[0]["urn"], frozenset({"fleet-cannot-reach-cluster",
-                                             "cluster-cannot-reach-fleet",
-                                             "cluster-cannot-reach-cluster"}))
+    return Outcome(
+        far[0]["urn"],
+        frozenset(
+            {
+                "fleet-cannot-reach-cluster",
+                "cluster-cannot-reach-fleet",
+                "cluster-cannot-reach-cluster",
+            }
+        ),
+    )
 
 
 def members_reach(s: EngineStack) -> Outcome:
@@ -513,8 +557,11 @@ def members_reach(s: EngineStack) -> Outcome:
     mesh_region = s.region_of(s.vpc_of(s.mesh()))
     if not near or any(s.region_of(s.vpc_of(c)) != mesh_region for c in near):
         raise NotApplicable("no private cluster in the mesh's region")
-    return Outcome(near[0]["urn"], frozenset({"api-server-public"}),
-                   {"cluster-cannot-reach-fleet": {"fleetPublicEndpoint": True}})
+    return Outcome(
+        near[0]["urn"],
+        frozenset({"api-server-public"}),
+        {"cluster-cannot-reach-fleet": {"fleetPublicEndpoint": True}},
+    )
 
 
 def tr_attachment_one_zone(s: EngineStack) -> Outcome:
@@ -539,8 +586,11 @@ def not_managed(s: EngineStack) -> Outcome:
     """A cluster detached from the Fleet and the mesh: advisory only (it may be another
     team's); its own per-cluster rules still apply."""
     c = s.clusters()[-1]
-    for m in [m for m in s.of(T_MEMBERSHIP)
-              if c["urn"] in m["propertyDependencies"].get("subClusterId", [])]:
+    for m in [
+        m
+        for m in s.of(T_MEMBERSHIP)
+        if c["urn"] in m["propertyDependencies"].get("subClusterId", [])
+    ]:
         s.remove(m["urn"])
     s.drop_from_mesh(c)
     return Outcome(c["urn"])
@@ -550,15 +600,30 @@ def exempted(s: EngineStack) -> Outcome:
     """A real violation with an exemption in force: only the exemption is reported."""
     outcome = pod_pod_same_vpc(s)
     name = s.by_urn(outcome.urn)["name"]
-    return Outcome(outcome.urn, config={"policy-exemptions": {"exemptions": [
-        {"policy": "pod-cidr-overlaps-pod-cidr", "resource": name, "reason": "mutation test",
-         "expires": "2999-12-31"}]}})
+    return Outcome(
+        outcome.urn,
+        config={
+            "policy-exemptions": {
+                "exemptions": [
+                    {
+                        "policy": "pod-cidr-overlaps-pod-cidr",
+                        "resource": name,
+                        "reason": "mutation test",
+                        "expires": "2999-12-31",
+                    }
+                ]
+            }
+        },
+    )
 
 
 def not_in_fleet(s: EngineStack) -> Outcome:
     c = s.clusters()[-1]
-    m = next(m for m in s.of(T_MEMBERSHIP)
-             if c["urn"] in m["propertyDependencies"].get("subClusterId", []))
+    m = next(
+        m
+        for m in s.of(T_MEMBERSHIP)
+        if c["urn"] in m["propertyDependencies"].get("subClusterId", [])
+    )
     s.remove(m["urn"])
     return Outcome(c["urn"])
 
@@ -574,24 +639,35 @@ def reserved_config(s: EngineStack) -> Outcome:
     r = s.free_block(["192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8"], 20, also_avoid=vpcs)
     c = s.clusters()[0]
     c["properties"]["serviceCidr"] = r
-    return Outcome(c["urn"], config={"cidr-overlaps-reserved-cidrs": {
-        "reservedCidrs": [f"{r} shanghai-dc"]}})
+    return Outcome(
+        c["urn"], config={"cidr-overlaps-reserved-cidrs": {"reservedCidrs": [f"{r} shanghai-dc"]}}
+    )
 
 
 def ipam_unallocated(s: EngineStack) -> Outcome:
     """The config names an IPAM pool holding a cluster's Service CIDR, which nothing allocates."""
     c = s.clusters()[0]
     cidr = c["properties"]["serviceCidr"]
-    return Outcome(c["urn"], config={"ipam-pool-allocations": {"ipamPools": {
-        "ipam-pool-0svc": {"cidrs": [cidr]}}}})
+    return Outcome(
+        c["urn"],
+        config={"ipam-pool-allocations": {"ipamPools": {"ipam-pool-0svc": {"cidrs": [cidr]}}}},
+    )
 
 
 def ipam_foreign(s: EngineStack) -> Outcome:
     """The config says another owner holds a VPC's CIDR in the organisation's pool."""
     v = s.of(T_VPC)[0]
     cidr = v["properties"]["cidrBlock"]
-    return Outcome(v["urn"], config={"ipam-pool-allocations": {"ipamPools": {
-        "ipam-pool-0vpc": {"cidrs": [cidr], "allocations": [f"{cidr} payments/prod"]}}}})
+    return Outcome(
+        v["urn"],
+        config={
+            "ipam-pool-allocations": {
+                "ipamPools": {
+                    "ipam-pool-0vpc": {"cidrs": [cidr], "allocations": [f"{cidr} payments/prod"]}
+                }
+            }
+        },
+    )
 
 
 def _protected(s: EngineStack) -> list[Res]:
@@ -621,14 +697,15 @@ def public_cluster(s: EngineStack) -> Outcome:
 
 def public_mesh(s: EngineStack) -> Outcome:
     m = s.mesh()
-    m["properties"]["loadBalancer"] = {**(m["properties"].get("loadBalancer") or {}),
-                                       "apiServerPublicEip": True}
+    m["properties"]["loadBalancer"] = {
+        **(m["properties"].get("loadBalancer") or {}),
+        "apiServerPublicEip": True,
+    }
     return Outcome(m["urn"])
 
 
 def public_fleet_config(s: EngineStack) -> Outcome:
-    return Outcome(s.fleet()["urn"],
-                   config={"api-server-public": {"fleetPublicEndpoint": True}})
+    return Outcome(s.fleet()["urn"], config={"api-server-public": {"fleetPublicEndpoint": True}})
 
 
 def unknown_vpc_cidr(s: EngineStack) -> Outcome:
@@ -644,68 +721,95 @@ def unknown_service_cidr(s: EngineStack) -> Outcome:
 
 
 MUTATIONS: tuple[Mutation, ...] = (
-    Mutation("pod-cidr-overlaps-pod-cidr", "two clusters of one VPC share a pod CIDR",
-             pod_pod_same_vpc),
+    Mutation(
+        "pod-cidr-overlaps-pod-cidr", "two clusters of one VPC share a pod CIDR", pod_pod_same_vpc
+    ),
     Mutation("pod-cidr-overlaps-vpc-cidr", "pod CIDR moved inside its VPC", pod_in_vpc),
-    Mutation("vswitch-cidr-overlaps-vswitch-cidr", "vSwitch given a sibling's CIDR",
-             vswitch_vswitch),
+    Mutation(
+        "vswitch-cidr-overlaps-vswitch-cidr", "vSwitch given a sibling's CIDR", vswitch_vswitch
+    ),
     Mutation("vswitch-cidr-overlaps-pod-cidr", "pod CIDR grown over a vSwitch", vswitch_pod),
-    Mutation("vswitch-cidr-overlaps-service-cidr", "Service CIDR laid over a vSwitch",
-             vswitch_service),
-    Mutation("service-cidr-overlaps-service-cidr", "two clusters share a Service CIDR",
-             service_service),
-    Mutation("service-cidr-overlaps-vpc-cidr", "Service CIDR moved inside its VPC",
-             service_in_vpc),
+    Mutation(
+        "vswitch-cidr-overlaps-service-cidr", "Service CIDR laid over a vSwitch", vswitch_service
+    ),
+    Mutation(
+        "service-cidr-overlaps-service-cidr", "two clusters share a Service CIDR", service_service
+    ),
+    Mutation("service-cidr-overlaps-vpc-cidr", "Service CIDR moved inside its VPC", service_in_vpc),
     Mutation("vpc-cidr-overlaps-vpc-cidr", "VPC grown over another VPC", vpc_vpc),
-    Mutation("pod-cidr-overlaps-pod-cidr-across-vpcs", "clusters of two VPCs share a pod CIDR",
-             pod_pod_across),
-    Mutation("terway-service-cidr-overlaps-mesh-vpc", "Terway Service CIDR inside the mesh VPC",
-             terway_service_mesh_vpc),
-    Mutation("member-vpc-overlaps-mesh-vpc", "member's VPC grown over the mesh VPC",
-             member_vpc_mesh_vpc),
+    Mutation(
+        "pod-cidr-overlaps-pod-cidr-across-vpcs",
+        "clusters of two VPCs share a pod CIDR",
+        pod_pod_across,
+    ),
+    Mutation(
+        "terway-service-cidr-overlaps-mesh-vpc",
+        "Terway Service CIDR inside the mesh VPC",
+        terway_service_mesh_vpc,
+    ),
+    Mutation(
+        "member-vpc-overlaps-mesh-vpc", "member's VPC grown over the mesh VPC", member_vpc_mesh_vpc
+    ),
     Mutation("vpc-cidr-invalid", "VPC CIDR with prefix /33", vpc_invalid),
-    Mutation("cidr-in-reserved-range", "VPC and its vSwitches moved into 100.64.0.0/10",
-             reserved_range),
+    Mutation(
+        "cidr-in-reserved-range", "VPC and its vSwitches moved into 100.64.0.0/10", reserved_range
+    ),
     Mutation("vswitch-cidr-invalid", "vSwitch shrunk to a /30", vswitch_invalid),
     Mutation("vswitch-outside-vpc", "vSwitch moved outside every VPC", vswitch_outside),
     Mutation("service-cidr-invalid", "Service CIDR shrunk to a /25", service_invalid),
     Mutation("service-cidr-invalid", "Service CIDR in public space", service_public_range),
-    Mutation("flannel-pod-cidr-invalid", "pod CIDR no larger than one node's block",
-             flannel_pod_invalid),
+    Mutation(
+        "flannel-pod-cidr-invalid", "pod CIDR no larger than one node's block", flannel_pod_invalid
+    ),
     Mutation("node-cidr-mask-invalid", "nodeCidrMask 29", mask_out_of_range),
-    Mutation("terway-pod-vswitch-zone-mismatch", "a Terway pod vSwitch dropped",
-             terway_zone_gap),
+    Mutation("terway-pod-vswitch-zone-mismatch", "a Terway pod vSwitch dropped", terway_zone_gap),
     Mutation("fleet-cannot-reach-cluster", "peer link dropped, Fleet public", fleet_reach),
-    Mutation("cluster-cannot-reach-fleet", "peer link dropped, far clusters public",
-             cluster_reach),
+    Mutation("cluster-cannot-reach-fleet", "peer link dropped, far clusters public", cluster_reach),
     Mutation("mesh-cannot-reach-cluster", "far VPC detached from CEN", mesh_reach),
     Mutation("cluster-not-in-fleet", "membership attachment dropped", not_in_fleet),
-    Mutation("cluster-not-in-mesh", "cluster dropped from the mesh (its membership or clusterIds)",
-             not_in_mesh),
-    Mutation("pod-cidr-overlaps-service-cidr", "Service CIDR moved inside its own pod CIDR",
-             pod_service_own),
-    Mutation("cluster-cannot-reach-cluster", "peer link dropped, far clusters and Fleet public",
-             members_reach),
-    Mutation("cen-vpc-attachment-zones", "a VPC attachment left with one zone",
-             tr_attachment_one_zone),
-    Mutation("cen-peer-attachment-bandwidth", "peer attachment without bandwidth",
-             peer_without_bandwidth),
+    Mutation(
+        "cluster-not-in-mesh",
+        "cluster dropped from the mesh (its membership or clusterIds)",
+        not_in_mesh,
+    ),
+    Mutation(
+        "pod-cidr-overlaps-service-cidr",
+        "Service CIDR moved inside its own pod CIDR",
+        pod_service_own,
+    ),
+    Mutation(
+        "cluster-cannot-reach-cluster",
+        "peer link dropped, far clusters and Fleet public",
+        members_reach,
+    ),
+    Mutation(
+        "cen-vpc-attachment-zones", "a VPC attachment left with one zone", tr_attachment_one_zone
+    ),
+    Mutation(
+        "cen-peer-attachment-bandwidth", "peer attachment without bandwidth", peer_without_bandwidth
+    ),
     Mutation("cluster-not-managed", "cluster detached from the Fleet and the mesh", not_managed),
     Mutation("policy-exemptions", "pod CIDR overlap exempted", exempted),
-    Mutation("cidr-overlaps-reserved-cidrs", "Service CIDR moved into a reservedCidrs range",
-             reserved_config),
-    Mutation("ipam-pool-allocations", "Service CIDR in a configured pool, unallocated",
-             ipam_unallocated),
-    Mutation("ipam-pool-allocations", "VPC CIDR allocated to another owner (config)",
-             ipam_foreign),
-    Mutation("cluster-deletion-protection-disabled", "deletionProtection false",
-             no_deletion_protection),
-    Mutation("cluster-deletion-protection-disabled", "deletionProtection unset",
-             deletion_protection_unset),
+    Mutation(
+        "cidr-overlaps-reserved-cidrs",
+        "Service CIDR moved into a reservedCidrs range",
+        reserved_config,
+    ),
+    Mutation(
+        "ipam-pool-allocations", "Service CIDR in a configured pool, unallocated", ipam_unallocated
+    ),
+    Mutation("ipam-pool-allocations", "VPC CIDR allocated to another owner (config)", ipam_foreign),
+    Mutation(
+        "cluster-deletion-protection-disabled", "deletionProtection false", no_deletion_protection
+    ),
+    Mutation(
+        "cluster-deletion-protection-disabled",
+        "deletionProtection unset",
+        deletion_protection_unset,
+    ),
     Mutation("api-server-public", "cluster API server public", public_cluster),
     Mutation("api-server-public", "mesh API server public", public_mesh),
-    Mutation("api-server-public", "Fleet endpoint declared public (config)",
-             public_fleet_config),
+    Mutation("api-server-public", "Fleet endpoint declared public (config)", public_fleet_config),
     Mutation("value-unknown-at-preview", "a VPC CIDR unknown", unknown_vpc_cidr),
     Mutation("value-unknown-at-preview", "a Service CIDR unknown", unknown_service_cidr),
 )

@@ -38,13 +38,19 @@ def touched(before: FleetSpec, after: FleetSpec) -> set[str]:
     region is touched when its declaration or the set of its VPCs changed (its transit router
     and peer links exist only while it has a VPC)."""
     out: set[str] = set()
-    for kind, old, new in (("cluster", before.clusters, after.clusters),
-                           ("vpc", before.vpcs, after.vpcs),
-                           ("region", before.regions, after.regions),
-                           ("region", _vpcs_by_region(before), _vpcs_by_region(after))):
+    for kind, old, new in (
+        ("cluster", before.clusters, after.clusters),
+        ("vpc", before.vpcs, after.vpcs),
+        ("region", before.regions, after.regions),
+        ("region", _vpcs_by_region(before), _vpcs_by_region(after)),
+    ):
         out |= {f"{kind}:{n}" for n in set(old) | set(new) if old.get(n) != new.get(n)}
     if (before.fleet, before.mesh, before.connectivity, before.name) != (
-            after.fleet, after.mesh, after.connectivity, after.name):
+        after.fleet,
+        after.mesh,
+        after.connectivity,
+        after.name,
+    ):
         out.add(FLEET)
     return out
 
@@ -61,13 +67,19 @@ def _type(res: Mapping[str, Any]) -> str:
     return f"{DYNAMIC}#{res.get('properties', {}).get('kind')}" if t == DYNAMIC else t
 
 
-def owners(res: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]],
-           plans: Iterable[Plan]) -> set[str]:
+def owners(
+    res: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]], plans: Iterable[Plan]
+) -> set[str]:
     """Who owns ``res`` (see the module docstring); ``{"unknown"}`` if nobody does."""
     plans = list(plans)
-    vswitch_owner = {s.name: (f"cluster:{s.cluster}" if s.cluster and s.role in ("node", "pod")
-                              else f"vpc:{s.vpc}")
-                     for p in plans for v in p.vpcs.values() for s in v.vswitches}
+    vswitch_owner = {
+        s.name: (
+            f"cluster:{s.cluster}" if s.cluster and s.role in ("node", "pod") else f"vpc:{s.vpc}"
+        )
+        for p in plans
+        for v in p.vpcs.values()
+        for s in v.vswitches
+    }
     regions = {r for p in plans for r in p.regions}
     clusters = {c for p in plans for c in p.clusters}
     vpcs = {v for p in plans for v in p.vpcs}
@@ -101,8 +113,10 @@ def owners(res: Mapping[str, Any], by_urn: Mapping[str, Mapping[str, Any]],
         out |= {AGGREGATE, f"vpc:{vpc}" if vpc in vpcs else "unknown"}
     elif component == "meshfleet:network:Network" or t == "meshfleet:network:Network":
         out.add(f"vpc:{name if t == 'meshfleet:network:Network' else parent_name}")
-    elif t in ("alicloud:ackone/membershipAttachment:MembershipAttachment",
-               f"{DYNAMIC}#meshfleet:servicemesh:MeshMembership"):
+    elif t in (
+        "alicloud:ackone/membershipAttachment:MembershipAttachment",
+        f"{DYNAMIC}#meshfleet:servicemesh:MeshMembership",
+    ):
         # A membership joins a cluster to the Fleet or the mesh: it follows either (a mesh that
         # an edit of the mesh placement replaces takes its memberships with it).
         member = name.removeprefix(f"{parent_name}-")
@@ -134,9 +148,13 @@ def _cen_owner(rest: str, clusters: set[str], vpcs: set[str], regions: set[str])
     return {FLEET} if rest == "" else {"unknown"}
 
 
-def foreign_changes(diff: Diff, before: Sequence[Mapping[str, Any]],
-                    after: Sequence[Mapping[str, Any]], edit_touched: set[str],
-                    plans: Iterable[Plan]) -> list[str]:
+def foreign_changes(
+    diff: Diff,
+    before: Sequence[Mapping[str, Any]],
+    after: Sequence[Mapping[str, Any]],
+    edit_touched: set[str],
+    plans: Iterable[Plan],
+) -> list[str]:
     """The steps of ``diff`` that change something the edit did not touch (empty: day-2 safe).
 
     Updates and replacements must be of a touched owner's resource; deletions of a touched
@@ -156,6 +174,8 @@ def foreign_changes(diff: Diff, before: Sequence[Mapping[str, Any]],
             continue
         if step.op == "delete" and AGGREGATE in own:
             continue
-        bad.append(f"{step.op} {step.type} {step.name} (owned by {sorted(own)}; the edit "
-                   f"touched {sorted(edit_touched) or 'nothing'})")
+        bad.append(
+            f"{step.op} {step.type} {step.name} (owned by {sorted(own)}; the edit "
+            f"touched {sorted(edit_touched) or 'nothing'})"
+        )
     return bad

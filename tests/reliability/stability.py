@@ -42,9 +42,22 @@ from tests.reliability.harness import (
 from tests.reliability.ownership import foreign_changes, touched
 from tests.strategies import REGION_ZONES, pool_floor, tr_ok
 
-EDITS = ("add-cluster", "remove-cluster", "rename-cluster", "reorder", "add-vpc", "remove-vpc",
-         "rename-vpc", "add-zone", "remove-zone", "add-region", "move-region", "switch-cni",
-         "shrink-cluster", "grow-cluster")
+EDITS = (
+    "add-cluster",
+    "remove-cluster",
+    "rename-cluster",
+    "reorder",
+    "add-vpc",
+    "remove-vpc",
+    "rename-vpc",
+    "add-zone",
+    "remove-zone",
+    "add-region",
+    "move-region",
+    "switch-cni",
+    "shrink-cluster",
+    "grow-cluster",
+)
 
 
 @dataclass
@@ -99,11 +112,14 @@ class _Editor:
 
     def new_cluster(self, vpc: str) -> dict[str, Any]:
         zones = self.raw["vpcs"][vpc]["zones"]
-        return {"vpc": vpc, "cni": self.rng.choice(["flannel", "terway"]),
-                "zones": self.rng.sample(zones, k=self.rng.randint(1, len(zones))),
-                # mostly small enough to fit the room a locked VPC has left
-                "maxNodes": self.rng.choice([2, 3, 5, 8, 60]),  # the system pool has 2
-                "podsPerNode": self.rng.choice([8, 16, 32])}
+        return {
+            "vpc": vpc,
+            "cni": self.rng.choice(["flannel", "terway"]),
+            "zones": self.rng.sample(zones, k=self.rng.randint(1, len(zones))),
+            # mostly small enough to fit the room a locked VPC has left
+            "maxNodes": self.rng.choice([2, 3, 5, 8, 60]),  # the system pool has 2
+            "podsPerNode": self.rng.choice([8, 16, 32]),
+        }
 
     @staticmethod
     def keep_pins(c: dict[str, Any]) -> None:
@@ -161,8 +177,7 @@ class _Editor:
         if victim is None:
             return False
         del self.raw["vpcs"][victim]
-        self.raw["clusters"] = {k: c for k, c in self.raw["clusters"].items()
-                                if c["vpc"] != victim}
+        self.raw["clusters"] = {k: c for k, c in self.raw["clusters"].items() if c["vpc"] != victim}
         if not self.raw["clusters"]:
             self.raw["clusters"][f"c{self.serial}"] = self.new_cluster(self.raw["fleet"]["vpc"])
         return True
@@ -214,8 +229,11 @@ class _Editor:
         zone = self.rng.choice(vpc["zones"])
         rest = [z for z in vpc["zones"] if z != zone]
         members = [c for c in self.raw["clusters"].values() if c["vpc"] == name]
-        if len(rest) < 2 or (self.cen and len(tr_ok(vpc["region"], rest)) < 2) or any(
-                c["zones"] == [zone] for c in members):
+        if (
+            len(rest) < 2
+            or (self.cen and len(tr_ok(vpc["region"], rest)) < 2)
+            or any(c["zones"] == [zone] for c in members)
+        ):
             return False
         vpc["zones"] = rest
         for c in members:
@@ -240,8 +258,10 @@ class _Editor:
             return False
         new = self.rng.choice(spare)
         regions = list(self.raw["regions"].items())
-        self.raw["regions"] = {new if k == old else k: ({"zones": list(REGION_ZONES[new])}
-                                                        if k == old else v) for k, v in regions}
+        self.raw["regions"] = {
+            new if k == old else k: ({"zones": list(REGION_ZONES[new])} if k == old else v)
+            for k, v in regions
+        }
         for name, vpc in self.raw["vpcs"].items():
             if vpc["region"] == old:
                 vpc["region"], vpc["zones"] = new, self.vpc_zones(new)
@@ -287,9 +307,15 @@ def _pins(spec: FleetSpec) -> set[str]:
     return out
 
 
-def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
-         stack: str = "stability", round_robin: bool = False,
-         pack: PolicyPackRunner | None = None) -> WalkStats:
+def walk(
+    raw: dict[str, Any],
+    rng: random.Random,
+    steps: int,
+    directory: Path,
+    stack: str = "stability",
+    round_robin: bool = False,
+    pack: PolicyPackRunner | None = None,
+) -> WalkStats:
     """Run ``steps`` random edits from ``raw`` through planner and program (see module doc).
 
     ``round_robin`` takes the edit kinds in turn (targets stay random) instead of at random.
@@ -336,11 +362,18 @@ def walk(raw: dict[str, Any], rng: random.Random, steps: int, directory: Path,
         # nothing new may take its addresses (a vSwitch those of a released vSwitch, a VPC, pod
         # or Service CIDR those of a released one), unless the user pinned it there.
         gone = {k: c for k, c in lock.items() if k not in registered}
-        released = {kind: IPSet(c for k, c in gone.items() if k.startswith("vswitch:") == kind)
-                    for kind in (True, False)}
+        released = {
+            kind: IPSet(c for k, c in gone.items() if k.startswith("vswitch:") == kind)
+            for kind in (True, False)
+        }
         pinned = _pins(p.spec)
-        reused = {k: c for k, c in registered.items() if k not in lock and c not in pinned
-                  and (IPSet([c]) & released[k.startswith("vswitch:")]).size}
+        reused = {
+            k: c
+            for k, c in registered.items()
+            if k not in lock
+            and c not in pinned
+            and (IPSet([c]) & released[k.startswith("vswitch:")]).size
+        }
         assert not reused, f"step {step} {edit}: new allocations reuse released addresses {reused}"
         if pack is not None:
             assert_compliant(pack, cap, p)

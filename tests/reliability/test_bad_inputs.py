@@ -72,13 +72,15 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
 def test_the_catalogue_is_large_and_distinct() -> None:
     assert len(ALL) >= 30
     assert len({(c.kind, c.name) for c in ALL}) == len(ALL)
-    assert len({json.dumps(c.value, sort_keys=True, default=repr) + repr(c.spec) for c in ALL}) \
-        == len(ALL)
+    assert len(
+        {json.dumps(c.value, sort_keys=True, default=repr) + repr(c.spec) for c in ALL}
+    ) == len(ALL)
 
 
 @pytest.mark.parametrize("case", PROGRAM_INPUTS, ids=_ids(PROGRAM_INPUTS))
-def test_program_raises_the_error_and_registers_nothing(tmp_path: Path, recorded: list[Any],
-                                                        case: BadInput) -> None:
+def test_program_raises_the_error_and_registers_nothing(
+    tmp_path: Path, recorded: list[Any], case: BadInput
+) -> None:
     directory = make_program(tmp_path, case)
     spec = case.value if case.kind == "spec" else (case.spec or GOOD)
     config: dict[str, Any] = {"alicloud:region": "cn-hangzhou"}
@@ -93,19 +95,28 @@ def test_program_raises_the_error_and_registers_nothing(tmp_path: Path, recorded
     (monitor,) = recorded
     # What exists is read before planning (here the versions the lock lacks), through reading
     # providers: no cloud object. Nothing else is registered.
-    assert [r.type for r in monitor.registrations if not (
-        r.type == "pulumi:providers:alicloud" and "-read-" in r.name)] == ["pulumi:pulumi:Stack"]
+    assert [
+        r.type
+        for r in monitor.registrations
+        if not (r.type == "pulumi:providers:alicloud" and "-read-" in r.name)
+    ] == ["pulumi:pulumi:Stack"]
 
 
 def _check_args(program: Path, pack_config: Path | None = None) -> argparse.Namespace:
-    return argparse.Namespace(program=program, stack=STACK, policy_pack=check.DEFAULT_PACK,
-                              policy_pack_config=pack_config, parallel=None, json=False)
+    return argparse.Namespace(
+        program=program,
+        stack=STACK,
+        policy_pack=check.DEFAULT_PACK,
+        policy_pack_config=pack_config,
+        parallel=None,
+        json=False,
+    )
 
 
 @pytest.mark.parametrize("case", PROGRAM_INPUTS, ids=_ids(PROGRAM_INPUTS))
-def test_fleetctl_check_exits_2_with_the_message(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str],
-                                                 case: BadInput) -> None:
+def test_fleetctl_check_exits_2_with_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: BadInput
+) -> None:
     """In process, through ``fleetctl.check.run`` (what ``python -m fleetctl check`` calls)."""
     code = check.run(_check_args(make_program(tmp_path, case)))
     err = capsys.readouterr().err
@@ -116,14 +127,19 @@ def test_fleetctl_check_exits_2_with_the_message(tmp_path: Path,
 
 #: What ``fleetctl plan`` reads itself (the same pipeline as the program, without Pulumi): every
 #: spec and lock whose error is meshfleet's own (the others are Pulumi's config errors).
-PLAN_INPUTS = tuple(c for c in PROGRAM_INPUTS if issubclass(c.error, MeshfleetError)
-                    and c.value is not ABSENT and isinstance(c.spec or c.value, dict))
+PLAN_INPUTS = tuple(
+    c
+    for c in PROGRAM_INPUTS
+    if issubclass(c.error, MeshfleetError)
+    and c.value is not ABSENT
+    and isinstance(c.spec or c.value, dict)
+)
 
 
 @pytest.mark.parametrize("case", PLAN_INPUTS, ids=_ids(PLAN_INPUTS))
-def test_fleetctl_plan_exits_2_with_the_message(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str],
-                                                case: BadInput) -> None:
+def test_fleetctl_plan_exits_2_with_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: BadInput
+) -> None:
     directory = make_program(tmp_path, case)
     code = fleetctl_main(["plan", "--program", str(directory), "--stack", STACK])
     err = capsys.readouterr().err
@@ -133,11 +149,16 @@ def test_fleetctl_plan_exits_2_with_the_message(tmp_path: Path,
 
 
 def test_fleetctl_plan_refuses_a_missing_lock_and_a_bad_stack_name(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = make_program(tmp_path, BadInput("good", "spec", GOOD, Exception, ""))
     missing = tmp_path / "locks" / "typo.json"
-    assert fleetctl_main(["plan", "--program", str(directory), "--stack", STACK,
-                          "--lock", str(missing)]) == 2
+    assert (
+        fleetctl_main(
+            ["plan", "--program", str(directory), "--stack", STACK, "--lock", str(missing)]
+        )
+        == 2
+    )
     assert f"{missing}: does not exist" in capsys.readouterr().err
     assert fleetctl_main(["plan", "--program", str(directory), "--stack", "../bad"]) == 2
     assert "stack: '../bad' is not a Pulumi stack name" in capsys.readouterr().err
@@ -150,16 +171,31 @@ CLI_CASES = tuple(c for c in ALL if c.cli)
 def test_real_cli_exits_2_with_the_message(tmp_path: Path, case: BadInput) -> None:
     """The real ``python -m fleetctl check`` subprocess, for a handful of the catalogue."""
     if case.kind == "policy-config":
-        directory = make_program(tmp_path / "program", BadInput("good", "spec", GOOD,
-                                                                Exception, ""))
+        directory = make_program(
+            tmp_path / "program", BadInput("good", "spec", GOOD, Exception, "")
+        )
         config = tmp_path / "pack-config.json"
         config.write_text(json.dumps(case.value))
         extra = ["--policy-pack-config", str(config)]
     else:
         directory, extra = make_program(tmp_path, case), []
-    proc = subprocess.run([sys.executable, "-m", "fleetctl", "check", "--program",
-                           str(directory), "--stack", STACK, *extra], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fleetctl",
+            "check",
+            "--program",
+            str(directory),
+            "--stack",
+            STACK,
+            *extra,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert case.fragment in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr  # the error, not a fleetctl crash
@@ -169,15 +205,31 @@ def test_real_cli_rejects_a_policy_config_that_is_not_json(tmp_path: Path) -> No
     directory = make_program(tmp_path / "program", BadInput("good", "spec", GOOD, Exception, ""))
     config = tmp_path / "pack-config.json"
     config.write_text("{'all': 'mandatory'}")
-    proc = subprocess.run([sys.executable, "-m", "fleetctl", "check", "--program",
-                           str(directory), "--stack", STACK, "--policy-pack-config", str(config)],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fleetctl",
+            "check",
+            "--program",
+            str(directory),
+            "--stack",
+            STACK,
+            "--policy-pack-config",
+            str(config),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "not valid JSON" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("case", POLICY_CONFIGS, ids=_ids(POLICY_CONFIGS))
 def test_policy_config_is_rejected_and_the_pack_keeps_its_config(
-        configured: PolicyPackRunner, case: BadInput) -> None:
+    configured: PolicyPackRunner, case: BadInput
+) -> None:
     """The runner resolves a config exactly as the CLI does before Configure; a rejected one
     changes nothing (the running pack still has, and acts on, its previous config)."""
     before = json.dumps(configured.resolved_config, sort_keys=True)
@@ -188,7 +240,8 @@ def test_policy_config_is_rejected_and_the_pack_keeps_its_config(
     sb, r = two_region_fleet()
     sb.set(r["c1"], deletionProtection=False)
     assert {d.policy_name for d in configured.analyze_stack(sb.resources)} == {
-        "cluster-deletion-protection-disabled"}
+        "cluster-deletion-protection-disabled"
+    }
 
 
 def test_malformed_reserved_cidr_entry_is_bad_config(configured: PolicyPackRunner) -> None:
@@ -196,6 +249,7 @@ def test_malformed_reserved_cidr_entry_is_bad_config(configured: PolicyPackRunne
     schema validation would: bad input (`fleetctl check` exits 2), not a violation on nothing."""
     before = json.dumps(configured.resolved_config, sort_keys=True)
     with pytest.raises(ValueError, match=r"reservedCidrs\[0\]: '10.0.0.0/33 dc' does not match"):
-        configured.reconfigure({"cidr-overlaps-reserved-cidrs": {
-            "reservedCidrs": ["10.0.0.0/33 dc"]}})
+        configured.reconfigure(
+            {"cidr-overlaps-reserved-cidrs": {"reservedCidrs": ["10.0.0.0/33 dc"]}}
+        )
     assert json.dumps(configured.resolved_config, sort_keys=True) == before

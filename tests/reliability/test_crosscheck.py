@@ -40,14 +40,18 @@ def crosscheck(pack: PolicyPackRunner, raw: dict[str, Any]) -> dict[str, int]:
     wrong = {k: (v, got[k]) for k, v in want.items() if got[k] != v}
     assert not wrong, f"components register other CIDRs than planned (planned, registered): {wrong}"
     diags = assert_compliant(pack, cap, p)
-    return {"resources": len(cap.registrations), "allocations": len(want),
-            "diagnostics": len(diags)}
+    return {
+        "resources": len(cap.registrations),
+        "allocations": len(want),
+        "diagnostics": len(diags),
+    }
 
 
 @settings(max_examples=scaled(20))
 @given(st.one_of(fleet_specs(), pinned_fleet_specs(), rich_fleet_specs()))
-def test_any_valid_spec_planned_and_deployed_passes_the_pack(pack: PolicyPackRunner,
-                                                              raw: dict[str, Any]) -> None:
+def test_any_valid_spec_planned_and_deployed_passes_the_pack(
+    pack: PolicyPackRunner, raw: dict[str, Any]
+) -> None:
     crosscheck(pack, raw)
 
 

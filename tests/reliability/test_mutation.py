@@ -41,8 +41,9 @@ class Result:
     detail: str
 
 
-def run_mutation(pack: PolicyPackRunner, base: str, stack: Sequence[Mapping[str, Any]],
-                 m: Mutation) -> Result:
+def run_mutation(
+    pack: PolicyPackRunner, base: str, stack: Sequence[Mapping[str, Any]], m: Mutation
+) -> Result:
     """Apply ``m`` to a copy of ``stack`` and judge the pack's answer (see mutations.py)."""
     s = EngineStack(stack)
     try:
@@ -54,16 +55,21 @@ def run_mutation(pack: PolicyPackRunner, base: str, stack: Sequence[Mapping[str,
     before = {(d.policy_name, d.urn, d.message) for d in pack.analyze_stack(stack)}
     pack.reconfigure(dict(outcome.config) or None)
     try:
-        diags: list[Diagnostic] = [d for d in pack.analyze_stack(s.resources)
-                                   if (d.policy_name, d.urn, d.message) not in before]
+        diags: list[Diagnostic] = [
+            d
+            for d in pack.analyze_stack(s.resources)
+            if (d.policy_name, d.urn, d.message) not in before
+        ]
     finally:
         pack.reconfigure(None)
     fired = {d.policy_name for d in diags}
     named = {d.urn for d in diags if d.policy_name == m.policy}
     want = {m.policy} | outcome.also
     killed = outcome.urn in named and fired == want
-    detail = (f"{m.policy} / {m.name} on {base}: expected {sorted(want)} naming "
-              f"{outcome.urn.rsplit('::', 1)[-1]}, got:\n{show(diags, 12)}")
+    detail = (
+        f"{m.policy} / {m.name} on {base}: expected {sorted(want)} naming "
+        f"{outcome.urn.rsplit('::', 1)[-1]}, got:\n{show(diags, 12)}"
+    )
     return Result(base, m, True, killed, detail)
 
 
@@ -89,8 +95,9 @@ def test_bases_are_compliant(pack: PolicyPackRunner, bases: dict[str, Any], base
 
 @pytest.mark.parametrize("base", ["example", "raw"])
 @pytest.mark.parametrize("m", MUTATIONS, ids=[f"{m.policy}:{m.name}" for m in MUTATIONS])
-def test_mutation_is_killed(configured: PolicyPackRunner, bases: dict[str, Any], base: str,
-                            m: Mutation) -> None:
+def test_mutation_is_killed(
+    configured: PolicyPackRunner, bases: dict[str, Any], base: str, m: Mutation
+) -> None:
     result = run_mutation(configured, base, bases[base], m)
     assert result.applicable, result.detail
     assert result.killed, result.detail

@@ -32,37 +32,57 @@ def violating(stack: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The stack with six violations on different resources and rules, so that guarantee 3 has
     findings to keep."""
     s = EngineStack(stack)
-    for mutation in (no_deletion_protection, service_service, vswitch_invalid, public_mesh,
-                     not_in_mesh, vpc_invalid):
+    for mutation in (
+        no_deletion_protection,
+        service_service,
+        vswitch_invalid,
+        public_mesh,
+        not_in_mesh,
+        vpc_invalid,
+    ):
         mutation(s)
     return s.resources
 
 
 @pytest.fixture(scope="module")
 def bases(pack: PolicyPackRunner) -> dict[str, Base]:
-    stacks = {"example": example_view(), "raw": raw_view(),
-              "example-public": example_view("public")}
-    stacks.update({f"{k}+violations": violating(v) for k, v in list(stacks.items())
-                   if k != "example-public"})
+    stacks = {
+        "example": example_view(),
+        "raw": raw_view(),
+        "example-public": example_view("public"),
+    }
+    stacks.update(
+        {f"{k}+violations": violating(v) for k, v in list(stacks.items()) if k != "example-public"}
+    )
     return {k: (v, pack.analyze_stack(v)) for k, v in stacks.items()}
 
 
 def test_violating_bases_report_what_they_should(bases: dict[str, Base]) -> None:
     for name in ("example+violations", "raw+violations"):
         said = {d.policy_name for d in bases[name][1]}
-        assert said >= {"cluster-deletion-protection-disabled",
-                        "service-cidr-overlaps-service-cidr", "vswitch-cidr-invalid",
-                        "api-server-public", "cluster-not-in-mesh", "vpc-cidr-invalid"}, name
+        assert said >= {
+            "cluster-deletion-protection-disabled",
+            "service-cidr-overlaps-service-cidr",
+            "vswitch-cidr-invalid",
+            "api-server-public",
+            "cluster-not-in-mesh",
+            "vpc-cidr-invalid",
+        }, name
 
 
 @settings(max_examples=scaled(100))
 @given(st.data())
-def test_unknown_values_never_break_the_pack(pack: PolicyPackRunner, bases: dict[str, Base],
-                                             data: st.DataObject) -> None:
+def test_unknown_values_never_break_the_pack(
+    pack: PolicyPackRunner, bases: dict[str, Base], data: st.DataObject
+) -> None:
     name = data.draw(st.sampled_from(sorted(bases)), label="base")
     stack, known = bases[name]
-    picks = data.draw(st.lists(st.tuples(st.sampled_from(value_paths(stack)), st.booleans()),
-                               min_size=1, max_size=30), label="unknown values")
+    picks = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from(value_paths(stack)), st.booleans()), min_size=1, max_size=30
+        ),
+        label="unknown values",
+    )
     unknown_stack, touched = make_unknown(stack, picks)
     diags = pack.analyze_stack(unknown_stack)  # an analyzer error raises PolicyPackError
     for urn in sorted(touched)[:3]:  # per-resource Analyze, as `fleetctl check` also sends it
@@ -88,8 +108,7 @@ def test_unknown_fleet_features_kind_is_not_a_definite_violation(pack: PolicyPac
     assert not [d for d in pack.analyze_stack(stack) if d.enforcement_level == "mandatory"]
     features = next(i for i, r in enumerate(stack) if r["type"] == T_DYNAMIC)
     unknown_stack, _ = make_unknown(stack, [((features, ("kind",)), True)])
-    mandatory = [d for d in pack.analyze_stack(unknown_stack) if d.enforcement_level ==
-                 "mandatory"]
+    mandatory = [d for d in pack.analyze_stack(unknown_stack) if d.enforcement_level == "mandatory"]
     assert not mandatory, show(mandatory)
 
 
@@ -101,6 +120,7 @@ def test_every_single_value_unknown(pack: PolicyPackRunner, bases: dict[str, Bas
             unknown_stack, touched = make_unknown(stack, [(path, True)])
             problems = judge(known, pack.analyze_stack(unknown_stack), stack, touched)
             assert not problems, f"{name} {stack[path[0]]['name']} {path[1]}:\n" + "\n".join(
-                problems)
+                problems
+            )
             checked += 1
     assert checked > 500

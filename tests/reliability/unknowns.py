@@ -40,18 +40,34 @@ SENTINELS = {UNKNOWN_STRING, UNKNOWN_BOOL, UNKNOWN_NUMBER, UNKNOWN_ARRAY, UNKNOW
 
 #: Policies whose verdict on one resource can depend on any Fleet, mesh, membership or CEN
 #: resource of the stack.
-GLOBAL_POLICIES = {"fleet-cannot-reach-cluster", "cluster-cannot-reach-fleet",
-                   "mesh-cannot-reach-cluster", "cluster-not-in-fleet", "cluster-not-in-mesh",
-                   "member-vpc-overlaps-mesh-vpc", "terway-service-cidr-overlaps-mesh-vpc",
-                   "api-server-public", "value-unknown-at-preview",
-                   # scoped to the clusters managed together (Fleet/mesh groups) or to a CEN:
-                   "cluster-cannot-reach-cluster", "cluster-not-managed",
-                   "pod-cidr-overlaps-pod-cidr", "pod-cidr-overlaps-pod-cidr-across-vpcs",
-                   "pod-cidr-overlaps-vpc-cidr", "pod-cidr-overlaps-service-cidr",
-                   "service-cidr-overlaps-service-cidr", "service-cidr-overlaps-vpc-cidr",
-                   "vpc-cidr-overlaps-vpc-cidr", "policy-exemptions"}
-GLOBAL_TYPES = ("alicloud:ackone/", "alicloud:servicemesh/", "alicloud:cen/",
-                "pulumi-python:dynamic:")
+GLOBAL_POLICIES = {
+    "fleet-cannot-reach-cluster",
+    "cluster-cannot-reach-fleet",
+    "mesh-cannot-reach-cluster",
+    "cluster-not-in-fleet",
+    "cluster-not-in-mesh",
+    "member-vpc-overlaps-mesh-vpc",
+    "terway-service-cidr-overlaps-mesh-vpc",
+    "api-server-public",
+    "value-unknown-at-preview",
+    # scoped to the clusters managed together (Fleet/mesh groups) or to a CEN:
+    "cluster-cannot-reach-cluster",
+    "cluster-not-managed",
+    "pod-cidr-overlaps-pod-cidr",
+    "pod-cidr-overlaps-pod-cidr-across-vpcs",
+    "pod-cidr-overlaps-vpc-cidr",
+    "pod-cidr-overlaps-service-cidr",
+    "service-cidr-overlaps-service-cidr",
+    "service-cidr-overlaps-vpc-cidr",
+    "vpc-cidr-overlaps-vpc-cidr",
+    "policy-exemptions",
+}
+GLOBAL_TYPES = (
+    "alicloud:ackone/",
+    "alicloud:servicemesh/",
+    "alicloud:cen/",
+    "pulumi-python:dynamic:",
+)
 NODE_POOL = "alicloud:cs/nodePool:NodePool"
 
 Path = tuple[int, tuple[Any, ...]]  # (resource index, path inside its properties)
@@ -99,8 +115,9 @@ def value_paths(stack: Sequence[Mapping[str, Any]]) -> list[Path]:
     return out
 
 
-def make_unknown(stack: Sequence[Mapping[str, Any]], picks: Iterable[tuple[Path, bool]]
-                 ) -> tuple[list[dict[str, Any]], set[str]]:
+def make_unknown(
+    stack: Sequence[Mapping[str, Any]], picks: Iterable[tuple[Path, bool]]
+) -> tuple[list[dict[str, Any]], set[str]]:
     """A copy of ``stack`` with the picked values unknown (typed sentinel, or the plain string
     sentinel when the flag is False), and the URNs of the resources touched. A pick inside a
     value that an earlier pick already made unknown is skipped."""
@@ -138,27 +155,40 @@ def involved(d: Diagnostic, stack: Sequence[Mapping[str, Any]]) -> set[str]:
         todo += [u for us in (r.get("propertyDependencies") or {}).values() for u in us]
         if r.get("provider"):
             todo.append(str(r["provider"]))
-    pools = {r["urn"] for r in stack if r["type"] == NODE_POOL and any(
-        u in seen for u in (r.get("propertyDependencies") or {}).get("clusterId", []))}
+    pools = {
+        r["urn"]
+        for r in stack
+        if r["type"] == NODE_POOL
+        and any(u in seen for u in (r.get("propertyDependencies") or {}).get("clusterId", []))
+    }
     return seen | pools
 
 
-def judge(known: Sequence[Diagnostic], unknown: Sequence[Diagnostic],
-          stack: Sequence[Mapping[str, Any]], touched: set[str]) -> list[str]:
+def judge(
+    known: Sequence[Diagnostic],
+    unknown: Sequence[Diagnostic],
+    stack: Sequence[Mapping[str, Any]],
+    touched: set[str],
+) -> list[str]:
     """Violations of guarantees 1-3 (empty: all hold). ``stack`` is the all-known stack."""
     problems = []
     for d in unknown:
         if "can't run policy" in d.message or "internal error in policy" in d.message:
             problems.append(f"policy {d.policy_name} failed: {d.message[:400]}")
-    before = {(d.policy_name, d.urn, d.message) for d in known if d.enforcement_level ==
-              "mandatory"}
+    before = {
+        (d.policy_name, d.urn, d.message) for d in known if d.enforcement_level == "mandatory"
+    }
     for d in unknown:
         if d.enforcement_level == "mandatory" and (d.policy_name, d.urn, d.message) not in before:
             problems.append(f"new mandatory {d.policy_name} @ {d.urn}: {d.message[:300]}")
     after = {(d.policy_name, d.urn, d.message, d.enforcement_level) for d in unknown}
     for d in known:
-        if not involved(d, stack) & touched and (
-                d.policy_name, d.urn, d.message, d.enforcement_level) not in after:
-            problems.append(f"lost {d.policy_name} @ {d.urn} although nothing it involves was "
-                            f"made unknown: {d.message[:300]}")
+        if (
+            not involved(d, stack) & touched
+            and (d.policy_name, d.urn, d.message, d.enforcement_level) not in after
+        ):
+            problems.append(
+                f"lost {d.policy_name} @ {d.urn} although nothing it involves was "
+                f"made unknown: {d.message[:300]}"
+            )
     return problems

@@ -13,14 +13,23 @@ for name, cidr in vpcs.items():
     vpc = alicloud.vpc.Network(name, vpc_name=name, cidr_block=cidr)
     net = ipaddress.ip_network(cidr)
     small = list(net.subnets(new_prefix=28))
-    a = alicloud.vpc.Switch(f"{name}-tr-a", vpc_id=vpc.id, cidr_block=str(small[-1]),
-                            zone_id=tr_zones[0])
-    b = alicloud.vpc.Switch(f"{name}-tr-b", vpc_id=vpc.id, cidr_block=str(small[-2]),
-                            zone_id=slave[0])
+    a = alicloud.vpc.Switch(
+        f"{name}-tr-a", vpc_id=vpc.id, cidr_block=str(small[-1]), zone_id=tr_zones[0]
+    )
+    b = alicloud.vpc.Switch(
+        f"{name}-tr-b", vpc_id=vpc.id, cidr_block=str(small[-2]), zone_id=slave[0]
+    )
     alicloud.cen.TransitRouterVpcAttachment(
-        f"{name}-attachment", cen_id=cen.id, transit_router_id=tr.transit_router_id,
-        vpc_id=vpc.id, zone_mappings=[
-            alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(zone_id=tr_zones[0],
-                                                                   vswitch_id=a.id),
-            alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(zone_id=slave[0],
-                                                                   vswitch_id=b.id)])
+        f"{name}-attachment",
+        cen_id=cen.id,
+        transit_router_id=tr.transit_router_id,
+        vpc_id=vpc.id,
+        zone_mappings=[
+            alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(
+                zone_id=tr_zones[0], vswitch_id=a.id
+            ),
+            alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(
+                zone_id=slave[0], vswitch_id=b.id
+            ),
+        ],
+    )

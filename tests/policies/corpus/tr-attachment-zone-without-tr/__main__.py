@@ -7,10 +7,16 @@ tr = alicloud.cen.TransitRouter("tr", cen_id=cen.id)
 vpc = alicloud.vpc.Network("svc", cidr_block="10.80.0.0/16")
 mappings = []
 for i, z in enumerate(picked):
-    vsw = alicloud.vpc.Switch(f"tr-{z}", vpc_id=vpc.id, zone_id=z,
-                              cidr_block=f"10.80.255.{i * 16}/28")
-    mappings.append(alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(zone_id=z,
-                                                                          vswitch_id=vsw.id))
-alicloud.cen.TransitRouterVpcAttachment("svc-att", cen_id=cen.id, vpc_id=vpc.id,
-                                        transit_router_id=tr.transit_router_id,
-                                        zone_mappings=mappings)
+    vsw = alicloud.vpc.Switch(
+        f"tr-{z}", vpc_id=vpc.id, zone_id=z, cidr_block=f"10.80.255.{i * 16}/28"
+    )
+    mappings.append(
+        alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(zone_id=z, vswitch_id=vsw.id)
+    )
+alicloud.cen.TransitRouterVpcAttachment(
+    "svc-att",
+    cen_id=cen.id,
+    vpc_id=vpc.id,
+    transit_router_id=tr.transit_router_id,
+    zone_mappings=mappings,
+)
