@@ -19,7 +19,8 @@ from tests.strategies import fleet_specs, pinned_fleet_specs
 STEPS = 12
 
 
-@settings(max_examples=scaled(3))
+# ci: 2 walks of 12 edits; dev 5, deep 100 (bench/reliability_report.py: --walks).
+@settings(max_examples=scaled(2))
 @given(
     st.one_of(
         fleet_specs(max_regions=3, max_vpcs=4, max_clusters=6),
