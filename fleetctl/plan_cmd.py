@@ -18,13 +18,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 from fleetctl.errors import InputError
 from fleetctl.held import gone, state_resources
 from fleetctl.inventory import offline_reader
+from fleetctl.plan_sections import (
+    existing_lines,
+    held_lines,
+    ipam_lines,
+    table,
+    versions_lines,
+)
 from fleetctl.stackconfig import (
     StackConfigError,
     add_stack_options,
@@ -33,7 +40,6 @@ from fleetctl.stackconfig import (
     load_stack_config,
 )
 from meshfleet.errors import MeshfleetError
-from meshfleet.ipam import keys_to_release
 from meshfleet.layout import Plan
 from meshfleet.lock import LOCK_VERSION, Lock, dump_lock, load_lock, lock_path
 from meshfleet.notices import write_command
@@ -223,7 +229,7 @@ def plan_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"stack": args.stack, **the_plan.to_dict(), "changes": delta}, indent=2))
     else:
-        print(render_table(the_plan, args.stack, path, writing=args.write, delta=delta))
+        print(rendertable(the_plan, args.stack, path, writing=args.write, delta=delta))
     if args.write:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,18 +248,7 @@ def plan_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], marks: Sequence[str]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = []
-    for mark, row in zip([" "] + list(marks), cells, strict=True):
-        lines.append(
-            f"{mark} " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        )
-    return "\n".join(lines)
-
-
-def render_table(
+def rendertable(
     p: Plan, stack: str, lock: Path, writing: bool = False, delta: Mapping[str, Any] | None = None
 ) -> str:
     """The human view of a plan; ``+`` marks an allocation (or version) the lock does not hold
@@ -268,7 +263,7 @@ def render_table(
     ]
     out.append("VPCs")
     out.append(
-        _table(
+        table(
             ["NAME", "REGION", "CIDR", "ZONES", "VSWITCHES", "ALLOCATED"],
             [
                 [
@@ -290,7 +285,7 @@ def render_table(
     switches = [s for v in p.vpcs.values() for s in v.vswitches]
     out += ["", "vSwitches"]
     out.append(
-        _table(
+        table(
             ["VPC", "NAME", "ROLE", "ZONE", "CIDR", "USABLE"],
             [[s.vpc, s.name, s.role, s.zone, s.cidr, f"{s.usable:,}"] for s in switches],
             ["+" if s.key in new else " " for s in switches],
@@ -323,7 +318,7 @@ def render_table(
             "=" if c.existing else "+" if {f"pod:{c.name}", f"service:{c.name}"} & new else " "
         )
     out.append(
-        _table(
+        table(
             [
                 "NAME",
                 "REGION",
@@ -352,7 +347,7 @@ def render_table(
         "Pools",
     ]
     out.append(
-        _table(
+        table(
             ["CIDR", "KINDS", "ALLOCATED", "UTILISATION"],
             [
                 [u.cidr, ",".join(u.kinds), f"{u.allocated:,}", f"{u.utilisation:.3%}"]
@@ -361,188 +356,16 @@ def render_table(
             [" "] * len(p.pools),
         )
     )
-    out += _existing_lines(p)
-    out += _ipam_lines(p, stack)
-    out += _versions_lines(p)
+    out += existing_lines(p)
+    out += ipam_lines(p, stack)
+    out += versions_lines(p)
     taken = tuple(f"{t.key}: locked " for t in (p.ipam.taken if p.ipam is not None else ()))
     out += [""] + [f"warning: {w}" for w in p.warnings if not w.startswith(taken or ("\0",))]
     delta = delta or changes(p, {})
-    held = _held_lines(p, stack, delta)
+    held = held_lines(p, stack, delta)
     out += held + ([""] if held else [])
     out += _changes_lines(p, stack, lock, writing, delta)
     return "\n".join(out)
-
-
-def _existing_lines(p: Plan) -> list[str]:
-    """What exists (``=`` rows): its ids and what meshfleet does with it."""
-    vpcs = [v for v in p.vpcs.values() if v.existing]
-    clusters = [c for c in p.clusters.values() if c.existing]
-    cen = p.inventory.cen if p.spec.cen_id else None
-    if not vpcs and not clusters and cen is None:
-        return []
-    out = [
-        "",
-        "Existing (read from the account: fixed ranges; nothing is created for them, "
-        "clusters are attached to the Fleet, the mesh and CEN)",
-    ]
-    for v in vpcs:
-        assert v.existing is not None
-        out.append(
-            f"= VPC {v.name}: {v.existing.id}, blocks {', '.join(v.cidrs)}, "
-            f"{len(v.existing.vswitches)} vSwitches kept clear, route table "
-            f"{v.existing.route_table_id or '(not reported)'}"
-        )
-    for c in clusters:
-        assert c.existing is not None
-        out.append(
-            f"= cluster {c.name}: {c.existing.id} ({c.cni}), node vSwitches "
-            f"{', '.join(s.name for s in c.node_vswitches) or '(none listed)'}"
-        )
-    if cen is not None:
-        routers = ", ".join(
-            f"{r} {cen.transit_routers[r]}"
-            if r in cen.transit_routers
-            else f"{r} (new transit router)"
-            for r in p.regions
-        )
-        out.append(f"= CEN {cen.id}: transit routers {routers}")
-    return out
-
-
-def _ipam_lines(p: Plan, stack: str) -> list[str]:
-    """The IPAM pools (``ipam``): each pool's region, CIDRs, what other owners hold and what
-    this stack allocates; then every locked range another owner has taken since the lock was
-    written, and what to do."""
-    if p.ipam is None:
-        return []
-    use = p.ipam
-    mine: dict[str, list[str]] = {}
-    for name, pool_id in use.vpc_pools.items():
-        mine.setdefault(pool_id, []).append(f"vpc:{name} {p.vpcs[name].cidr}")
-    for r in use.reservations:
-        mine.setdefault(r.pool_id, []).append(f"{r.key} {r.cidr}")
-    rows = []
-    for pool_id, pool in sorted(p.inventory.pools.items()):
-        rows.append(
-            [
-                pool_id,
-                pool.region,
-                ",".join(pool.cidrs),
-                f"/{pool.min_mask or 0}-/{pool.max_mask or 32}",
-                len(use.foreign.get(pool_id, ())),
-                ", ".join(sorted(mine.get(pool_id, ()))) or "-",
-            ]
-        )
-    out = [
-        "",
-        f"IPAM pools (allocations described {use.owner!r} are this stack's)",
-        _table(
-            ["POOL", "REGION", "CIDRS", "MASKS", "OTHER OWNERS' ALLOCATIONS", "THIS STACK"],
-            rows,
-            [" "] * len(rows),
-        ),
-    ]
-    if use.taken:
-        out += [
-            "",
-            f"TAKEN since the lock was written: {len(use.taken)} locked range(s) "
-            "overlap another owner's allocation (their reservations will fail at apply)",
-            _table(
-                ["KEY", "LOCKED CIDR", "POOL", "ALLOCATION", "HOLDER"],
-                [
-                    [
-                        t.key,
-                        t.cidr,
-                        t.pool_id,
-                        f"{t.allocation.resource_type} {t.allocation.cidr}",
-                        t.allocation.description or t.allocation.resource_id or "?",
-                    ]
-                    for t in use.taken
-                ],
-                ["!"] * len(use.taken),
-            ),
-            "What to do: if the resource of a key does not exist yet (the update that "
-            "would create it failed or has not run), delete these keys from the lock "
-            f"(locks/{stack}.json): {', '.join(keys_to_release(p.allocations(), use.taken))}"
-            f"; then run `{write_command(stack, reads=True)}` with a fresh read of the "
-            "pools: the planner takes free space. If it exists, the range is in use twice: "
-            "settle it with the holder before the next update.",
-        ]
-    return out
-
-
-def _versions_lines(p: Plan) -> list[str]:
-    """What each cluster and the mesh run: from the spec, the lock, or chosen now."""
-    v = p.versions
-    spec = p.spec
-    rows, marks = [], []
-    entries = v.entries()
-
-    def row(what: str, key: str, version: str | None, explicit: str | None) -> None:
-        source = (
-            "spec"
-            if explicit
-            else "chosen"
-            if key in v.new
-            else "lock"
-            if key in entries
-            else "provider default (not resolved)"
-        )
-        rows.append([what, version or "-", source])
-        marks.append("+" if key in v.new else "~" if key in v.changed else " ")
-
-    if spec.mesh.mode == "standalone":
-        row("mesh (ASM)", "mesh", v.mesh, spec.mesh.version)
-    for name, version in v.kubernetes.items():
-        row(
-            f"{name} (Kubernetes)",
-            f"kubernetes:{name}",
-            version,
-            spec.clusters[name].kubernetes_version,
-        )
-    if not rows:
-        return []
-    return [
-        "",
-        "Versions (the spec's, else the lock's, else the newest compatible pair offered)",
-        _table(["WHAT", "VERSION", "FROM"], rows, marks),
-    ]
-
-
-def _held_lines(p: Plan, stack: str, delta: Mapping[str, Any]) -> list[str]:
-    """The held section: what stays reserved, why, how to free it; what this run freed."""
-    out: list[str] = []
-    if p.held:
-        out += [
-            f"Held ({len(p.held)}): released lock entries stay reserved, never handed "
-            "out, until you confirm their removal was applied"
-        ]
-        out.append(
-            _table(
-                ["KEY", "CIDR", "WHY"],
-                [[h["key"], h["cidr"], h["why"]] for h in delta["held"]],
-                ["-" if h["key"] in p.released else " " for h in delta["held"]],
-            )
-        )
-        out.append(
-            f"Free them after the `pulumi up` that deletes their resources: "
-            f"`python -m fleetctl plan --stack {stack} --applied --write` (all), "
-            "`--removal-applied KEY...` (some) or `--state FILE` (those the stack's "
-            "state no longer has), then commit the lock."
-        )
-    if p.reclaimed:
-        out.append(f"Taken back from held (the same key, its own CIDR): {', '.join(p.reclaimed)}")
-    freed = delta.get("freed") or {}
-    if freed:
-        out += ([""] if out else []) + [f"Freed ({len(freed)}): removal confirmed applied"]
-        out.append(
-            _table(
-                ["KEY", "CIDR", "BY"],
-                [[k, f["cidr"], f["by"]] for k, f in freed.items()],
-                [" "] * len(freed),
-            )
-        )
-    return out
 
 
 def _changes_lines(
@@ -559,7 +382,7 @@ def _changes_lines(
     rows += [["-", k, cidr, "released"] for k, cidr in sorted(delta["released"].items())]
     out = [
         f"Changes against the lock ({lock}): {len(p.new)} new, {len(p.released)} released",
-        _table(["KEY", "CIDR", ""], [r[1:] for r in rows], [r[0] for r in rows]),
+        table(["KEY", "CIDR", ""], [r[1:] for r in rows], [r[0] for r in rows]),
     ]
     # Every cluster has exactly one Service CIDR key: clusters leaving and arriving.
     renamed = {k.split(":", 1)[1] for k in p.released if k.startswith("service:")}

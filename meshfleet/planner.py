@@ -11,7 +11,7 @@ are carved inside their VPC. Each space is a best-fit buddy allocator (``meshfle
 Requests are served largest first, ties by key, so the same input always gives the same plan.
 Cost: O(n log n) in the number of requests.
 
-:func:`plan` runs named steps, each a function below: the requests, the fixed CIDRs (pins and
+:func:`plan` runs named steps: the requests (``meshfleet.requests``), the fixed CIDRs (pins and
 lock, checked), the top-level allocations, the vSwitches of each VPC, the clusters, then the
 routing aggregates and the warnings; the ``Plan`` is built once, carrying all of it.
 
@@ -30,10 +30,8 @@ routing aggregates and the warnings; the ``Plan`` is built once, carrying all of
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import replace
 
 from netaddr import IPNetwork, IPSet
 
@@ -44,7 +42,6 @@ from meshfleet.errors import ExhaustedError, PinConflictError, Problem
 from meshfleet.inventory import EMPTY, ExistingVpc, Inventory
 from meshfleet.ipam import Arbiter, Taken, guard_pins, taken_warnings
 from meshfleet.layout import (
-    NODE_OVERHEAD,
     ClusterPlan,
     PlacementPlan,
     Plan,
@@ -54,30 +51,14 @@ from meshfleet.layout import (
     VSwitchPlan,
 )
 from meshfleet.lock import Lock
-from meshfleet.specmodel import ClusterSpec, FleetSpec, Placement, PoolKind, VpcSpec
+from meshfleet.quarantine import check_pins_on_reserved, reclaim
+from meshfleet.requests import Request, switch_requests, top_requests
+from meshfleet.specmodel import ClusterSpec, FleetSpec, PoolKind, VpcSpec
 from meshfleet.versions import resolve as resolve_versions
 
-__all__ = ["ClusterPlan", "PlacementPlan", "Plan", "PoolUse", "VSwitchPlan", "VpcPlan", "plan"]
-
-TR_VSWITCH_PREFIX = 28  # Alibaba recommends a dedicated /28 per zone for a TR attachment
-NAT_VSWITCH_PREFIX = 28  # an Enhanced NAT gateway takes one address of its own vSwitch
-PLACEMENT_VSWITCH_PREFIX = 27  # Fleet and ASM control planes take a few ENIs/SLB addresses
 FLANNEL_ROUTE_QUOTA = 200  # default VPC route table entries; Flannel uses one per node
 
-
-@dataclass(frozen=True, order=True)
-class Request:
-    """One block to allocate. Ordered as served: larger first (smaller prefix), ties by key."""
-
-    prefix: int
-    key: str
-    kind: PoolKind | Literal["vswitch"] = field(compare=False)
-    pin: str | None = field(compare=False)
-    """The spec's pinned CIDR for it, if any."""
-    path: str = field(compare=False)
-    """The spec field a problem with it is reported on."""
-    switch: VSwitchPlan | None = field(default=None, compare=False)
-    """vSwitch requests: the planned vSwitch, still without its CIDR."""
+__all__ = ["ClusterPlan", "PlacementPlan", "Plan", "PoolUse", "VSwitchPlan", "VpcPlan", "plan"]
 
 
 def plan(
@@ -100,9 +81,9 @@ def plan(
             head, zone = key.rsplit(":", 1)
             locked_zones.setdefault(head, []).append(zone)
     switches = {
-        v: _switch_requests(spec, spec.vpcs[v], members[v], locked_zones) for v in sorted(spec.vpcs)
+        v: switch_requests(spec, spec.vpcs[v], members[v], locked_zones) for v in sorted(spec.vpcs)
     }
-    top = _top_requests(spec, switches)
+    top = top_requests(spec, switches)
     every = top + [r for reqs in switches.values() for r in reqs]
     keys = {r.key for r in every}
     # Released lock entries are quarantined: their resources still exist until the update
@@ -110,7 +91,7 @@ def plan(
     # would make a new vSwitch (or cluster) collide with the old one. ``plan --write`` keeps
     # them as the lock's held entries, reserved here in every later plan until the user
     # confirms the removal was applied; a held key the spec has again takes its own CIDR back.
-    reclaimed = _reclaim(every, held_before, lock)
+    reclaimed = reclaim(every, held_before, lock)
     lock.update(reclaimed)
     exists = existing.existing_ranges(spec, inventory)
     arbiter = Arbiter(spec, inventory, keys, lock) if spec.ipam is not None else None
@@ -118,7 +99,7 @@ def plan(
     kept = keys | existing.existing_keys(spec, inventory)  # the cloud's: never released
     released = {k: c for k, c in lock.items() if k not in kept}
     reserved = {**released, **{k: c for k, c in held_before.items() if k not in reclaimed}}
-    _check_pins_on_reserved(every, lock, reserved)
+    check_pins_on_reserved(every, lock, reserved)
     note = (
         f"; {len(reserved)} released or held lock entries stay reserved until their "
         "removal is applied and confirmed (fleetctl plan --applied)"
@@ -201,197 +182,6 @@ def _space(spec: FleetSpec, arbiter: Arbiter | None) -> Mapping[PoolKind, tuple[
     if arbiter is None:
         return spec.pools
     return {k: arbiter.cidrs(k) or spec.pools[k] for k in spec.pools}
-
-
-def _reclaim(
-    requests: list[Request], held: Mapping[str, str], lock: Mapping[str, str]
-) -> dict[str, str]:
-    """Held keys the spec has again, with their own CIDR: the same resource (Pulumi still has
-    it unless the removal was applied, and then its CIDR is free anyway). A held key that
-    cannot take exactly its CIDR back (pinned elsewhere, sized larger, or a vSwitch whose VPC
-    moved) is an error: its CIDR may still be in use, and a key has one CIDR at a time."""
-    out: dict[str, str] = {}
-    problems = []
-    for r in requests:  # VPCs before their vSwitches
-        if r.key not in held:
-            continue
-        cidr = held[r.key]
-        fits = (r.pin is None or r.pin == cidr) and (
-            r.kind == "vpc" or IPNetwork(cidr).prefixlen <= r.prefix
-        )
-        if r.switch is not None:
-            vpc = lock.get(f"vpc:{r.switch.vpc}") or out.get(f"vpc:{r.switch.vpc}")
-            fits = fits and vpc is not None and IPNetwork(cidr) in IPNetwork(vpc)
-        if fits:
-            out[r.key] = cidr
-        else:
-            problems.append(
-                Problem(
-                    r.path,
-                    r.pin or f"/{r.prefix}",
-                    (
-                        f"(key {r.key}) is held in the lock at {cidr}: removed earlier, its "
-                        "removal "
-                        "is not confirmed applied, and this request cannot take exactly that CIDR "
-                        "back "
-                        "(pinned elsewhere, sized larger or outside its VPC). Keep the old "
-                        "sizing, or "
-                        f"confirm the removal after `pulumi up` (fleetctl plan --removal-applied "
-                        f"{r.key}, or --applied)"
-                    ),
-                )
-            )
-    if problems:
-        raise PinConflictError(problems)
-    return out
-
-
-def _check_pins_on_reserved(
-    requests: list[Request], lock: Mapping[str, str], reserved: Mapping[str, str]
-) -> None:
-    """A pin (not a lock entry) may not overlap a released or held CIDR: that resource may
-    still exist."""
-    problems = []
-    for r in requests:
-        if r.pin is None or r.key in lock:
-            continue
-        pin = IPNetwork(r.pin)
-        for key, cidr in reserved.items():
-            same_space = key.startswith("vswitch:") == (r.kind == "vswitch")
-            if same_space and (pin in IPNetwork(cidr) or IPNetwork(cidr) in pin):
-                problems.append(
-                    Problem(
-                        r.path,
-                        r.pin,
-                        (
-                            f"(key {r.key}) overlaps {cidr}, reserved for {key} (released or held: "
-                            "its resource may still exist): pin another range, or confirm the "
-                            "removal "
-                            "(fleetctl plan --removal-applied KEY)"
-                        ),
-                    )
-                )
-    if problems:
-        raise PinConflictError(problems)
-
-
-def _prefix_for(addresses: int, reserved: int, lo: int, hi: int) -> int:
-    """Smallest prefix in [lo, hi] whose block holds ``addresses`` + ``reserved``."""
-    need = max(1, addresses + reserved)
-    return max(lo, min(hi, 32 - math.ceil(math.log2(need))))
-
-
-def _switch_requests(
-    spec: FleetSpec,
-    vpc: VpcSpec,
-    clusters: list[ClusterSpec],
-    locked_zones: Mapping[str, list[str]],
-) -> list[Request]:
-    """Every vSwitch of ``vpc``: node and Terway pod vSwitches per cluster (``clusters``, its
-    own) and zone, two transit-router vSwitches (``cen``), the Fleet's and the mesh's, and the
-    NAT gateway's (``natGateway``: its own, so adding or removing a cluster never touches the
-    NAT). Zones the lock holds stay: a zone that sorts earlier never moves a transit-router,
-    Fleet, mesh or NAT vSwitch."""
-    out: list[Request] = []
-
-    def add(
-        role: Role,
-        zone: str,
-        prefix: int,
-        cluster: str | None = None,
-        pin: str | None = None,
-        path: str = "",
-    ) -> None:
-        parts = [vpc.name, role] + ([cluster] if cluster else []) + [zone]
-        name = "-".join(parts)
-        switch = VSwitchPlan(
-            ":".join(["vswitch", *parts]),
-            name,
-            f"{spec.name}-{name}",
-            vpc.name,
-            zone,
-            "",
-            role,
-            cluster,
-        )
-        out.append(Request(prefix, switch.key, "vswitch", pin, path or switch.key, switch))
-
-    def sticky_zones(role: Role, candidates: Iterable[str], count: int) -> list[str]:
-        locked = sorted(locked_zones.get(f"vswitch:{vpc.name}:{role}", []))
-        allowed = set(candidates)
-        ordered = [z for z in locked if z in allowed] + sorted(allowed)
-        return list(dict.fromkeys(ordered))[:count]
-
-    for c in clusters:
-        per_zone = math.ceil(c.max_nodes / len(c.zones))
-        for zone in sorted(c.zones):
-            add(
-                "node",
-                zone,
-                _prefix_for(per_zone, 4 + NODE_OVERHEAD, 16, 29),
-                c.name,
-                c.vswitches.get(zone),
-                f"clusters.{c.name}.vswitches.{zone}",
-            )
-            if c.cni == "terway":
-                add(
-                    "pod",
-                    zone,
-                    _prefix_for(per_zone * c.pods_per_node, 4, 16, 29),
-                    c.name,
-                    c.pod_vswitches.get(zone),
-                    f"clusters.{c.name}.podVswitches.{zone}",
-                )
-    for zone in sticky_zones("transit-router", vpc.transit_router_zones, 2):
-        add("transit-router", zone, TR_VSWITCH_PREFIX)
-    if vpc.nat_gateway:
-        for zone in sticky_zones("nat", vpc.zones, 1):
-            add("nat", zone, NAT_VSWITCH_PREFIX, path=f"vpcs.{vpc.name}.natGateway")
-    placements: tuple[tuple[Role, Placement], ...] = (("fleet", spec.fleet), ("mesh", spec.mesh))
-    for role, placement in placements:
-        if placement.vpc == vpc.name:
-            for zone in sticky_zones(role, placement.zones, 1):
-                add(role, zone, PLACEMENT_VSWITCH_PREFIX)
-    return out
-
-
-def _top_requests(spec: FleetSpec, switches: Mapping[str, list[Request]]) -> list[Request]:
-    """VPC CIDRs (sized from their vSwitches), Flannel pod CIDRs and Service CIDRs."""
-    out = []
-    for name, vpc in sorted(spec.vpcs.items()):
-        if vpc.id is not None:
-            continue  # an existing VPC: its blocks are the cloud's (meshfleet.existing)
-        need = sum(2 ** (32 - r.prefix) for r in switches[name])
-        auto = 32 - math.ceil(math.log2(max(need, 16))) - vpc.growth_bits
-        out.append(
-            Request(
-                vpc.prefix or max(8, min(28, auto)),
-                f"vpc:{name}",
-                "vpc",
-                vpc.cidr,
-                f"vpcs.{name}.cidr",
-            )
-        )
-    for name, c in sorted(spec.clusters.items()):
-        if c.id is not None:
-            continue  # an existing cluster: its pod and Service CIDRs are the cloud's
-        if c.node_cidr_mask is not None:
-            # The pod prefix must be shorter than node_cidr_mask: room for at least 2 nodes.
-            prefix = c.node_cidr_mask - max(1, math.ceil(math.log2(c.max_nodes)))
-            out.append(
-                Request(prefix, f"pod:{name}", "pod", c.pod_cidr, f"clusters.{name}.podCidr")
-            )
-        service = 32 - max(8, min(16, math.ceil(math.log2(c.service_ips))))
-        out.append(
-            Request(
-                service,
-                f"service:{name}",
-                "service",
-                c.service_cidr,
-                f"clusters.{name}.serviceCidr",
-            )
-        )
-    return out
 
 
 def _fixed_cidrs(
