@@ -47,7 +47,13 @@ from fleetctl.capture import ProgramError  # noqa: E402
 from tests.components.stacks import big_fleet  # noqa: E402
 from tests.policies.stackbuilder import two_region_fleet  # noqa: E402
 from tests.reliability import catalogue  # noqa: E402
-from tests.reliability.harness import PACK_DIR, program_dir, run_config, run_fleet  # noqa: E402
+from tests.reliability.harness import (  # noqa: E402
+    PACK_DIR,
+    nothing_but_the_stack,
+    program_dir,
+    run_config,
+    run_fleet,
+)
 from tests.reliability.mutations import MUTATIONS  # noqa: E402
 from tests.reliability.stability import WalkStats, walk  # noqa: E402
 from tests.reliability.test_bad_inputs import STACK, make_program  # noqa: E402
@@ -197,7 +203,7 @@ def part_bad_inputs(pack: PolicyPackRunner) -> dict[str, Any]:
                     ok = (
                         isinstance(exc.__cause__, case.error)
                         and case.fragment in str(exc.__cause__)
-                        and [r.type for r in monitors[-1].registrations] == ["pulumi:pulumi:Stack"]
+                        and nothing_but_the_stack(monitors[-1].registrations)
                     )
                 args = argparse.Namespace(
                     program=directory,

@@ -193,3 +193,14 @@ def assert_compliant(
             f"clusters:\n{show(diags)}"
         )
     return diags
+
+
+def nothing_but_the_stack(registrations: Iterable[Any]) -> bool:
+    """What a refused spec or lock may leave registered: the Stack, and the reading providers
+    (no cloud object) through which what exists was read before planning (e.g. the versions a
+    lock lacks)."""
+    return [
+        r.type
+        for r in registrations
+        if not (r.type == "pulumi:providers:alicloud" and "-read-" in r.name)
+    ] == ["pulumi:pulumi:Stack"]
