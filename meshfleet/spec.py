@@ -31,9 +31,9 @@ from meshfleet.cidrs import (
     overlapping_pairs,
 )
 from meshfleet.errors import Problem, SpecError
+from meshfleet.speccluster import cluster_spec
 from meshfleet.specexisting import (
     existing_cen,
-    existing_cluster_body,
     existing_id,
     existing_vpc_body,
 )
@@ -61,9 +61,7 @@ from meshfleet.specmodel import (
     PoolKind,
     VpcSpec,
     context_problem,
-    node_cidr_mask,
 )
-from meshfleet.specnodes import node_pools
 from meshfleet.specreader import Reader as _Reader
 
 # The spec's room: parse_spec, and (re-exported) the types and constants it resolves into.
@@ -147,7 +145,7 @@ def parse_spec(raw: Any) -> FleetSpec:
     clusters = {
         cname: cluster
         for cname, body in r.mapping(raw, "clusters", "", at_least_one="cluster").items()
-        if (cluster := _cluster(r, cname, body, vpcs, str(name)))
+        if (cluster := cluster_spec(r, cname, body, vpcs, str(name)))
     }
     fleet = _fleet(r, raw.get("fleet"), vpcs, str(name))
     mesh = _mesh(r, raw.get("mesh"), vpcs, str(name))
@@ -345,119 +343,6 @@ def _tr_zones(
                 f"set {path}transitRouterZones",
             )
     return usable
-
-
-def _cluster(
-    r: _Reader, cname: Any, body: Any, vpcs: Mapping[str, VpcSpec], fleet_name: str
-) -> ClusterSpec | None:
-    path = f"clusters.{cname}."
-    if not r.entry("clusters", cname, body):
-        return None
-    r.unknown_keys(
-        body,
-        {
-            "vpc",
-            "cni",
-            "zones",
-            "maxNodes",
-            "podsPerNode",
-            "serviceIps",
-            "clusterSpec",
-            "kubernetesVersion",
-            "deletionProtection",
-            "nodePool",
-            "systemPool",
-            "nodePools",
-            "podCidr",
-            "serviceCidr",
-            "vswitches",
-            "podVswitches",
-            "id",
-        },
-        path,
-    )
-    vpc = vpcs.get(str(body.get("vpc", "")))
-    if vpc is None:
-        r.bad(
-            f"{path}vpc",
-            body.get("vpc"),
-            f"names no VPC of this spec; allowed: {', '.join(vpcs) or '(none valid)'}",
-        )
-        return None
-    cluster_id = existing_id(r, body, path, "cluster")
-    declared = None
-    if body.get("id") is not None:
-        body = existing_cluster_body(r, body, path, vpc)
-        declared = r.choice(body, "cni", path, "flannel", CNIS, "CNI") if "cni" in body else None
-    cni = r.choice(body, "cni", path, "flannel", CNIS, "CNI")
-    zones = r.strings(body, "zones", path) or vpc.zones
-    for zone in zones:
-        if zone not in vpc.zones:
-            r.bad(f"{path}zones", zone, f"is not a zone of VPC {vpc.name}: {', '.join(vpc.zones)}")
-    max_nodes = r.integer(body, "maxNodes", path, 64, 1, 5000)
-    pods = r.integer(body, "podsPerNode", path, 64, 1, 255 if cni == "flannel" else 512)
-    mask = node_cidr_mask(cni, pods)
-    if mask is not None and mask - (max_nodes - 1).bit_length() < 8:
-        r.bad(f"{path}maxNodes", max_nodes, f"needs a pod CIDR larger than /8 at /{mask} per node")
-    pod_cidr = None
-    if body.get("podCidr") is not None:
-        if mask is None:
-            r.bad(
-                f"{path}podCidr",
-                body["podCidr"],
-                "is only for Flannel; Terway pods take addresses from pod vSwitches",
-            )
-        else:
-            pod_cidr = r.cidr(
-                body["podCidr"],
-                f"{path}podCidr",
-                cidrs.POD.narrowed(
-                    mask - 1, f"Flannel pod CIDR (shorter than nodeCidrMask /{mask})"
-                ),
-            )
-    service_cidr = None
-    if body.get("serviceCidr") is not None:
-        service_cidr = r.cidr(body["serviceCidr"], f"{path}serviceCidr", cidrs.SERVICE)
-    pins: dict[str, dict[str, str]] = {"vswitches": {}, "podVswitches": {}}
-    for key in pins:
-        if key == "podVswitches" and body.get(key) and cni != "terway":
-            r.bad(f"{path}{key}", body[key], "is only for Terway clusters")
-            continue
-        for zone, value in r.mapping(body, key, path).items():
-            if zone not in zones:
-                r.bad(
-                    f"{path}{key}.{zone}",
-                    value,
-                    f"names a zone the cluster does not use: {', '.join(zones)}",
-                )
-            elif c := r.cidr(value, f"{path}{key}.{zone}", cidrs.VSWITCH):
-                pins[key][zone] = c
-    system, pools = node_pools(r, body, path, max_nodes)
-    return ClusterSpec(
-        name=cname,
-        vpc=vpc.name,
-        region=vpc.region,
-        display_name=f"{fleet_name}-{cname}",
-        cni=cni,
-        zones=zones,
-        max_nodes=max_nodes,
-        pods_per_node=pods,
-        node_cidr_mask=mask,
-        service_ips=r.integer(body, "serviceIps", path, 4096, 1, 65536),
-        cluster_spec=r.choice(
-            body, "clusterSpec", path, "ack.pro.small", ACK_SPECS, "ACK cluster spec"
-        ),
-        kubernetes_version=r.optional_str(body, "kubernetesVersion", path),
-        deletion_protection=r.boolean(body, "deletionProtection", path, True),
-        system_pool=system,
-        node_pools=pools,
-        pod_cidr=pod_cidr,
-        service_cidr=service_cidr,
-        vswitches=pins["vswitches"],
-        pod_vswitches=pins["podVswitches"],
-        id=cluster_id,
-        declared_cni=declared,
-    )
 
 
 def _placement(
