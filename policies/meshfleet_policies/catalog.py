@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from . import cen, exemptions, ipam, limits, reach, rules, security
+from . import cen, exemptions, ipam, limits, reach, rules, security, vpcs
 from .findings import Finding
 from .model import StackIndex
 from .runner import UNKNOWNS_NAME, exemptions_validator, rule_validator, unknowns_validator
@@ -136,21 +136,21 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "vswitch-cidr-overlaps-vswitch-cidr",
         "vSwitch CIDRs in one VPC must not overlap.",
-        rules.vswitch_overlaps_vswitch,
+        vpcs.vswitch_overlaps_vswitch,
         _CIDR_FIX,
         framework=_seed("Same-VPC: vSwitch CIDR"),
     ),
     Rule(
         "vswitch-cidr-overlaps-pod-cidr",
         "vSwitch CIDRs must not overlap the pod CIDRs of clusters in the same VPC.",
-        rules.vswitch_overlaps_pod,
+        vpcs.vswitch_overlaps_pod,
         _CIDR_FIX,
         framework=_seed("Same-VPC: vSwitch CIDR"),
     ),
     Rule(
         "vswitch-cidr-overlaps-service-cidr",
         "vSwitch CIDRs must not overlap the Service CIDRs of clusters in the same VPC.",
-        rules.vswitch_overlaps_service,
+        vpcs.vswitch_overlaps_service,
         _CIDR_FIX,
         framework=_seed("Same-VPC: vSwitch CIDR"),
     ),
@@ -171,7 +171,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "vpc-cidr-overlaps-vpc-cidr",
         "VPCs attached to one CEN, or holding clusters managed together, must not overlap.",
-        rules.vpc_overlaps_vpc,
+        vpcs.vpc_overlaps_vpc,
         _CIDR_FIX,
         framework=_seed("Cross-VPC: VPC CIDR"),
     ),
@@ -186,13 +186,13 @@ RULES: tuple[Rule, ...] = (
         "terway-service-cidr-overlaps-mesh-vpc",
         "A mesh member whose pods use VPC addresses (Terway, Serverless) must have a Service "
         "CIDR disjoint from the ASM VPC.",
-        rules.terway_service_overlaps_mesh_vpc,
+        vpcs.terway_service_overlaps_mesh_vpc,
         _CIDR_FIX,
     ),
     Rule(
         "member-vpc-overlaps-mesh-vpc",
         "A mesh member in another VPC must have a VPC CIDR disjoint from the ASM VPC.",
-        rules.member_vpc_overlaps_mesh_vpc,
+        vpcs.member_vpc_overlaps_mesh_vpc,
         _CIDR_FIX,
     ),
     Rule(
